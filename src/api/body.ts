@@ -1,0 +1,140 @@
+import type { TObject, TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+import { ValidationError } from '../core/errors.js';
+import type { BodySpec } from '../plugin-api/operations.js';
+
+type Kind = 'string' | 'integer' | 'number' | 'boolean' | 'array' | 'object' | 'null' | 'other';
+
+function kindsOf(schema: TSchema): Set<Kind> {
+  const out = new Set<Kind>();
+  const visit = (s: TSchema): void => {
+    if (Array.isArray(s.anyOf)) (s.anyOf as TSchema[]).forEach(visit);
+    else if (Array.isArray(s.oneOf)) (s.oneOf as TSchema[]).forEach(visit);
+    else if (typeof s.type === 'string') out.add(s.type as Kind);
+    else if (s.const !== undefined) out.add(typeof s.const as Kind);
+    else out.add('other');
+  };
+  visit(schema);
+  return out;
+}
+
+function isNullable(schema: TSchema): boolean {
+  return kindsOf(schema).has('null');
+}
+
+/**
+ * Form bodies (urlencoded and multipart) are flat strings: booleans as true/True/1/on, lists as repeated
+ * keys, objects as a JSON string. Turn them into what the schema expects before validating.
+ */
+export function coerceFormBody(schema: TObject, form: Record<string, string[]>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, values] of Object.entries(form)) {
+    const prop = schema.properties[key];
+    if (!prop) {
+      out[key] = values[values.length - 1];
+      continue;
+    }
+    const kinds = kindsOf(prop);
+    const last = values[values.length - 1] ?? '';
+    if (kinds.has('array')) {
+      const looksJson = values.length === 1 && last.trim().startsWith('[');
+      out[key] = looksJson ? tryJson(last) : values.filter((v) => v !== '');
+    } else if (kinds.has('object') && last.trim().startsWith('{')) {
+      out[key] = tryJson(last);
+    } else if (kinds.has('null') && (last === '' || last === 'null') && !kinds.has('string')) {
+      out[key] = null;
+    } else if (kinds.has('boolean') && !kinds.has('string')) {
+      if (/^(true|1|on|yes)$/i.test(last)) out[key] = true;
+      else if (/^(false|0|off|no)$/i.test(last)) out[key] = false;
+      else out[key] = last;
+    } else if ((kinds.has('integer') || kinds.has('number')) && !kinds.has('string')) {
+      const n = Number(last);
+      out[key] = last.trim() !== '' && Number.isFinite(n) ? n : last;
+    } else {
+      out[key] = last;
+    }
+  }
+  return out;
+}
+
+function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function messageFor(schema: TSchema, value: unknown): string {
+  if (value === null) return 'This field may not be null.';
+  const kinds = kindsOf(schema);
+  if (Array.isArray(schema.enum) || (Array.isArray(schema.anyOf) && (schema.anyOf as TSchema[]).every((s) => s.const !== undefined || s.type === 'null'))) {
+    return `"${typeof value === 'string' ? value : JSON.stringify(value)}" is not a valid choice.`;
+  }
+  if (kinds.has('integer')) {
+    if (typeof value === 'number' && Number.isInteger(value)) {
+      if (typeof schema.minimum === 'number' && value < schema.minimum) return `Ensure this value is greater than or equal to ${schema.minimum}.`;
+      if (typeof schema.maximum === 'number' && value > schema.maximum) return `Ensure this value is less than or equal to ${schema.maximum}.`;
+    }
+    return 'A valid integer is required.';
+  }
+  if (kinds.has('number')) {
+    if (typeof value === 'number') {
+      if (typeof schema.minimum === 'number' && value < schema.minimum) return `Ensure this value is greater than or equal to ${schema.minimum}.`;
+      if (typeof schema.exclusiveMinimum === 'number' && value <= schema.exclusiveMinimum) return `Ensure this value is greater than ${schema.exclusiveMinimum}.`;
+    }
+    return 'A valid number is required.';
+  }
+  if (kinds.has('boolean')) return 'Must be a valid boolean.';
+  if (kinds.has('array')) return Array.isArray(value) ? 'Invalid list item.' : `Expected a list of items but got type "${typeof value}".`;
+  if (kinds.has('object')) return 'Value must be valid JSON.';
+  if (kinds.has('string')) {
+    if (typeof value !== 'string') return 'Not a valid string.';
+    if (value === '' && (schema.minLength ?? 0) > 0) return 'This field may not be blank.';
+    if (typeof schema.maxLength === 'number' && value.length > schema.maxLength) return `Ensure this field has no more than ${schema.maxLength} characters.`;
+    if (typeof schema.pattern === 'string') return 'This value does not match the required pattern.';
+    return 'Not a valid string.';
+  }
+  return 'Invalid value.';
+}
+
+/**
+ * Validates a request body against its spec and renders DRF-style errors: `{"field": ["msg"]}`,
+ * "This field is required.", "This field may not be null.", "Unexpected field".
+ */
+export function validateBody(spec: BodySpec, body: unknown, options: { partial?: boolean } = {}): Record<string, unknown> {
+  if (body === undefined || body === null || body === '') body = {};
+  if (typeof body !== 'object' || Array.isArray(body)) {
+    throw new ValidationError({ non_field_errors: ['Invalid data. Expected a dictionary, but got ' + (Array.isArray(body) ? 'list' : typeof body) + '.'] });
+  }
+  const input = { ...(body as Record<string, unknown>) };
+  delete input.csrfmiddlewaretoken;
+  const errors: Record<string, string[]> = {};
+  const props = spec.schema.properties as Record<string, TSchema>;
+  const required = new Set(options.partial ? [] : (spec.schema.required ?? []));
+
+  for (const key of Object.keys(input)) {
+    const prop = props[key.split('.')[0] ?? key];
+    if (!prop) {
+      if (!spec.allowUnknown) errors[key] = ['Unexpected field'];
+      else delete input[key];
+      continue;
+    }
+    const value = input[key];
+    if (value === null && !isNullable(prop)) {
+      errors[key] = ['This field may not be null.'];
+      continue;
+    }
+    if (!Value.Check(prop, value)) {
+      const first = Value.Errors(prop, value).First();
+      const nested = first && first.path && first.path !== '' ? (first.schema) : prop;
+      errors[key] = [messageFor(nested, first?.value ?? value)];
+    }
+  }
+  for (const key of required) {
+    if (!(key in input) && !(key in errors)) errors[key] = ['This field is required.'];
+  }
+  if (Object.keys(errors).length > 0) throw new ValidationError(errors);
+  return input;
+}

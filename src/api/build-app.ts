@@ -1,0 +1,208 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+
+import multipart from '@fastify/multipart';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+
+import { AuthenticationError, ValidationError } from '../core/errors.js';
+import { apiPrefix } from '../core/ids.js';
+import type { Settings } from '../core/settings.js';
+import type { Database } from '../db/database.js';
+import type {
+  ApiUser,
+  ComponentSchema,
+  Operation,
+  OperationModule,
+  RequestContext,
+  Services,
+  UploadedFile,
+} from '../plugin-api/operations.js';
+import type { Dispatcher } from '../plugin-api/tasks.js';
+import { BasicAuthenticator } from './auth.js';
+import { coerceFormBody, validateBody } from './body.js';
+import { sendError, sendJson } from './errors.js';
+
+/** Hook run for every authenticated operation before its handler; the RBAC layer installs it. */
+export type Authorizer = (ctx: RequestContext) => Promise<void>;
+/** Alternative authentication (session cookies, ...), tried after Basic. */
+export type Authenticator = (request: FastifyRequest) => Promise<ApiUser | null>;
+
+export interface BuildApiOptions {
+  settings: Settings;
+  db: Database;
+  logger: Logger;
+  /** Operation modules, built from the services (see api/modules.ts). */
+  modules: (services: Services) => OperationModule[];
+  dispatcher: Dispatcher;
+  /** Services shared with handlers (storage, ...), by name. */
+  extensions?: Map<string, unknown>;
+}
+
+export interface ApiApp {
+  app: FastifyInstance;
+  services: Services;
+  operations: Operation[];
+  components: ComponentSchema[];
+  authenticator: BasicAuthenticator;
+}
+
+const FORM = Symbol('form');
+interface FormBody {
+  [FORM]: Record<string, string[]>;
+}
+
+function parseForm(text: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of new URLSearchParams(text)) (out[k] ??= []).push(v);
+  return out;
+}
+
+function queryOf(url: URL): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of url.searchParams) (out[k] ??= []).push(v);
+  return out;
+}
+
+export async function buildApiApp(options: BuildApiOptions): Promise<ApiApp> {
+  const { settings, db, logger } = options;
+  const prefix = apiPrefix(settings.API_ROOT);
+  const services: Services = { db, settings, logger, apiPrefix: prefix, dispatcher: options.dispatcher, extensions: options.extensions ?? new Map<string, unknown>() };
+  const authenticator = new BasicAuthenticator(db);
+  services.extensions.set('authenticator', authenticator);
+  const tmpDir = path.join(settings.MEDIA_ROOT, 'tmp');
+
+  const app = Fastify({
+    // Fastify bundles its own pino typings; the instance is the same logger.
+    loggerInstance: logger.child({ component: 'api' }) as unknown as FastifyBaseLogger,
+    bodyLimit: settings.MAX_BODY_SIZE,
+    disableRequestLogging: false,
+    genReqId: () => randomUUID().replace(/-/g, ''),
+  });
+
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, {});
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(new ValidationError({ detail: `JSON parse error - ${(err as Error).message}` }), undefined);
+    }
+  });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, { [FORM]: parseForm(typeof body === 'string' ? body : body.toString('utf8')) } satisfies FormBody);
+  });
+  await app.register(multipart, {
+    limits: { fileSize: settings.MAX_UPLOAD_SIZE, fieldSize: settings.MAX_BODY_SIZE, parts: 1000 },
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    const supplied = request.headers['correlation-id'];
+    const cid = (Array.isArray(supplied) ? supplied[0] : supplied) || randomUUID().replace(/-/g, '');
+    (request as FastifyRequest & { correlationId?: string }).correlationId = cid;
+    void reply.header('Correlation-ID', cid);
+  });
+
+  app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+  app.setNotFoundHandler((request, reply) => {
+    const url = new URL(request.url, 'http://localhost');
+    if (!url.pathname.endsWith('/') && url.pathname.startsWith(prefix)) {
+      return reply.code(301).header('location', `${url.pathname}/${url.search}`).send();
+    }
+    return sendJson(reply.code(404), { detail: 'Not found.' });
+  });
+
+  const operations: Operation[] = [];
+  const components: ComponentSchema[] = [];
+  for (const module of options.modules(services)) {
+    operations.push(...module.operations);
+    components.push(...(module.components ?? []));
+  }
+
+  for (const operation of operations) {
+    app.route({
+      method: operation.method,
+      url: `${prefix}${operation.url}`,
+      handler: async (request, reply) => {
+        const ctx = await buildContext(request, operation);
+        try {
+          const authorize = services.extensions.get('authorize') as Authorizer | undefined;
+          if (authorize && operation.auth !== false) await authorize(ctx);
+          const result = await operation.handle(ctx);
+          for (const [k, v] of Object.entries(result.headers ?? {})) void reply.header(k, v);
+          void reply.code(result.status);
+          if (result.status === 204 || result.body === undefined) return reply.send();
+          if (typeof result.body === 'string' || Buffer.isBuffer(result.body)) return reply.send(result.body);
+          return sendJson(reply, result.body);
+        } finally {
+          if (ctx.files.length > 0) await Promise.all(ctx.files.map((f) => rm(f.path, { force: true })));
+        }
+      },
+    });
+  }
+
+  async function buildContext(request: FastifyRequest, operation: Operation): Promise<RequestContext> {
+    const url = new URL(request.url, `${request.protocol}://${request.headers.host ?? 'localhost'}`);
+    let user: ApiUser | null = null;
+    if (operation.auth !== false) {
+      user = await authenticator.authenticate(request.headers.authorization);
+      if (!user) {
+        const others = services.extensions.get('authenticators') as Authenticator[] | undefined;
+        for (const auth of others ?? []) {
+          user = await auth(request);
+          if (user) break;
+        }
+      }
+      if (!user) throw new AuthenticationError();
+    }
+    const files: UploadedFile[] = [];
+    let body: Record<string, unknown> = {};
+    if (operation.body) {
+      let raw: unknown = request.body;
+      if (request.isMultipart()) {
+        const form: Record<string, string[]> = {};
+        await mkdir(tmpDir, { recursive: true });
+        try {
+          for await (const part of request.parts()) {
+            if (part.type === 'file') {
+              const dest = path.join(tmpDir, `upload-${randomUUID()}`);
+              files.push({ field: part.fieldname, filename: part.filename, path: dest, size: 0 });
+              await pipeline(part.file, createWriteStream(dest));
+              if (part.file.truncated) throw new ValidationError({ [part.fieldname]: ['The submitted file is too large.'] });
+              const last = files[files.length - 1];
+              if (last) last.size = part.file.bytesRead;
+              (form[part.fieldname] ??= []).push(dest);
+            } else {
+              (form[part.fieldname] ??= []).push(String(part.value));
+            }
+          }
+        } catch (err) {
+          await Promise.all(files.map((f) => rm(f.path, { force: true })));
+          throw err;
+        }
+        raw = coerceFormBody(operation.body.schema, form);
+      } else if (raw && typeof raw === 'object' && FORM in raw) {
+        raw = coerceFormBody(operation.body.schema, (raw as FormBody)[FORM]);
+      }
+      body = validateBody(operation.body, raw, { partial: operation.method === 'PATCH' });
+    }
+    return {
+      params: (request.params ?? {}) as Record<string, string>,
+      query: queryOf(url),
+      body,
+      files,
+      headers: request.headers,
+      user,
+      services,
+      correlationId: (request as FastifyRequest & { correlationId?: string }).correlationId ?? '',
+      url,
+      raw: request.raw,
+      operation,
+    };
+  }
+
+  return { app, services, operations, components, authenticator };
+}

@@ -1,0 +1,226 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { parse as parseYaml } from 'yaml';
+
+import { ConfigurationError } from './errors.js';
+
+const ALL_CHECKSUMS = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
+export type ChecksumName = (typeof ALL_CHECKSUMS)[number];
+
+/**
+ * Every setting under its Pulp name, with Pulp's default. Sources, later wins: these defaults,
+ * `settings.yaml` (path in PULP_SETTINGS), then `PULP_<NAME>` environment variables.
+ */
+export const SettingsSchema = Type.Object({
+  /** Folder for everything this installation keeps locally: embedded database, media. */
+  PULP_HOME: Type.String({ default: '.pulp' }),
+  /** Prefix of every REST path: `<API_ROOT>api/v3/`. */
+  API_ROOT: Type.String({ default: '/pulp/', pattern: '^/(.*/)?$' }),
+  /** Scheme and host that prefix distribution base_url; unset (null) gives a relative base_url, as in Pulp. */
+  CONTENT_ORIGIN: Type.Union([Type.String({ pattern: '^https?://[^/]+$' }), Type.Null()], { default: null }),
+  /** Path prefix under which the content app serves distributions. */
+  CONTENT_PATH_PREFIX: Type.String({ default: '/pulp/content/', pattern: '^/(.+/)?$' }),
+  /** Where artifacts and uploads are stored; default `<PULP_HOME>/media`. */
+  MEDIA_ROOT: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null }),
+  /** Seconds without a heartbeat after which a worker or app is considered missing. */
+  WORKER_TTL: Type.Number({ default: 30, exclusiveMinimum: 0 }),
+  /** Full PostgreSQL URL; when neither it nor DATABASES is set, an embedded PostgreSQL is started. */
+  DATABASE_URL: Type.Union([Type.String({ pattern: '^postgres(ql)?://' }), Type.Null()], { default: null }),
+  /** Django-style database settings; only `default` is used. */
+  DATABASES: Type.Union(
+    [
+      Type.Object({
+        default: Type.Object({
+          NAME: Type.String(),
+          USER: Type.Optional(Type.String()),
+          PASSWORD: Type.Optional(Type.String()),
+          HOST: Type.Optional(Type.String()),
+          PORT: Type.Optional(Type.Union([Type.Integer(), Type.String()])),
+        }),
+      }),
+      Type.Null(),
+    ],
+    { default: null },
+  ),
+  /** Port of the embedded PostgreSQL when it is used. */
+  EMBEDDED_DB_PORT: Type.Integer({ default: 24818, minimum: 1, maximum: 65535 }),
+  /** Secret used to sign content-redirect URLs and sessions. */
+  SECRET_KEY: Type.Union([Type.String({ minLength: 8 }), Type.Null()], { default: null }),
+  /** Digests computed for every artifact; sha256 is mandatory. */
+  ALLOWED_CONTENT_CHECKSUMS: Type.Array(Type.Union(ALL_CHECKSUMS.map((c) => Type.Literal(c))), {
+    default: ['sha224', 'sha256', 'sha384', 'sha512'],
+    minItems: 1,
+    uniqueItems: true,
+  }),
+  /** Names of the installed plugins (all built-in ones by default). */
+  INSTALLED_PLUGINS: Type.Array(Type.String(), { default: ['file', 'certguard'] }),
+  /** Bind addresses. */
+  API_BIND: Type.String({ default: '0.0.0.0:24817' }),
+  CONTENT_BIND: Type.String({ default: '0.0.0.0:24816' }),
+  /** Process counts used by `pulp-ts run`. */
+  API_PROCESSES: Type.Integer({ default: 1, minimum: 1, maximum: 64 }),
+  CONTENT_PROCESSES: Type.Integer({ default: 1, minimum: 1, maximum: 64 }),
+  WORKERS: Type.Integer({ default: 2, minimum: 0, maximum: 256 }),
+  /** Password given to `admin` on first start; random (printed once) when unset. */
+  ADMIN_PASSWORD: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null }),
+  /** Largest JSON or form body the API accepts, in bytes. */
+  MAX_BODY_SIZE: Type.Integer({ default: 10 * 1024 * 1024, minimum: 1024 }),
+  /** Largest file part of an upload (artifact, chunk), in bytes. */
+  MAX_UPLOAD_SIZE: Type.Integer({ default: 64 * 1024 * 1024 * 1024, minimum: 1024 }),
+  /** Seconds after which orphaned content may be removed by orphan cleanup. */
+  ORPHAN_PROTECTION_TIME: Type.Integer({ default: 1440, minimum: 0 }),
+  /** Minutes a finished task is kept before automatic purge; 0 keeps them forever. */
+  TASK_PROTECTION_TIME: Type.Integer({ default: 0, minimum: 0 }),
+  /** Seconds a content-redirect URL stays valid. */
+  CONTENT_REDIRECT_LINK_TTL: Type.Integer({ default: 60, minimum: 1 }),
+  /** Enable domains (not supported yet: must stay false). */
+  DOMAIN_ENABLED: Type.Literal(false, { default: false }),
+  /** pino log level. */
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+});
+
+type RawSettings = Static<typeof SettingsSchema>;
+export type Settings = Readonly<
+  Omit<RawSettings, 'MEDIA_ROOT' | 'PULP_HOME'> & { MEDIA_ROOT: string; PULP_HOME: string }
+>;
+
+export interface LoadSettingsOptions {
+  env?: Record<string, string | undefined>;
+  /** Explicit settings file; defaults to env.PULP_SETTINGS. */
+  file?: string;
+  /** Directory that relative paths are resolved against. */
+  cwd?: string;
+  /** Values that win over everything (used by tests and CLI flags). */
+  overrides?: Partial<RawSettings>;
+}
+
+function parseEnvValue(name: string, raw: string, schema: TSchema): unknown {
+  const kinds = schemaKinds(schema);
+  if (raw === '' && kinds.has('null')) return null;
+  if (raw.toLowerCase() === 'null' && kinds.has('null')) return null;
+  if (kinds.has('number') || kinds.has('integer')) {
+    const n = Number(raw);
+    if (raw.trim() !== '' && Number.isFinite(n)) return n;
+  }
+  if (kinds.has('boolean')) {
+    if (/^(true|1|yes|on)$/i.test(raw)) return true;
+    if (/^(false|0|no|off)$/i.test(raw)) return false;
+  }
+  if (kinds.has('array') || kinds.has('object')) {
+    const trimmed = raw.trim();
+    if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
+      try {
+        return JSON.parse(trimmed) as unknown;
+      } catch {
+        throw new ConfigurationError(`Setting ${name}: PULP_${name} is not valid JSON`);
+      }
+    }
+    if (kinds.has('array')) return trimmed.split(',').map((s) => s.trim()).filter(Boolean);
+  }
+  if (kinds.has('literal-false')) return /^(true|1|yes|on)$/i.test(raw) ? true : false;
+  return raw;
+}
+
+function schemaKinds(schema: TSchema): Set<string> {
+  const out = new Set<string>();
+  const visit = (s: TSchema): void => {
+    if (Array.isArray(s.anyOf)) (s.anyOf as TSchema[]).forEach(visit);
+    else if (s.const === false) out.add('literal-false');
+    else if (typeof s.type === 'string') out.add(s.type);
+  };
+  visit(schema);
+  return out;
+}
+
+/** Reads, merges and validates settings; throws one ConfigurationError listing every bad key. */
+export function loadSettings(options: LoadSettingsOptions = {}): Settings {
+  const env = options.env ?? {};
+  const cwd = options.cwd ?? '.';
+  const merged: Record<string, unknown> = {};
+  const sourceOf: Record<string, string> = {};
+  const props = SettingsSchema.properties as Record<string, TSchema>;
+  const problems: string[] = [];
+
+  const file = options.file ?? env.PULP_SETTINGS;
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(readFileSync(path.resolve(cwd, file), 'utf8'));
+    } catch (err) {
+      throw new ConfigurationError(`Cannot read settings file ${file}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    if (parsed !== null && parsed !== undefined) {
+      if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+        throw new ConfigurationError(`Settings file ${file} must hold a mapping of setting names`);
+      }
+      for (const [key, value] of Object.entries(parsed)) {
+        if (!(key in props)) {
+          problems.push(`${key} (from ${file}): unknown setting`);
+          continue;
+        }
+        merged[key] = value;
+        sourceOf[key] = file;
+      }
+    }
+  }
+  for (const [name, schema] of Object.entries(props)) {
+    const raw = env[`PULP_${name}`];
+    if (raw === undefined) continue;
+    try {
+      merged[name] = parseEnvValue(name, raw, schema);
+      sourceOf[name] = `PULP_${name}`;
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  for (const [key, value] of Object.entries(options.overrides ?? {})) {
+    merged[key] = value;
+    sourceOf[key] = 'override';
+  }
+
+  const withDefaults = Value.Default(SettingsSchema, merged) as Record<string, unknown>;
+  for (const error of Value.Errors(SettingsSchema, withDefaults)) {
+    const key = error.path.split('/')[1] ?? '';
+    const where = sourceOf[key] ? ` (from ${sourceOf[key]})` : '';
+    problems.push(`${key}${where}: ${error.message}, got ${JSON.stringify(error.value)}`);
+  }
+  const checksums = withDefaults.ALLOWED_CONTENT_CHECKSUMS;
+  if (Array.isArray(checksums) && !checksums.includes('sha256')) {
+    problems.push('ALLOWED_CONTENT_CHECKSUMS: must include sha256');
+  }
+  if (problems.length > 0) {
+    const unique = [...new Set(problems)];
+    throw new ConfigurationError(`Invalid settings:\n  - ${unique.join('\n  - ')}`);
+  }
+  const raw = withDefaults as RawSettings;
+  const home = path.resolve(cwd, raw.PULP_HOME);
+  const settings: Settings = {
+    ...raw,
+    PULP_HOME: home,
+    MEDIA_ROOT: path.resolve(cwd, raw.MEDIA_ROOT ?? path.join(home, 'media')),
+  };
+  return Object.freeze(settings);
+}
+
+/** The database URL the settings name, or null when the embedded PostgreSQL must be used. */
+export function configuredDatabaseUrl(settings: Settings): string | null {
+  if (settings.DATABASE_URL) return settings.DATABASE_URL;
+  const db = settings.DATABASES?.default;
+  if (!db) return null;
+  const auth = db.USER ? `${encodeURIComponent(db.USER)}${db.PASSWORD ? `:${encodeURIComponent(db.PASSWORD)}` : ''}@` : '';
+  return `postgres://${auth}${db.HOST ?? '127.0.0.1'}:${db.PORT ?? 5432}/${encodeURIComponent(db.NAME)}`;
+}
+
+export function parseBind(bind: string): { host: string; port: number } {
+  const m = /^(.*):(\d+)$/.exec(bind);
+  if (!m) return { host: '0.0.0.0', port: Number(bind) };
+  return { host: (m[1] ?? '0.0.0.0').replace(/^\[|\]$/g, '') || '0.0.0.0', port: Number(m[2]) };
+}

@@ -1,0 +1,40 @@
+import type { Migration } from 'kysely';
+
+import { ConfigurationError } from '../core/errors.js';
+import type { PluginDefinition } from './define-plugin.js';
+import type { TaskFunction } from './tasks.js';
+
+export interface PluginRegistry {
+  plugins: readonly PluginDefinition[];
+  migrations: Record<string, Migration>;
+  tasks: ReadonlyMap<string, TaskFunction>;
+}
+
+/**
+ * Builds the immutable registry from the installed plugin names. Every problem (unknown plugin, bad name,
+ * duplicate task) is reported together, and start-up stops: no plugin is ever skipped silently.
+ */
+export function buildRegistry(available: PluginDefinition[], installed: readonly string[], coreTasks: Record<string, TaskFunction> = {}): PluginRegistry {
+  const problems: string[] = [];
+  const byName = new Map(available.map((p) => [p.name, p]));
+  const plugins: PluginDefinition[] = [];
+  for (const name of installed) {
+    const plugin = byName.get(name);
+    if (!plugin) problems.push(`INSTALLED_PLUGINS: unknown plugin '${name}' (available: ${[...byName.keys()].join(', ')})`);
+    else if (!/^[a-z][a-z0-9_]*$/.test(name)) problems.push(`plugin name '${name}' must match ^[a-z][a-z0-9_]*$`);
+    else plugins.push(plugin);
+  }
+  const tasks = new Map<string, TaskFunction>(Object.entries(coreTasks));
+  const migrations: Record<string, Migration> = {};
+  for (const plugin of plugins) {
+    for (const [taskName, fn] of Object.entries(plugin.tasks ?? {})) {
+      if (tasks.has(taskName)) problems.push(`plugin '${plugin.name}': task '${taskName}' is already registered`);
+      tasks.set(taskName, fn);
+    }
+    for (const [migrationName, m] of Object.entries(plugin.migrations ?? {})) {
+      migrations[`${plugin.name}/${migrationName}`] = m;
+    }
+  }
+  if (problems.length > 0) throw new ConfigurationError(`Invalid plugin configuration:\n  - ${problems.join('\n  - ')}`);
+  return Object.freeze({ plugins: Object.freeze(plugins), migrations, tasks });
+}

@@ -1,0 +1,6 @@
+import type { PluginDefinition } from '../plugin-api/index.js';
+import certguard from './certguard/index.js';
+import file from './file/index.js';
+
+/** Every plugin shipped with pulp-ts; INSTALLED_PLUGINS chooses among them. */
+export const builtinPlugins: PluginDefinition[] = [file, certguard];
