@@ -22,6 +22,7 @@ import type {
   UploadedFile,
 } from '../plugin-api/operations.js';
 import type { Dispatcher } from '../plugin-api/tasks.js';
+import type { Storage } from '../storage/storage.js';
 import { BasicAuthenticator } from './auth.js';
 import { coerceFormBody, validateBody } from './body.js';
 import { sendError, sendJson } from './errors.js';
@@ -38,6 +39,7 @@ export interface BuildApiOptions {
   /** Operation modules, built from the services (see api/modules.ts). */
   modules: (services: Services) => OperationModule[];
   dispatcher: Dispatcher;
+  storage: Storage;
   /** Services shared with handlers (storage, ...), by name. */
   extensions?: Map<string, unknown>;
 }
@@ -70,7 +72,7 @@ function queryOf(url: URL): Record<string, string[]> {
 export async function buildApiApp(options: BuildApiOptions): Promise<ApiApp> {
   const { settings, db, logger } = options;
   const prefix = apiPrefix(settings.API_ROOT);
-  const services: Services = { db, settings, logger, apiPrefix: prefix, dispatcher: options.dispatcher, extensions: options.extensions ?? new Map<string, unknown>() };
+  const services: Services = { db, settings, logger, apiPrefix: prefix, storage: options.storage, dispatcher: options.dispatcher, extensions: options.extensions ?? new Map<string, unknown>() };
   const authenticator = new BasicAuthenticator(db);
   services.extensions.set('authenticator', authenticator);
   const tmpDir = path.join(settings.MEDIA_ROOT, 'tmp');

@@ -4,3 +4,4 @@ export * from './filters.js';
 export * from './list.js';
 export * from './operations.js';
 export * from './tasks.js';
+export * from './dispatch-reply.js';

@@ -8,6 +8,12 @@ import type { Reply, RequestContext } from './operations.js';
 export const RESERVED_LIST_PARAMS = new Set(['limit', 'offset', 'ordering', 'fields', 'exclude_fields', 'minimal', 'format', 'page_size', 'q']);
 const DEFAULT_PAGE_SIZE = 100;
 
+/**
+ * Optional queryset scoping installed by the RBAC layer (extension `queryScope`): a condition limiting a list
+ * to the objects the user may see, or null for no limit.
+ */
+export type QueryScope = (ctx: RequestContext, tableAlias: string) => Promise<RawBuilder<boolean> | null>;
+
 /** Optional parser for Pulp's `q` expressions, installed by the API layer. */
 export type QExpressionCompiler = (expression: string, filters: Filter[]) => Promise<RawBuilder<boolean>>;
 
@@ -126,6 +132,9 @@ export async function listResponse<DB, TB extends keyof DB, Row>(
   options: ListOptions<Row>,
 ): Promise<Reply> {
   const conditions = await filterConditions(ctx, options.filterSet);
+  const scope = ctx.services.extensions.get('queryScope') as QueryScope | undefined;
+  const scoped = scope ? await scope(ctx, options.tableAlias) : null;
+  if (scoped) conditions.push(scoped);
   let q = query;
   for (const c of conditions) q = q.where(c);
   const { limit, offset } = parsePaging(ctx.query);

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 
 import type { Settings } from '../core/settings.js';
 import type { Database } from '../db/database.js';
+import type { Storage } from '../storage/storage.js';
 import type { FilterSet } from './filters.js';
 import type { Dispatcher } from './tasks.js';
 
@@ -32,6 +33,8 @@ export interface Services {
   logger: Logger;
   /** `<API_ROOT>api/v3/` */
   apiPrefix: string;
+  /** Artifact and published-file storage. */
+  storage: Storage;
   /** Dispatches tasks (see tasking/). */
   dispatcher: Dispatcher;
   extensions: Map<string, unknown>;

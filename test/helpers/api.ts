@@ -9,8 +9,8 @@ import { apiModules } from '../../src/api/modules.js';
 import { hashPassword } from '../../src/core/passwords.js';
 import { loadSettings, type Settings } from '../../src/core/settings.js';
 import type { Dispatcher } from '../../src/plugin-api/tasks.js';
-import { buildRegistry } from '../../src/plugin-api/registry.js';
-import { builtinPlugins } from '../../src/plugins/builtin.js';
+import { loadRegistry } from '../../src/cli/registry.js';
+import { FileSystemStorage } from '../../src/storage/filesystem.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
 export const ADMIN_PASSWORD = 'password';
@@ -39,7 +39,7 @@ export const refusingDispatcher: Dispatcher = {
 export async function createTestApi(options: { settings?: Record<string, unknown>; dispatcher?: Dispatcher; extensions?: Map<string, unknown> } = {}): Promise<TestApi> {
   const database = await createTestDatabase();
   const settings = await createTestSettings(options.settings);
-  const registry = buildRegistry(builtinPlugins, settings.INSTALLED_PLUGINS);
+  const registry = loadRegistry(settings);
   // Few PBKDF2 rounds keep tests fast; the format is Django's either way.
   const password = await hashPassword(ADMIN_PASSWORD, 1000);
   await database.db.insertInto('auth_user').values({ username: 'admin', password, is_superuser: true, is_staff: true }).execute();
@@ -49,6 +49,7 @@ export async function createTestApi(options: { settings?: Record<string, unknown
     logger: silentLogger,
     modules: apiModules(registry),
     dispatcher: options.dispatcher ?? refusingDispatcher,
+    storage: new FileSystemStorage(settings.MEDIA_ROOT),
     extensions: options.extensions,
   });
   await api.app.ready();

@@ -1,0 +1,9 @@
+import { coreTasks } from '../api/tasks/index.js';
+import type { Settings } from '../core/settings.js';
+import { buildRegistry, type PluginRegistry } from '../plugin-api/registry.js';
+import { builtinPlugins } from '../plugins/builtin.js';
+
+/** The registry every process builds at start: installed plugins plus core tasks. */
+export function loadRegistry(settings: Settings): PluginRegistry {
+  return buildRegistry(builtinPlugins, settings.INSTALLED_PLUGINS, coreTasks);
+}
