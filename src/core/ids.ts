@@ -61,3 +61,14 @@ export function formatTimestamp(value: Date | string | null | undefined): string
   const iso = value.toISOString(); // 2026-08-19T13:12:05.123Z
   return `${iso.slice(0, 23)}000Z`;
 }
+
+/**
+ * The one domain (domains are not enabled): Pulp always has a `default` domain, and task reservations name
+ * it (`shared:prn:core.domain:<id>`, `pdrn:<id>:orphans`). A fixed id keeps those names stable everywhere.
+ */
+export const DEFAULT_DOMAIN_ID = '018f6f3e-0000-7000-8000-000000000001';
+
+/** A domain-scoped pseudo resource name, e.g. `pdrn:<domain>:orphans`. */
+export function pdrn(word: string): string {
+  return `pdrn:${DEFAULT_DOMAIN_ID}:${word}`;
+}
