@@ -237,6 +237,59 @@ export interface FileContentTable {
   digest: string;
 }
 
+export interface AuthGroupTable {
+  id: Generated<number>;
+  name: string;
+}
+
+export interface AuthUserGroupsTable {
+  id: Generated<number>;
+  user_id: number;
+  group_id: number;
+}
+
+export interface RoleTable extends Base {
+  name: string;
+  description: string | null;
+  locked: Generated<boolean>;
+  permissions: ColumnType<string[], string[] | undefined, string[]>;
+}
+
+/** Role assignment; `content_type` (model label) and `object_id` are null for a global assignment. */
+export interface UserRoleTable extends Base {
+  user_id: number;
+  role_id: string;
+  content_type: string | null;
+  object_id: string | null;
+}
+
+export interface GroupRoleTable extends Base {
+  group_id: number;
+  role_id: string;
+  content_type: string | null;
+  object_id: string | null;
+}
+
+export interface AccessPolicyTable extends Base {
+  viewset_name: string;
+  statements: Json<Record<string, unknown>[]>;
+  creation_hooks: Json<Record<string, unknown>[]>;
+  queryset_scoping: Json<Record<string, unknown> | null>;
+  customized: Generated<boolean>;
+}
+
+export interface SessionTable {
+  key_hash: string;
+  user_id: number;
+  csrf_token: string;
+  expire_date: Timestamp;
+}
+
+export interface SecretTable {
+  id: number;
+  value: string;
+}
+
 export interface DB {
   app_status: AppStatusTable;
   task_group: TaskGroupTable;
@@ -260,4 +313,12 @@ export interface DB {
   distribution: DistributionTable;
   content_serial: ContentSerialTable;
   file_content: FileContentTable;
+  auth_group: AuthGroupTable;
+  auth_user_groups: AuthUserGroupsTable;
+  core_role: RoleTable;
+  core_userrole: UserRoleTable;
+  core_grouprole: GroupRoleTable;
+  core_accesspolicy: AccessPolicyTable;
+  core_session: SessionTable;
+  core_secret: SecretTable;
 }
