@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 
 import type { OperationModule, Services } from './operations.js';
+import type { ResourceTypeDefinition } from './resource-types.js';
 import type { TaskFunction } from './tasks.js';
 
 /** What a plugin declares. A plugin is a value: nothing runs at import time. */
@@ -13,6 +14,8 @@ export interface PluginDefinition {
   migrations?: Record<string, Migration>;
   /** Task functions keyed by Pulp's dotted name (the task record's `name`). */
   tasks?: Record<string, TaskFunction>;
+  /** Typed resources (content, repository, remote, ... types) the plugin defines; see resource-types.ts. */
+  resourceTypes?: ResourceTypeDefinition[];
   /** REST operations, built from the process's services. */
   operations?(services: Services): OperationModule;
 }

@@ -5,3 +5,8 @@ export * from './list.js';
 export * from './operations.js';
 export * from './tasks.js';
 export * from './dispatch-reply.js';
+export * from './resource-types.js';
+export * from './resource-fields.js';
+export * from './repository-versions.js';
+export * from './repository-version-summary.js';
+export * from './artifacts.js';

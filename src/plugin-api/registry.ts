@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 
 import { ConfigurationError } from '../core/errors.js';
 import type { PluginDefinition } from './define-plugin.js';
+import { registerResourceTypes } from './resource-types.js';
 import type { TaskFunction } from './tasks.js';
 
 export interface PluginRegistry {
@@ -36,5 +37,6 @@ export function buildRegistry(available: PluginDefinition[], installed: readonly
     }
   }
   if (problems.length > 0) throw new ConfigurationError(`Invalid plugin configuration:\n  - ${problems.join('\n  - ')}`);
+  for (const plugin of plugins) registerResourceTypes(plugin.resourceTypes ?? []);
   return Object.freeze({ plugins: Object.freeze(plugins), migrations, tasks });
 }
