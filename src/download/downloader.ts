@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rm } from 'node:fs/promises';
+import { arch, platform } from 'node:os';
+import path from 'node:path';
+import { rootCertificates } from 'node:tls';
+
+import { Agent, type Dispatcher, interceptors, ProxyAgent } from 'undici';
+
+import type { Digests } from '../core/checksums.js';
+import { DigestMismatchError, PulpError, RemoteFetchError, SizeMismatchError, TaskCanceledError } from '../core/errors.js';
+import type { ChecksumName } from '../core/settings.js';
+import { PULP_VERSION } from '../core/version.js';
+import {
+  DEFAULT_CONNECT_TIMEOUT_S,
+  DEFAULT_DOWNLOAD_CONCURRENCY,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_TOTAL_TIMEOUT_S,
+  type DownloaderConfig,
+  requestHeaders,
+} from './config.js';
+import { type HashPool, sharedHashPool } from './hash-pool.js';
+import { RateLimiter, Semaphore, sleep } from './rate-limiter.js';
+
+export interface ExpectedFile {
+  size?: number | null;
+  /** Digests to verify (any allowed algorithm); every one given must match. */
+  digests?: Partial<Record<ChecksumName, string | null>>;
+}
+
+export interface DownloadResult {
+  url: string;
+  /** Temporary file under the storage temp dir; the caller moves it into storage or removes it. */
+  path: string;
+  size: number;
+  digests: Digests;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export interface DownloaderOptions {
+  /** Directory for temporary files (the storage's temp dir, so that saving is a rename). */
+  tempDir: string;
+  /** ALLOWED_CONTENT_CHECKSUMS: every downloaded file gets all of them. */
+  checksums: readonly ChecksumName[];
+  /** Base of the exponential backoff (Pulp: 1 s); tests shorten it. */
+  retryBaseMs?: number;
+  hashPool?: HashPool;
+}
+
+const USER_AGENT = `pulpcore/${PULP_VERSION} (node ${process.version}, ${platform()} ${arch()}) (undici)`;
+
+function isRetriable(err: unknown): boolean {
+  if (err instanceof DigestMismatchError || err instanceof SizeMismatchError) return true;
+  if (err instanceof RemoteFetchError) return err.status === undefined || err.status === 429 || err.status >= 500;
+  return !(err instanceof PulpError);
+}
+
+/**
+ * Downloads for one remote: a shared connection pool with the remote's TLS, proxy, timeouts and headers; at most
+ * `download_concurrency` downloads at once (held across retries, as Pulp does), an optional request rate, retries
+ * with full-jitter exponential backoff on connection errors, 429, 5xx, truncated bodies and digest or size
+ * mismatches. Files are streamed to a temporary file and hashed on worker threads; a failed attempt never leaves
+ * its file behind.
+ */
+export class Downloader {
+  private readonly dispatcher: Dispatcher;
+  private readonly semaphore: Semaphore;
+  private readonly limiter: RateLimiter | null;
+  private readonly headers: Record<string, string>;
+  private readonly maxRetries: number;
+  private readonly totalTimeoutMs: number;
+  private readonly retryBaseMs: number;
+  private readonly pool: HashPool;
+  private tempDirReady: Promise<unknown> | null = null;
+  /** Maximum simultaneous downloads. */
+  readonly concurrency: number;
+
+  constructor(
+    private readonly config: DownloaderConfig,
+    private readonly options: DownloaderOptions,
+  ) {
+    const concurrency = config.download_concurrency ?? DEFAULT_DOWNLOAD_CONCURRENCY;
+    this.concurrency = concurrency;
+    this.semaphore = new Semaphore(concurrency);
+    this.limiter = config.rate_limit ? new RateLimiter(config.rate_limit) : null;
+    this.headers = requestHeaders(config, USER_AGENT);
+    this.maxRetries = config.max_retries || DEFAULT_MAX_RETRIES;
+    this.totalTimeoutMs = (config.total_timeout ?? DEFAULT_TOTAL_TIMEOUT_S) * 1000;
+    this.retryBaseMs = options.retryBaseMs ?? 1000;
+    this.pool = options.hashPool ?? sharedHashPool();
+    this.dispatcher = buildDispatcher(config, concurrency).compose(interceptors.redirect({ maxRedirections: 10 }));
+  }
+
+  /** Downloads `url` to a verified temporary file. Throws the last error once retries are exhausted. */
+  async download(url: string, expected: ExpectedFile = {}, signal?: AbortSignal): Promise<DownloadResult> {
+    return this.semaphore.run(async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await this.attempt(url, expected, signal);
+        } catch (err) {
+          if (signal?.aborted) throw new TaskCanceledError('Download canceled.', { cause: err });
+          if (attempt >= this.maxRetries || !isRetriable(err)) throw err;
+          await sleep(Math.random() * this.retryBaseMs * 2 ** attempt, signal);
+        }
+      }
+    });
+  }
+
+  private async attempt(url: string, expected: ExpectedFile, signal?: AbortSignal): Promise<DownloadResult> {
+    this.tempDirReady ??= mkdir(this.options.tempDir, { recursive: true });
+    await this.tempDirReady;
+    if (this.limiter) await this.limiter.wait(signal);
+    const tempPath = path.join(this.options.tempDir, `dl-${randomBytes(12).toString('hex')}`);
+    const timeout = AbortSignal.timeout(this.totalTimeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    try {
+      const res = await this.dispatcher.request({
+        ...splitUrl(url),
+        method: 'GET',
+        headers: this.headers,
+        signal: combined,
+        headersTimeout: (this.config.sock_read_timeout ?? DEFAULT_TOTAL_TIMEOUT_S) * 1000,
+        bodyTimeout: (this.config.sock_read_timeout ?? DEFAULT_TOTAL_TIMEOUT_S) * 1000,
+      });
+      if (res.statusCode >= 400) {
+        await res.body.dump().catch(() => undefined);
+        throw new RemoteFetchError(`Downloading ${url} failed: HTTP ${res.statusCode}.`, { status: res.statusCode });
+      }
+      const fh = await open(tempPath, 'w');
+      let size = 0;
+      try {
+        for await (const chunk of res.body as AsyncIterable<Buffer>) {
+          size += chunk.length;
+          if (expected.size != null && size > expected.size) {
+            throw new SizeMismatchError(`${url}: expected ${expected.size} bytes, received more.`);
+          }
+          await fh.write(chunk);
+        }
+      } finally {
+        await fh.close();
+      }
+      if (expected.size != null && size !== expected.size) {
+        throw new SizeMismatchError(`${url}: expected ${expected.size} bytes, received ${size}.`);
+      }
+      const hashed = await this.pool.hashFile(tempPath, this.options.checksums);
+      for (const [name, want] of Object.entries(expected.digests ?? {})) {
+        if (!want) continue;
+        const got = hashed.digests[name as ChecksumName];
+        if (got !== undefined && got !== want.toLowerCase()) {
+          throw new DigestMismatchError(`${url}: expected ${name} ${want}, computed ${got}.`);
+        }
+      }
+      return { url, path: tempPath, size, digests: hashed.digests, headers: res.headers };
+    } catch (err) {
+      await rm(tempPath, { force: true });
+      if (err instanceof PulpError) throw err;
+      if (timeout.aborted && !signal?.aborted) throw new RemoteFetchError(`Downloading ${url} timed out.`, { cause: err });
+      throw new RemoteFetchError(`Downloading ${url} failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+}
+
+function splitUrl(url: string): { origin: string; path: string } {
+  const u = new URL(url);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new RemoteFetchError(`Unsupported URL scheme: ${url}`, { status: 400 });
+  return { origin: u.origin, path: `${u.pathname}${u.search}` };
+}
+
+function buildDispatcher(config: DownloaderConfig, connections: number): Dispatcher {
+  const tls = {
+    rejectUnauthorized: config.tls_validation !== false,
+    ...(config.tls_validation === false ? { checkServerIdentity: () => undefined } : {}),
+    // A remote's ca_cert adds to the system trust store instead of replacing it, as in Pulp.
+    ...(config.ca_cert ? { ca: [...rootCertificates, config.ca_cert] } : {}),
+    ...(config.client_cert ? { cert: config.client_cert } : {}),
+    ...(config.client_key ? { key: config.client_key } : {}),
+  };
+  const connectTimeout = (config.sock_connect_timeout ?? config.connect_timeout ?? DEFAULT_CONNECT_TIMEOUT_S) * 1000;
+  if (config.proxy_url) {
+    const token = config.proxy_username
+      ? `Basic ${Buffer.from(`${config.proxy_username}:${config.proxy_password ?? ''}`).toString('base64')}`
+      : undefined;
+    return new ProxyAgent({ uri: config.proxy_url, token, requestTls: tls, connections, connect: { timeout: connectTimeout } });
+  }
+  return new Agent({ connections, connect: { ...tls, timeout: connectTimeout } });
+}

@@ -1,0 +1,3 @@
+export * from './config.js';
+export * from './downloader.js';
+export { HashPool, sharedHashPool } from './hash-pool.js';

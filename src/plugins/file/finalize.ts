@@ -1,0 +1,48 @@
+import { sql, type Transaction } from 'kysely';
+
+import { PulpError } from '../../core/errors.js';
+import type { DB } from '../../db/tables.js';
+
+/** A new version breaks the file repository's path rules. */
+export class DuplicatePathError extends PulpError {}
+
+/**
+ * pulp_file's `finalize_new_version`: a unit added in version n replaces any older unit at the same
+ * relative_path; then the version may hold neither two units at one path (both added together) nor a path
+ * nested under another (`a/b` and `a/b/c`). Only paths touched by this version are checked, since the
+ * previous version already satisfied the rules.
+ */
+export async function finalizeFileVersion(trx: Transaction<DB>, repositoryId: string, n: number): Promise<void> {
+  await sql`UPDATE repository_content old SET version_removed = ${n}, pulp_last_updated = clock_timestamp()
+    FROM file_content fo
+    WHERE old.repository_id = ${repositoryId} AND old.version_removed IS NULL AND old.version_added < ${n}
+      AND fo.content_id = old.content_id
+      AND EXISTS (SELECT 1 FROM repository_content nw JOIN file_content fn ON fn.content_id = nw.content_id
+        WHERE nw.repository_id = ${repositoryId} AND nw.version_added = ${n} AND nw.version_removed IS NULL
+          AND fn.relative_path = fo.relative_path AND fn.content_id <> fo.content_id)`.execute(trx);
+  const dups = await sql<{ relative_path: string }>`
+    SELECT f.relative_path FROM repository_content rc JOIN file_content f ON f.content_id = rc.content_id
+    WHERE rc.repository_id = ${repositoryId} AND rc.version_removed IS NULL
+      AND f.relative_path IN (SELECT f2.relative_path FROM repository_content r2 JOIN file_content f2 ON f2.content_id = r2.content_id
+        WHERE r2.repository_id = ${repositoryId} AND r2.version_added = ${n} AND r2.version_removed IS NULL)
+    GROUP BY f.relative_path HAVING count(*) > 1 LIMIT 10`.execute(trx);
+  if (dups.rows.length > 0) {
+    throw new DuplicatePathError(
+      `Found ${dups.rows.length} duplicate contents in repository version (relative paths: ${dups.rows.map((r) => r.relative_path).join(', ')}).`,
+    );
+  }
+  const nested = await sql<{ parent: string; child: string }>`
+    WITH present AS (
+      SELECT f.relative_path AS path, rc.version_added = ${n} AS added FROM repository_content rc
+      JOIN file_content f ON f.content_id = rc.content_id
+      WHERE rc.repository_id = ${repositoryId} AND rc.version_removed IS NULL),
+    ancestors AS (
+      SELECT p.path, p.added, array_to_string((string_to_array(p.path, '/'))[1:i], '/') AS ancestor
+      FROM present p, generate_series(1, array_length(string_to_array(p.path, '/'), 1) - 1) AS i)
+    SELECT a.ancestor AS parent, a.path AS child FROM ancestors a JOIN present p ON p.path = a.ancestor
+    WHERE a.added OR p.added LIMIT 1`.execute(trx);
+  const clash = nested.rows[0];
+  if (clash) {
+    throw new DuplicatePathError(`Repository version has paths that overlap: "${clash.parent}" and "${clash.child}" (one is inside the other).`);
+  }
+}

@@ -1,0 +1,117 @@
+import { rm } from 'node:fs/promises';
+
+import { sql } from 'kysely';
+
+import type { ChecksumName } from '../core/settings.js';
+import type { Database } from '../db/database.js';
+import type { Downloader, DownloadResult } from '../download/downloader.js';
+import type { Storage } from '../storage/storage.js';
+import { inBatches, mapConcurrent } from './batches.js';
+import type { ContentTypeAdapter, DeclarativeContent } from './declarative.js';
+import { saveBatch } from './save-batch.js';
+
+/** Rows per database batch (Pulp's batch `minsize`). */
+export const SYNC_BATCH_SIZE = 500;
+
+export interface PipelineItem<T> {
+  d: DeclarativeContent<T>;
+  artifactId: string | null;
+  contentId: string | null;
+  contentArtifactId: string | null;
+  download: DownloadResult | null;
+}
+
+export interface PipelineOptions<T> {
+  db: Database;
+  storage: Storage;
+  downloader: Downloader;
+  adapter: ContentTypeAdapter<T>;
+  remoteId: string;
+  checksums: readonly ChecksumName[];
+  signal?: AbortSignal;
+  /** Called once per downloaded file. */
+  onDownloaded?(): void;
+  /** Called with the ids of every saved unit, batch by batch (new and existing alike). */
+  onContent(contentIds: string[]): Promise<void> | void;
+  batchSize?: number;
+}
+
+/**
+ * The generic sync pipeline (Pulp's stages, folded into three streaming steps):
+ * 1. per batch of declarative content: look up stored artifacts by sha256 and existing units by natural key;
+ * 2. download, with the downloader's concurrency, every non-deferred artifact that is not stored yet;
+ * 3. per batch, in one transaction: save artifacts, new units, content artifacts and remote artifacts.
+ * Memory is bounded by the batch size and the downloads in flight; the source is pulled lazily.
+ */
+export async function runSyncPipeline<T>(source: AsyncIterable<DeclarativeContent<T>>, options: PipelineOptions<T>): Promise<void> {
+  const batchSize = options.batchSize ?? SYNC_BATCH_SIZE;
+  const looked = lookUpExisting(source, options, batchSize);
+  const downloaded = mapConcurrent(
+    looked,
+    // Enough items in flight to keep every download slot busy while others are being hashed.
+    Math.max(4, (options.downloader.concurrency ?? 10) * 2),
+    async (item: PipelineItem<T>) => {
+      options.signal?.throwIfAborted();
+      if (item.artifactId === null && !item.d.artifact.deferred) {
+        const a = item.d.artifact;
+        item.download = await options.downloader.download(a.url, { size: a.size, digests: a.digests }, options.signal);
+        options.onDownloaded?.();
+      }
+      return item;
+    },
+    async (item) => {
+      if (item.download) await rm(item.download.path, { force: true });
+    },
+  );
+  for await (const batch of inBatches(downloaded, batchSize)) {
+    try {
+      options.signal?.throwIfAborted();
+      const ids = await saveBatch(batch, options);
+      await options.onContent(ids);
+    } finally {
+      for (const item of batch) if (item.download) await rm(item.download.path, { force: true });
+    }
+  }
+}
+
+async function* lookUpExisting<T>(
+  source: AsyncIterable<DeclarativeContent<T>>,
+  options: PipelineOptions<T>,
+  batchSize: number,
+): AsyncGenerator<PipelineItem<T>> {
+  for await (const batch of inBatches(source, batchSize)) {
+    options.signal?.throwIfAborted();
+    const shas = [...new Set(batch.map((d) => d.artifact.digests.sha256).filter((x): x is string => !!x))];
+    const artifacts = new Map<string, string>();
+    if (shas.length > 0) {
+      const rows = await sql<{ pulp_id: string; sha256: string }>`
+        UPDATE artifact SET timestamp_of_interest = clock_timestamp()
+        WHERE sha256 = ANY(${shas}::text[]) RETURNING pulp_id, sha256`.execute(options.db);
+      for (const r of rows.rows) artifacts.set(r.sha256, r.pulp_id);
+    }
+    const existing = await options.adapter.findExisting(options.db, batch.map((d) => d.unit));
+    const contentIds = [...new Set(existing.values())];
+    const cas = new Map<string, { id: string; artifactId: string | null; relativePath: string }>();
+    if (contentIds.length > 0) {
+      const rows = await options.db
+        .selectFrom('content_artifact')
+        .select(['pulp_id', 'content_id', 'artifact_id', 'relative_path'])
+        .where('content_id', 'in', contentIds)
+        .execute();
+      for (const r of rows) cas.set(`${r.content_id}\n${r.relative_path}`, { id: r.pulp_id, artifactId: r.artifact_id, relativePath: r.relative_path });
+      await options.db.updateTable('content').set({ timestamp_of_interest: sql`clock_timestamp()` }).where('pulp_id', 'in', contentIds).execute();
+    }
+    for (const d of batch) {
+      const contentId = existing.get(options.adapter.naturalKey(d.unit)) ?? null;
+      const ca = contentId ? cas.get(`${contentId}\n${d.artifact.relativePath}`) : undefined;
+      const sha = d.artifact.digests.sha256;
+      yield {
+        d,
+        contentId,
+        contentArtifactId: ca?.id ?? null,
+        artifactId: ca?.artifactId ?? (sha ? (artifacts.get(sha) ?? null) : null),
+        download: null,
+      };
+    }
+  }
+}
