@@ -171,7 +171,7 @@ async function applyToLatest(trx: Transaction<DB>, repositoryId: string, n: numb
   }
   if (add.length > 0) {
     await sql`INSERT INTO repository_content (repository_id, content_id, version_added)
-      SELECT ${repositoryId}, a.id FROM unnest(${add}::uuid[]) AS a(id)
+      SELECT ${repositoryId}, a.id, ${n} FROM unnest(${add}::uuid[]) AS a(id)
       WHERE NOT EXISTS (SELECT 1 FROM repository_content rc WHERE rc.repository_id = ${repositoryId}
         AND rc.content_id = a.id AND rc.version_removed IS NULL)`.execute(trx);
   }
