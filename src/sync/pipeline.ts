@@ -45,6 +45,8 @@ export interface PipelineOptions<T> {
  */
 export async function runSyncPipeline<T>(source: AsyncIterable<DeclarativeContent<T>>, options: PipelineOptions<T>): Promise<void> {
   const batchSize = options.batchSize ?? SYNC_BATCH_SIZE;
+  // Temp files not yet moved into storage: removed whatever happens, so a failed sync leaves none behind.
+  const live = new Set<string>();
   const looked = lookUpExisting(source, options, batchSize);
   const downloaded = mapConcurrent(
     looked,
@@ -55,6 +57,7 @@ export async function runSyncPipeline<T>(source: AsyncIterable<DeclarativeConten
       if (item.artifactId === null && !item.d.artifact.deferred) {
         const a = item.d.artifact;
         item.download = await options.downloader.download(a.url, { size: a.size, digests: a.digests }, options.signal);
+        live.add(item.download.path);
         options.onDownloaded?.();
       }
       return item;
@@ -63,14 +66,20 @@ export async function runSyncPipeline<T>(source: AsyncIterable<DeclarativeConten
       if (item.download) await rm(item.download.path, { force: true });
     },
   );
-  for await (const batch of inBatches(downloaded, batchSize)) {
-    try {
+  try {
+    for await (const batch of inBatches(downloaded, batchSize)) {
       options.signal?.throwIfAborted();
       const ids = await saveBatch(batch, options);
       await options.onContent(ids);
-    } finally {
-      for (const item of batch) if (item.download) await rm(item.download.path, { force: true });
+      for (const item of batch) {
+        if (!item.download) continue;
+        // Usually already moved into storage; duplicates of one digest are not.
+        await rm(item.download.path, { force: true });
+        live.delete(item.download.path);
+      }
     }
+  } finally {
+    await Promise.all([...live].map((p) => rm(p, { force: true })));
   }
 }
 

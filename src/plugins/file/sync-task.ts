@@ -3,7 +3,8 @@ import { rm } from 'node:fs/promises';
 import { PulpError } from '../../core/errors.js';
 import { Downloader } from '../../download/downloader.js';
 import type { DownloadResult } from '../../download/downloader.js';
-import { createRepositoryVersion, latestVersionNumber, versionHref } from '../../plugin-api/repository-versions.js';
+import { selectRepositoryVersions, serializeRepositoryVersion } from '../../plugin-api/repository-version-summary.js';
+import { createRepositoryVersion, latestVersionNumber } from '../../plugin-api/repository-versions.js';
 import type { TaskContext } from '../../plugin-api/tasks.js';
 import type { DeclarativeContent } from '../../sync/declarative.js';
 import { runSyncPipeline } from '../../sync/pipeline.js';
@@ -139,7 +140,8 @@ export async function synchronize(ctx: TaskContext): Promise<unknown> {
       const pubId = await publishVersion(ctx.services, version.pulp_id, { manifest: name === undefined ? 'PULP_MANIFEST' : name });
       await ctx.addCreatedResource(`${apiPrefix}publications/file/file/${pubId}/`);
     }
-    return { pulp_href: versionHref(apiPrefix, repo.pulp_type, repo.pulp_id, version.number), number: version.number };
+    const row = await selectRepositoryVersions(db).where('v.pulp_id', '=', version.pulp_id).executeTakeFirstOrThrow();
+    return serializeRepositoryVersion(apiPrefix, row);
   } finally {
     if (manifest) await rm(manifest.path, { force: true });
     await downloader.close();
