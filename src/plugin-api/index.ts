@@ -10,3 +10,4 @@ export * from './resource-fields.js';
 export * from './repository-versions.js';
 export * from './repository-version-summary.js';
 export * from './artifacts.js';
+export * from './repository-version-operations.js';
