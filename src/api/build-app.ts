@@ -26,6 +26,9 @@ import type { Storage } from '../storage/storage.js';
 import { BasicAuthenticator } from './auth.js';
 import { coerceFormBody, validateBody } from './body.js';
 import { sendError, sendJson } from './errors.js';
+import { type AfterOperation, installRbac } from './rbac/install.js';
+import { API_DESCRIPTION, type ApiDescription } from './openapi.js';
+import { compileQExpression } from './q-filter.js';
 
 /** Hook run for every authenticated operation before its handler; the RBAC layer installs it. */
 export type Authorizer = (ctx: RequestContext) => Promise<void>;
@@ -75,13 +78,14 @@ export async function buildApiApp(options: BuildApiOptions): Promise<ApiApp> {
   const services: Services = { db, settings, logger, apiPrefix: prefix, storage: options.storage, dispatcher: options.dispatcher, extensions: options.extensions ?? new Map<string, unknown>() };
   const authenticator = new BasicAuthenticator(db);
   services.extensions.set('authenticator', authenticator);
+  installRbac(services);
+  if (!services.extensions.has('q')) services.extensions.set('q', compileQExpression);
   const tmpDir = path.join(settings.MEDIA_ROOT, 'tmp');
 
   const app = Fastify({
     // Fastify bundles its own pino typings; the instance is the same logger.
     loggerInstance: logger.child({ component: 'api' }) as unknown as FastifyBaseLogger,
     bodyLimit: settings.MAX_BODY_SIZE,
-    disableRequestLogging: false,
     genReqId: () => randomUUID().replace(/-/g, ''),
   });
 
@@ -123,6 +127,7 @@ export async function buildApiApp(options: BuildApiOptions): Promise<ApiApp> {
     operations.push(...module.operations);
     components.push(...(module.components ?? []));
   }
+  services.extensions.set(API_DESCRIPTION, { operations, components } satisfies ApiDescription);
 
   for (const operation of operations) {
     app.route({
@@ -134,6 +139,8 @@ export async function buildApiApp(options: BuildApiOptions): Promise<ApiApp> {
           const authorize = services.extensions.get('authorize') as Authorizer | undefined;
           if (authorize && operation.auth !== false) await authorize(ctx);
           const result = await operation.handle(ctx);
+          const after = services.extensions.get('afterOperation') as AfterOperation | undefined;
+          if (after && result.status < 300) await after(ctx, result);
           for (const [k, v] of Object.entries(result.headers ?? {})) void reply.header(k, v);
           void reply.code(result.status);
           if (result.status === 204 || result.body === undefined) return reply.send();

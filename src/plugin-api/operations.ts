@@ -98,6 +98,8 @@ export interface Operation {
   summary?: string;
   /** Defaults to true; status, livez and docs are the unauthenticated ones. */
   auth?: boolean;
+  /** Served but left out of the OpenAPI document (the API root, the docs pages and their assets). */
+  hidden?: boolean;
   /** Declared list filters (list operations); enforced and documented. */
   filters?: FilterSet;
   /** Extra declared query parameters for non-list operations. */

@@ -1,0 +1,51 @@
+import type { Logger } from 'pino';
+
+import { buildApiApp } from '../api/build-app.js';
+import { apiModules, versionEntries } from '../api/modules.js';
+import type { Settings } from '../core/settings.js';
+import { registerApp, startHeartbeat, unregisterApp, processName } from '../db/app-status.js';
+import type { Database } from '../db/database.js';
+import { FileSystemStorage } from '../storage/filesystem.js';
+import { createApiDispatcher } from './dispatcher.js';
+import { loadRegistry } from './registry.js';
+
+/** Pulp's API_APP_TTL: an API process missing heartbeats for this long leaves `online_api_apps`. */
+export const API_APP_TTL_SECONDS = 120;
+
+export interface RunningApi {
+  address: string;
+  close(): Promise<void>;
+}
+
+/**
+ * One API process: builds the app, listens, and appears in `/status/` (`online_api_apps`) while it
+ * heartbeats every API_APP_TTL/3 (Pulp's interval). close() unregisters first, so the process leaves the
+ * status at once instead of after the TTL.
+ */
+export async function startApiServer(options: { settings: Settings; db: Database; logger: Logger; host: string; port: number }): Promise<RunningApi> {
+  const { settings, db, logger } = options;
+  const registry = loadRegistry(settings);
+  const api = await buildApiApp({
+    settings,
+    db,
+    logger,
+    modules: apiModules(registry),
+    dispatcher: createApiDispatcher(db, settings, logger),
+    storage: new FileSystemStorage(settings.MEDIA_ROOT),
+  });
+  const address = await api.app.listen({ host: options.host, port: options.port });
+  const versions = Object.fromEntries(versionEntries(registry).map((v) => [v.component, v.version]));
+  const record = await registerApp(db, 'api', processName('api'), versions);
+  const stopHeartbeat = startHeartbeat(db, record.pulp_id, (API_APP_TTL_SECONDS * 1000) / 3, (err) =>
+    logger.warn({ err }, 'api heartbeat failed'),
+  );
+  logger.info({ address, name: record.name }, 'api listening');
+  return {
+    address,
+    async close() {
+      stopHeartbeat();
+      await unregisterApp(db, record.pulp_id).catch((err: unknown) => logger.warn({ err }, 'could not unregister api app'));
+      await api.app.close();
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import cluster, { type Worker } from 'node:cluster';
+
+import type { Logger } from 'pino';
+
+export interface ClusterOptions {
+  processes: number;
+  logger: Logger;
+  /** Starts one serving process and returns its graceful stop. */
+  start(): Promise<() => Promise<void>>;
+}
+
+/** Stops on SIGINT/SIGTERM (once), and when the supervising `pulp-ts run` disappears without a word. */
+function onShutdown(stop: (signal: string) => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    void stop(signal);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  const supervisor = Number(process.env.PULP_TS_SUPERVISOR_PID);
+  if (Number.isInteger(supervisor) && supervisor > 1) {
+    const timer = setInterval(() => {
+      try {
+        process.kill(supervisor, 0);
+      } catch {
+        handler('supervisor gone');
+      }
+    }, 2000);
+    timer.unref();
+  }
+}
+
+/**
+ * Runs `processes` copies of a server sharing one listening port through node:cluster (the primary only
+ * supervises: a copy that dies is replaced, with a growing delay when it keeps dying). One process runs
+ * in-process, without a primary.
+ */
+export async function runClustered(options: ClusterOptions): Promise<void> {
+  const { logger } = options;
+  if (options.processes <= 1 || cluster.isWorker) {
+    const stop = await options.start();
+    onShutdown(async (signal) => {
+      logger.info({ signal }, 'stopping');
+      const force = setTimeout(() => process.exit(1), 15_000);
+      force.unref();
+      try {
+        await stop();
+      } catch (err) {
+        logger.warn({ err }, 'error while stopping');
+      }
+      process.exit(0);
+    });
+    return;
+  }
+
+  let stopping = false;
+  const failures = new Map<number, number>();
+  const fork = (slot: number) => {
+    const started = Date.now();
+    const worker: Worker = cluster.fork({ PULP_TS_SUPERVISOR_PID: String(process.pid) });
+    worker.on('exit', (code, signal) => {
+      if (stopping) return;
+      const lived = Date.now() - started;
+      const n = lived > 60_000 ? 0 : (failures.get(slot) ?? 0) + 1;
+      failures.set(slot, n);
+      const delay = Math.min(30_000, n === 0 ? 0 : 500 * 2 ** (n - 1));
+      logger.warn({ pid: worker.process.pid, code, signal, restartInMs: delay }, 'server process exited; restarting');
+      setTimeout(() => !stopping && fork(slot), delay);
+    });
+  };
+  for (let i = 0; i < options.processes; i++) fork(i);
+  onShutdown(async (signal) => {
+    stopping = true;
+    logger.info({ signal }, 'stopping server processes');
+    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            if (w.isDead()) return resolve();
+            const kill = setTimeout(() => w.process.kill('SIGKILL'), 15_000);
+            w.once('exit', () => {
+              clearTimeout(kill);
+              resolve();
+            });
+            w.process.kill('SIGTERM');
+          }),
+      ),
+    );
+    process.exit(0);
+  });
+}
