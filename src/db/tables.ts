@@ -49,6 +49,16 @@ export interface TaskTable extends Base {
   immediate: Generated<boolean>;
   deferred: Generated<boolean>;
   user_id: number | null;
+  /** Dispatch order (0002_tasking): drawn under the resource locks, so conflicting tasks are ordered by it. */
+  seq: number | null;
+}
+
+/** One row per resource of an unfinished task (0002_tasking). */
+export interface TaskReservationTable {
+  task_id: string;
+  resource: string;
+  exclusive: boolean;
+  seq: number;
 }
 
 export interface ProgressReportTable extends Base {
@@ -295,6 +305,7 @@ export interface DB {
   task_group: TaskGroupTable;
   task: TaskTable;
   progress_report: ProgressReportTable;
+  task_reservation: TaskReservationTable;
   auth_user: AuthUserTable;
   artifact: ArtifactTable;
   upload: UploadTable;

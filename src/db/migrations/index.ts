@@ -1,10 +1,14 @@
 import type { Migration } from 'kysely';
 
 import * as m0001 from './0001_core.js';
+import * as m0002 from './0002_tasking.js';
 import * as m0004 from './0004_rbac.js';
+import * as m0050 from './0050_content_app_lookup.js';
 
 /** Core migrations, listed statically so that tsx and a compiled build see the same set. */
 export const coreMigrations: Record<string, Migration> = {
   '0001_core': m0001,
+  '0002_tasking': m0002,
   '0004_rbac': m0004,
+  '0050_content_app_lookup': m0050,
 };

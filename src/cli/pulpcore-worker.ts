@@ -1,0 +1,66 @@
+import { versionEntries } from '../api/modules.js';
+import { ConfigurationError } from '../core/errors.js';
+import { configuredDatabaseUrl, loadSettings } from '../core/settings.js';
+import { createDatabase } from '../db/database.js';
+import { TaskExecutor } from '../tasking/executor.js';
+import type { TaskThreadData } from '../tasking/task-thread.js';
+import { TaskWorker } from '../tasking/worker.js';
+import { createLogger } from './logger.js';
+import { loadRegistry } from './registry.js';
+import { parseArgs, runCli } from './run-cli.js';
+
+const USAGE = `usage: pulpcore-worker [--name NAME]
+
+Runs one task worker (one task at a time). Needs PULP_DATABASE_URL (or DATABASES in settings.yaml):
+the embedded database is started only by \`pulp-ts run\`. PULP_TS_EXTRA_TASK_MODULES (comma separated
+module paths exporting \`tasks\`) adds task functions; the test suite uses it for its test tasks.`;
+
+runCli('pulpcore-worker', async () => {
+  const { flags } = parseArgs(process.argv.slice(2), { strings: ['name'], booleans: ['help'] });
+  if (flags.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const settings = loadSettings({ env: process.env });
+  const databaseUrl = configuredDatabaseUrl(settings);
+  if (!databaseUrl) {
+    throw new ConfigurationError(
+      'pulpcore-worker needs PULP_DATABASE_URL (or DATABASES in settings.yaml); the embedded PostgreSQL is only started by `pulp-ts run`, which passes its URL to the workers it starts.',
+    );
+  }
+  const logger = createLogger(settings, 'worker');
+  const registry = loadRegistry(settings);
+  const versions = Object.fromEntries(versionEntries(registry).map((v) => [v.component, v.version]));
+  const extraTaskModules = (process.env.PULP_TS_EXTRA_TASK_MODULES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const threadModule = new URL(import.meta.url.endsWith('.ts') ? './task-thread.ts' : './task-thread.js', import.meta.url);
+  const workerData: TaskThreadData = { settings, databaseUrl, extraTaskModules };
+  const executor = new TaskExecutor({ threadModule, workerData: { ...workerData }, logger: logger.child({ component: 'executor' }) });
+  const { db } = createDatabase({ url: databaseUrl, max: 3, applicationName: 'pulpcore-worker' });
+  const worker = new TaskWorker({
+    db,
+    databaseUrl,
+    settings,
+    logger,
+    executor,
+    versions,
+    name: typeof flags.name === 'string' ? flags.name : undefined,
+  });
+  await worker.start();
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'graceful shutdown');
+      worker.stop().then(resolve, (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        resolve();
+      });
+    };
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    process.on('SIGINT', () => onSignal('SIGINT'));
+    process.on('SIGHUP', () => onSignal('SIGHUP'));
+  });
+  await db.destroy();
+  return 0;
+});

@@ -1,0 +1,5 @@
+// Entry of a worker's task thread (see tasking/executor.ts): the registry is built here, in the cli layer.
+import { runTaskThread } from '../tasking/task-thread.js';
+import { loadRegistry } from './registry.js';
+
+await runTaskThread((settings) => loadRegistry(settings).tasks);

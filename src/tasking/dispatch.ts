@@ -1,0 +1,118 @@
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+
+import { ValidationError } from '../core/errors.js';
+import { apiPrefix, DEFAULT_DOMAIN_ID, isUuid, prn } from '../core/ids.js';
+import type { Settings } from '../core/settings.js';
+import type { Database } from '../db/database.js';
+import type { Services } from '../plugin-api/operations.js';
+import type { DispatchOptions, Dispatcher, TaskFunction, TaskRef } from '../plugin-api/tasks.js';
+import { FileSystemStorage } from '../storage/filesystem.js';
+import type { Storage } from '../storage/storage.js';
+import { finishTask, unblockAfter } from './claim-task.js';
+import { taskingTasks } from './purge.js';
+import { runTaskFunction } from './run-task.js';
+
+/** Every task holds its domain shared unless it takes the domain exclusively (Pulp's implicit domain lock). */
+export const DOMAIN_RESOURCE = prn('core.domain', DEFAULT_DOMAIN_ID);
+
+/** Pulp's IMMEDIATE_TIMEOUT: an immediate task running inline fails after this long. */
+export const IMMEDIATE_TIMEOUT_MS = 5000;
+
+export interface DispatcherOptions {
+  db: Database;
+  settings: Settings;
+  logger: Logger;
+  /** Known task functions; dispatching another name is refused. */
+  tasks: ReadonlyMap<string, TaskFunction>;
+  storage?: Storage;
+  /**
+   * Run immediate tasks inline when their resources are free (API processes and tasks). The content app
+   * passes false: it queues them for workers, as Pulp's content app does.
+   */
+  runImmediate?: boolean;
+  /** app_status id of this process: owner of inline tasks, so a crash mid-task is cleaned up as missing. */
+  appId?: () => string | null;
+}
+
+export type ExtendedDispatchOptions = DispatchOptions & { loggingCid?: string; userId?: number | null; parentTaskId?: string | null };
+
+function trailingId(value: string | null | undefined): string | null {
+  if (!value) return null;
+  const last = value.split(/[/:]/).filter(Boolean).pop() ?? '';
+  if (!isUuid(last)) throw new ValidationError({ task_group: [`Invalid task group: ${value}`] });
+  return last;
+}
+
+/** Exclusive and shared resource lists as stored, with the implicit shared domain resource. */
+export function reservationLists(options: DispatchOptions): { exclusive: string[]; shared: string[] } {
+  const exclusive = [...new Set((options.exclusiveResources ?? []).filter((r): r is string => typeof r === 'string' && r !== ''))];
+  const shared = (options.sharedResources ?? [])
+    .filter((r): r is string => typeof r === 'string' && r !== '')
+    .map((r) => r.replace(/^shared:/, ''));
+  if (!exclusive.includes(DOMAIN_RESOURCE)) shared.push(DOMAIN_RESOURCE);
+  return { exclusive, shared: [...new Set(shared)].filter((r) => !exclusive.includes(r)) };
+}
+
+export function taskHref(prefix: string, id: string): string {
+  return `${prefix}tasks/${id}/`;
+}
+
+/**
+ * The PostgreSQL dispatcher: one statement inserts the task and its reservations under per-resource locks
+ * (dispatch order = database order) and notifies the workers when it is runnable at once.
+ */
+export function createDispatcher(options: DispatcherOptions): Dispatcher {
+  const { db, settings, logger } = options;
+  const tasks = new Map<string, TaskFunction>([...Object.entries(taskingTasks), ...options.tasks]);
+  const prefix = apiPrefix(settings.API_ROOT);
+  const storage = options.storage ?? new FileSystemStorage(settings.MEDIA_ROOT);
+  const runImmediate = options.runImmediate ?? true;
+  const log = logger.child({ component: 'dispatch' });
+
+  const dispatcher: Dispatcher = {
+    async dispatch(name: string, args: Record<string, unknown>, opts: ExtendedDispatchOptions): Promise<TaskRef> {
+      const fn = tasks.get(name);
+      if (!fn) throw new ValidationError({ name: [`Unknown task name: '${name}'.`] });
+      const immediate = Boolean(opts.immediate);
+      const deferred = opts.deferred ?? true;
+      if (!immediate && !deferred) throw new ValidationError({ non_field_errors: ['A task must be immediate, deferred, or both.'] });
+      const inline = immediate && runImmediate;
+      const { exclusive, shared } = reservationLists(opts);
+      const row = await sql<{ task_id: string; task_state: string }>`
+        SELECT * FROM pulp_task_dispatch(${name}, ${JSON.stringify(args ?? {})}::jsonb, ${exclusive}::text[], ${shared}::text[],
+          ${opts.loggingCid ?? ''}, ${opts.userId ?? null}::integer, ${opts.parentTaskId ?? null}::uuid,
+          ${trailingId(opts.taskGroup)}::uuid, ${inline}, ${inline ? deferred : true}, ${options.appId?.() ?? null}::uuid)`
+        .execute(db)
+        .then((r) => r.rows[0]);
+      if (!row) throw new Error('dispatch returned no task');
+      const ref = { pulp_id: row.task_id, href: taskHref(prefix, row.task_id) };
+      log.debug({ task: row.task_id, task_name: name, state: row.task_state }, 'task dispatched');
+      if (inline && row.task_state === 'running') await runInline(ref.pulp_id, name, fn, args, opts);
+      return ref;
+    },
+  };
+
+  const services: Services = { db, settings, logger, apiPrefix: prefix, storage, dispatcher, extensions: new Map() };
+
+  async function runInline(id: string, name: string, fn: TaskFunction, args: Record<string, unknown>, opts: ExtendedDispatchOptions) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error('Immediate task timed out after 5 seconds.')), IMMEDIATE_TIMEOUT_MS);
+    try {
+      const outcome = await runTaskFunction({
+        fn,
+        task: { id, name, args, loggingCid: opts.loggingCid ?? '', userId: opts.userId ?? null },
+        services,
+        logger: log,
+        signal: controller.signal,
+        timeoutMs: IMMEDIATE_TIMEOUT_MS,
+      });
+      const record = await finishTask(db, id, options.appId?.() ?? null, outcome);
+      await unblockAfter(db, record);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return dispatcher;
+}

@@ -1,0 +1,141 @@
+import { Worker } from 'node:worker_threads';
+
+import type { Logger } from 'pino';
+
+import type { RunnableTask, TaskOutcome } from './run-task.js';
+
+/** Messages between a worker process and its task thread. */
+export type ToThread = { type: 'run'; task: RunnableTask } | { type: 'cancel'; taskId: string };
+export type FromThread = { type: 'ready' } | { type: 'done'; taskId: string; outcome: TaskOutcome };
+
+export interface ExecutorOptions {
+  /** Module the thread imports: it must call runTaskThread() (see task-thread.ts). */
+  threadModule: URL;
+  /** Passed to the thread as workerData (settings, database URL, extra task modules). */
+  workerData: Record<string, unknown>;
+  logger: Logger;
+  /** After a cancel, how long the task may take to honour its AbortSignal before the thread is killed. */
+  killAfterMs?: number;
+}
+
+interface Running {
+  taskId: string;
+  resolve(outcome: TaskOutcome): void;
+  killTimer: NodeJS.Timeout | null;
+  killOutcome: TaskOutcome | null;
+}
+
+/**
+ * Runs tasks one at a time in a long-lived worker thread, so a task costs a message, not a process start
+ * (Pulp forks per task). A task that ignores its cancellation is stopped by terminating the thread (which
+ * interrupts even a busy loop); a fresh thread then replaces it, and only then is a process-start-like cost
+ * paid. The thread has its own database pool, so a killed task cannot leave a connection of ours mid-query.
+ */
+export class TaskExecutor {
+  private thread: Worker | null = null;
+  private running: Running | null = null;
+  private starting: Promise<void> | null = null;
+  private closed = false;
+  private readonly killAfterMs: number;
+
+  constructor(private readonly options: ExecutorOptions) {
+    this.killAfterMs = options.killAfterMs ?? 3000;
+  }
+
+  /** Starts the thread (also done lazily by run). */
+  start(): Promise<void> {
+    this.starting ??= this.spawn().finally(() => {
+      this.starting = null;
+    });
+    return this.starting;
+  }
+
+  private spawn(): Promise<void> {
+    const entry = this.options.threadModule.href;
+    // Under tsx (a checkout without build) the thread must register the TypeScript loader itself.
+    const tsx = import.meta.url.endsWith('.ts') ? import.meta.resolve('tsx/esm/api') : null;
+    const bootstrap = `
+      const { workerData } = require('node:worker_threads');
+      (async () => {
+        if (workerData.__tsx) (await import(workerData.__tsx)).register();
+        await import(workerData.__entry);
+      })().catch((err) => { console.error(err); process.exit(1); });`;
+    const thread = new Worker(bootstrap, { eval: true, workerData: { ...this.options.workerData, __tsx: tsx, __entry: entry } });
+    this.thread = thread;
+    return new Promise<void>((resolve, reject) => {
+      let ready = false;
+      thread.on('message', (msg: FromThread) => {
+        if (msg.type === 'ready') {
+          ready = true;
+          resolve();
+        } else if (msg.type === 'done' && this.running?.taskId === msg.taskId) {
+          this.settle(msg.outcome);
+        }
+      });
+      thread.on('error', (err) => {
+        this.options.logger.error({ err }, 'task thread error');
+        if (!ready) reject(err);
+      });
+      thread.on('exit', (code) => {
+        if (this.thread === thread) this.thread = null;
+        if (!ready) reject(new Error(`task thread exited with code ${code} before it was ready`));
+        if (this.running) {
+          const killed = this.running.killOutcome;
+          this.settle(killed ?? { outcome: 'failed', error: { description: `Task process died unexpectedly with exitcode ${code}.`, traceback: null } });
+        }
+      });
+    });
+  }
+
+  private settle(outcome: TaskOutcome): void {
+    const running = this.running;
+    if (!running) return;
+    if (running.killTimer) clearTimeout(running.killTimer);
+    this.running = null;
+    running.resolve(outcome);
+  }
+
+  /** Runs one task in the thread; resolves with its outcome, never rejects for task errors. */
+  async run(task: RunnableTask): Promise<TaskOutcome> {
+    if (this.running) throw new Error('executor is busy: one task at a time');
+    if (!this.thread) await this.start();
+    const thread = this.thread;
+    if (!thread) throw new Error('task thread is not running');
+    return new Promise<TaskOutcome>((resolve) => {
+      this.running = { taskId: task.id, resolve, killTimer: null, killOutcome: null };
+      thread.postMessage({ type: 'run', task } satisfies ToThread);
+    });
+  }
+
+  /** The id of the task being run, if any. */
+  currentTaskId(): string | null {
+    return this.running?.taskId ?? null;
+  }
+
+  /**
+   * Aborts the running task's signal; if it has not ended after killAfterMs, the thread is terminated and the
+   * task ends with `killOutcome` (then a new thread starts for the next task).
+   */
+  cancel(taskId: string, killOutcome: TaskOutcome, killAfterMs = this.killAfterMs): void {
+    const running = this.running;
+    if (!running || running.taskId !== taskId || running.killTimer) return;
+    running.killOutcome = killOutcome;
+    this.thread?.postMessage({ type: 'cancel', taskId } satisfies ToThread);
+    running.killTimer = setTimeout(() => {
+      if (this.running !== running) return;
+      this.options.logger.warn({ task: taskId }, 'task ignored its cancellation: stopping its thread');
+      const thread = this.thread;
+      this.thread = null;
+      this.settle(killOutcome);
+      void thread?.terminate();
+      if (!this.closed) this.start().catch((err: unknown) => this.options.logger.error({ err }, 'could not restart the task thread'));
+    }, killAfterMs);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const thread = this.thread;
+    this.thread = null;
+    if (thread) await thread.terminate();
+  }
+}
