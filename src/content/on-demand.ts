@@ -1,0 +1,207 @@
+import { once } from 'node:events';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+
+import { DigestMismatchError, SizeMismatchError } from '../core/errors.js';
+import type { ChecksumName, Settings } from '../core/settings.js';
+import type { Database } from '../db/database.js';
+import { importArtifactFromFile, verifyExpected } from '../plugin-api/artifacts.js';
+import type { Storage } from '../storage/storage.js';
+import { parseRange } from './range.js';
+import { SharedDownload, type UpstreamSource } from './shared-download.js';
+import { UpstreamClients, type UpstreamRemote } from './upstream.js';
+
+/** Pulp's REMOTE_CONTENT_FETCH_FAILURE_COOLDOWN: a remote artifact that served bad bytes is skipped this long. */
+const FAILURE_COOLDOWN_SECONDS = 300;
+const READ_CHUNK = 256 * 1024;
+/** Upstream headers that describe the connection or the encoding, never passed on (spec runtime §2.6). */
+const HOP_BY_HOP = new Set(['connection', 'content-encoding', 'content-length', 'keep-alive', 'public', 'proxy-authenticate', 'transfer-encoding', 'upgrade', 'content-type', 'content-range', 'accept-ranges', 'date', 'server']);
+
+interface Candidate extends UpstreamRemote {
+  remote_artifact_id: string;
+  ra_url: string;
+  ra_size: number | null;
+  policy: string;
+  digests: Partial<Record<ChecksumName, string | null>>;
+}
+
+class SourceError extends Error {}
+
+export interface OnDemandOptions {
+  db: Database;
+  storage: Storage;
+  settings: Settings;
+  logger: Logger;
+}
+
+/** Serves content whose artifact is not downloaded yet (spec runtime §2.6), one shared download per file. */
+export class OnDemand {
+  private readonly downloads = new Map<string, SharedDownload>();
+  private readonly upstream = new UpstreamClients();
+
+  constructor(private readonly options: OnDemandOptions) {}
+
+  private async candidates(contentArtifactId: string): Promise<Candidate[]> {
+    const { rows } = await sql<Record<string, unknown>>`
+      SELECT ra.pulp_id AS remote_artifact_id, ra.url AS ra_url, ra.size AS ra_size,
+             ra.md5 AS ra_md5, ra.sha1 AS ra_sha1, ra.sha224 AS ra_sha224, ra.sha256 AS ra_sha256,
+             ra.sha384 AS ra_sha384, ra.sha512 AS ra_sha512, r.*
+      FROM remote_artifact ra JOIN remote r ON r.pulp_id = ra.remote_id
+      WHERE ra.content_artifact_id = ${contentArtifactId}
+        AND (ra.failed_at IS NULL OR ra.failed_at < clock_timestamp() - make_interval(secs => ${FAILURE_COOLDOWN_SECONDS}))
+      ORDER BY ra.pulp_created, ra.pulp_id`.execute(this.options.db);
+    return rows.map((r) => {
+      const digests: Partial<Record<ChecksumName, string | null>> = {};
+      for (const c of ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const) digests[c] = r[`ra_${c}`] as string | null;
+      return { ...(r as unknown as Candidate), digests };
+    });
+  }
+
+  private source(c: Candidate): UpstreamSource & { candidate: Candidate } {
+    return {
+      candidate: c,
+      describe: c.ra_url,
+      expectedSize: c.ra_size,
+      open: async (signal) => {
+        const res = await this.upstream.get(c, c.ra_url, signal);
+        if (res.statusCode >= 400) {
+          await res.body.dump().catch(() => undefined);
+          throw new SourceError(`HTTP ${res.statusCode}`);
+        }
+        return { headers: res.headers, body: res.body };
+      },
+    };
+  }
+
+  private startDownload(contentArtifactId: string, candidates: Candidate[]): SharedDownload {
+    const { db, storage, settings, logger } = this.options;
+    const allowed = settings.ALLOWED_CONTENT_CHECKSUMS;
+    const sources = candidates.map((c) => this.source(c));
+    const byDescribe = new Map(sources.map((s) => [s, s.candidate]));
+    const download = new SharedDownload(sources, storage.tempDir(), allowed, {
+      shouldSave: (s) => byDescribe.get(s as never)?.policy !== 'streamed',
+      verify: async (s, result) => {
+        const c = byDescribe.get(s as never)!;
+        try {
+          verifyExpected(result, { size: c.ra_size, digests: c.digests }, allowed);
+        } catch (err) {
+          await db.updateTable('remote_artifact').set({ failed_at: sql<string>`clock_timestamp()` }).where('pulp_id', '=', c.remote_artifact_id).execute();
+          throw err;
+        }
+      },
+      save: async (_s, tempPath, result) => {
+        const artifact = await importArtifactFromFile({ db, storage, settings }, tempPath, { computed: result });
+        await db
+          .updateTable('content_artifact')
+          .set({ artifact_id: artifact.pulp_id, pulp_last_updated: sql<string>`clock_timestamp()` })
+          .where('pulp_id', '=', contentArtifactId)
+          .where('artifact_id', 'is', null)
+          .execute();
+      },
+      onError: (err, s) => {
+        const mismatch = err instanceof DigestMismatchError || err instanceof SizeMismatchError;
+        logger[mismatch ? 'error' : 'warn']({ err, url: s.describe, content_artifact: contentArtifactId }, mismatch ? 'on-demand file failed verification; nothing saved' : 'on-demand fetch failed');
+      },
+    });
+    this.downloads.set(contentArtifactId, download);
+    void download.finished.then(() => {
+      if (this.downloads.get(contentArtifactId) === download) this.downloads.delete(contentArtifactId);
+    });
+    return download;
+  }
+
+  /** Streams the file to the client (joining a running download if there is one). */
+  async serve(req: IncomingMessage, res: ServerResponse, contentArtifactId: string, contentType: string): Promise<void> {
+    let download = this.downloads.get(contentArtifactId);
+    if (!download || download.state === 'done' || download.state === 'failed') {
+      const candidates = await this.candidates(contentArtifactId);
+      download = this.downloads.get(contentArtifactId);
+      if (!download || download.state === 'done' || download.state === 'failed') {
+        if (candidates.length === 0) return notFound(res, req, 'No remote artifact is available for this content.');
+        download = this.startDownload(contentArtifactId, candidates);
+      }
+    }
+    download.acquire();
+    try {
+      await this.pump(req, res, download, contentType);
+    } finally {
+      download.release();
+    }
+  }
+
+  private async pump(req: IncomingMessage, res: ServerResponse, download: SharedDownload, contentType: string): Promise<void> {
+    try {
+      await download.ready;
+    } catch (err) {
+      return notFound(res, req, `The content could not be fetched from its remote: ${(err as Error).message}`);
+    }
+    const total = download.total;
+    let start = 0;
+    let end = total !== null ? total - 1 : Infinity;
+    let status = 200;
+    const headers: OutgoingHttpHeaders = { 'Content-Type': contentType, 'Accept-Ranges': 'bytes' };
+    for (const [k, v] of Object.entries(download.upstreamHeaders)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
+    if (total !== null) {
+      headers['X-PULP-ARTIFACT-SIZE'] = String(total);
+      const range = parseRange(req.headers.range, total);
+      if (range === 'unsatisfiable') {
+        res.writeHead(416, { 'Content-Range': `bytes */${total}`, 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('416: Range Not Satisfiable');
+        return;
+      }
+      if (range) {
+        status = 206;
+        start = range.start;
+        end = range.end;
+        headers['Content-Range'] = `bytes ${start}-${end}/${total}`;
+      }
+      headers['Content-Length'] = String(end - start + 1);
+    }
+    res.writeHead(status, headers);
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    let position = start;
+    const limit = end + 1;
+    // One listener for the whole response: a fresh once() per wait would pile up listeners.
+    const closed = once(res, 'close').then(
+      () => undefined,
+      () => undefined,
+    );
+    while (position < limit && !res.destroyed) {
+      if (download.state === 'failed') {
+        // Cut the connection without a proper end, so the client cannot take the bytes for a whole file.
+        res.socket?.resetAndDestroy();
+        res.destroy();
+        return;
+      }
+      const available = Math.min(download.released, limit);
+      if (position < available) {
+        const chunk = await download.read(position, Math.min(READ_CHUNK, available - position));
+        if (chunk.length === 0) throw new Error('on-demand temporary file is shorter than announced');
+        position += chunk.length;
+        if (!res.write(chunk)) await Promise.race([once(res, 'drain'), closed]);
+      } else if (download.state === 'done') {
+        break;
+      } else {
+        await Promise.race([download.changed(), closed]);
+      }
+    }
+    if (!res.destroyed) res.end();
+  }
+
+  async close(): Promise<void> {
+    for (const d of this.downloads.values()) d.cancel();
+    await Promise.all([...this.downloads.values()].map((d) => d.finished.catch(() => undefined)));
+    await this.upstream.close();
+  }
+}
+
+function notFound(res: ServerResponse, req: IncomingMessage, message: string): void {
+  const body = Buffer.from(`404: ${message}`);
+  res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(body.length) });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}

@@ -1,0 +1,230 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import type { Logger } from 'pino';
+
+import { configuredDatabaseUrl, type Settings } from '../core/settings.js';
+import { PULP_TS_VERSION, PULP_VERSION } from '../core/version.js';
+import { registerApp, startHeartbeat, unregisterApp, processName } from '../db/app-status.js';
+import type { Database } from '../db/database.js';
+import type { Storage } from '../storage/storage.js';
+import { ContentCache } from './content-cache.js';
+import { contentTypeFor } from './content-types.js';
+import { childSegments, type DistributionInfo, type DistributionSnapshot, hasDistributionsBelow, loadDistributions, loadServingTarget, matchDistribution, type ServingTarget } from './distributions.js';
+import { isAllowedByGuard } from './guards/index.js';
+import { renderListing } from './listing.js';
+import { OnDemand } from './on-demand.js';
+import { splitRequestPath } from './request-path.js';
+import { resolvePath } from './resolve.js';
+import { MissingFileError, prepareStoredFile, sendStoredFile, type StoredFile } from './serve-file.js';
+
+export interface ContentAppOptions {
+  settings: Settings;
+  db: Database;
+  /** URL of the same database, for the LISTEN connection of the cache; default from the settings. Without one nothing is cached. */
+  databaseUrl?: string;
+  logger: Logger;
+  storage: Storage;
+  host?: string;
+  port?: number;
+  /** Registers in app_status and heartbeats (default true). */
+  heartbeat?: boolean;
+  /** Distribution types that serve publications rather than repository versions (Pulp's SERVE_FROM_PUBLICATION). */
+  publicationDistributionTypes?: readonly string[];
+}
+
+export interface ContentApp {
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** What a resolved path answers, kept per process until the next content change. */
+type Prepared =
+  | { kind: 'file'; file: StoredFile }
+  | { kind: 'redirect' }
+  | { kind: 'html'; body: Buffer }
+  | { kind: 'notfound'; body: string };
+
+const DEFAULT_PUBLICATION_TYPES = ['file.file', 'rpm.rpm', 'deb.deb'];
+
+function sendText(res: ServerResponse, status: number, body: string, head: boolean, extra: Record<string, string> = {}): void {
+  const buf = Buffer.from(body);
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(buf.length), ...extra });
+  res.end(head ? undefined : buf);
+}
+
+function sendHtml(res: ServerResponse, body: Buffer, head: boolean): void {
+  res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': String(body.length) });
+  res.end(head ? undefined : body);
+}
+
+function redirect(res: ServerResponse, location: string): void {
+  res.writeHead(301, { Location: location, 'Content-Length': '0' });
+  res.end();
+}
+
+/** Starts the content app (spec runtime §2) on host:port; `port` 0 picks a free port. */
+export async function startContentApp(options: ContentAppOptions): Promise<ContentApp> {
+  const { settings, db, storage } = options;
+  const logger = options.logger.child({ component: 'content' });
+  const prefix = settings.CONTENT_PATH_PREFIX;
+  const publicationTypes = new Set(options.publicationDistributionTypes ?? DEFAULT_PUBLICATION_TYPES);
+  const cache = new ContentCache(options.databaseUrl ?? configuredDatabaseUrl(settings), logger);
+  const targets = cache.createMap<string, ServingTarget>();
+  const resolutions = cache.createMap<string, Prepared>();
+  let snapshot: DistributionSnapshot | null = null;
+  cache.onInvalidate(() => {
+    snapshot = null;
+  });
+  const onDemand = new OnDemand({ db, storage, settings, logger });
+
+  async function getSnapshot(): Promise<DistributionSnapshot> {
+    if (snapshot && cache.enabled) return snapshot;
+    const generation = cache.generation;
+    const fresh = await loadDistributions(db);
+    if (cache.enabled && generation === cache.generation) snapshot = fresh;
+    return fresh;
+  }
+
+  async function getTarget(dist: DistributionInfo): Promise<ServingTarget> {
+    const hit = targets.get(dist.pulp_id);
+    if (hit) return hit;
+    const generation = cache.generation;
+    const target = await loadServingTarget(db, dist, publicationTypes.has(dist.pulp_type));
+    cache.store(targets, dist.pulp_id, target, generation);
+    return target;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    if (method !== 'GET' && method !== 'HEAD') {
+      sendText(res, 405, '405: Method Not Allowed', false, { Allow: 'GET, HEAD' });
+      return;
+    }
+    const head = method === 'HEAD';
+    const parsed = splitRequestPath(req.url ?? '/', prefix);
+    if (parsed === null) {
+      sendText(res, 404, '404: Not Found', head);
+      return;
+    }
+    const { sub, rawPath } = parsed;
+    if (sub === '') {
+      if (head) return sendHtml(res, Buffer.alloc(0), true);
+      await cache.fresh();
+      const snap = await getSnapshot();
+      const entries = childSegments(snap, '').map((name) => ({ name, date: null, size: null }));
+      return sendHtml(res, Buffer.from(renderListing(prefix, entries, true)), false);
+    }
+    await cache.fresh();
+    const endsSlash = sub.endsWith('/');
+    const path = endsSlash ? sub.slice(0, -1) : sub;
+    const snap = snapshot && cache.enabled ? snapshot : await getSnapshot();
+    const dist = matchDistribution(snap, path);
+    if (!dist) {
+      if (!hasDistributionsBelow(snap, `${path}/`)) return sendText(res, 404, '404: Not Found', head);
+      if (!endsSlash) return redirect(res, `${rawPath}/`);
+      const entries = childSegments(snap, `${path}/`).map((name) => ({ name, date: null, size: null }));
+      return sendHtml(res, Buffer.from(renderListing(`${prefix}${sub}`, entries, false)), head);
+    }
+    if (dist.content_guard_id !== null) {
+      const allowed = await isAllowedByGuard(db, dist.content_guard_id, { request: req, path: sub });
+      if (!allowed) return sendText(res, 403, '403: Access to the requested resource is forbidden by the content guard.', head);
+    }
+    const rel = path.length > dist.base_path.length ? path.slice(dist.base_path.length + 1) : '';
+    if (rel === '' && !endsSlash) return redirect(res, `${rawPath}/`);
+    const key = `${dist.pulp_id}\n${sub.slice(dist.base_path.length)}`;
+    let prepared = resolutions.get(key);
+    if (prepared === undefined) {
+      const generation = cache.generation;
+      const target = await getTarget(dist);
+      const resolution = await resolvePath(db, target, rel, endsSlash);
+      switch (resolution.kind) {
+        case 'served': {
+          const served = resolution.served;
+          if (served.kind === 'remote') {
+            // Never cached: the next request must see the artifact once it is saved.
+            await onDemand.serve(req, res, served.contentArtifactId, contentTypeFor(resolution.relativePath));
+            return;
+          }
+          const file = await prepareStoredFile(storage, served.file, served.size, contentTypeFor(resolution.relativePath), cache.enabled);
+          prepared = { kind: 'file', file };
+          break;
+        }
+        case 'redirect':
+          prepared = { kind: 'redirect' };
+          break;
+        case 'listing':
+          prepared = { kind: 'html', body: Buffer.from(renderListing(`${prefix}${sub}`, resolution.entries, false)) };
+          break;
+        case 'notfound':
+          prepared = { kind: 'notfound', body: `404: ${resolution.reason ?? 'Not Found'}` };
+          break;
+        case 'error':
+          throw new Error(resolution.message);
+      }
+      cache.store(resolutions, key, prepared, generation);
+    }
+    switch (prepared.kind) {
+      case 'file':
+        try {
+          await sendStoredFile(req, res, storage, prepared.file);
+        } catch (err) {
+          // Storage lost the file (repair, reclaim): forget the resolution so a fixed state is seen at once.
+          if (err instanceof MissingFileError) resolutions.delete(key);
+          throw err;
+        }
+        return;
+      case 'redirect':
+        return redirect(res, `${rawPath}/`);
+      case 'html':
+        return sendHtml(res, prepared.body, head);
+      case 'notfound':
+        return sendText(res, 404, prepared.body, head);
+    }
+  }
+
+  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      logger.error({ err, url: req.url }, 'content request failed');
+      if (!res.headersSent) sendText(res, 500, '500: Internal Server Error', req.method === 'HEAD');
+      else res.destroy();
+    });
+  });
+
+  await cache.start();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  let stopHeartbeat: (() => void) | null = null;
+  let appId: string | null = null;
+  if (options.heartbeat !== false) {
+    const app = await registerApp(db, 'content', processName(), { core: PULP_VERSION, 'pulp-ts': PULP_TS_VERSION });
+    appId = app.pulp_id;
+    stopHeartbeat = startHeartbeat(db, app.pulp_id, Math.max(1000, (settings.WORKER_TTL * 1000) / 3), (err) =>
+      logger.warn({ err }, 'content app heartbeat failed'),
+    );
+  }
+  logger.info({ host: options.host ?? '127.0.0.1', port }, 'content app listening');
+
+  return {
+    port,
+    server,
+    async close() {
+      stopHeartbeat?.();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await onDemand.close();
+      await cache.close();
+      if (appId) await unregisterApp(db, appId).catch(() => undefined);
+    },
+  };
+}

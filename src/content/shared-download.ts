@@ -1,0 +1,178 @@
+import { randomBytes } from 'node:crypto';
+import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
+import path from 'node:path';
+
+import { type Digests, MultiHasher } from '../core/checksums.js';
+import type { ChecksumName } from '../core/settings.js';
+
+/** One upstream attempt: resolves with the body once the upstream answered with a success status. */
+export interface UpstreamSource {
+  describe: string;
+  /** Expected size and digests of this source's remote artifact. */
+  expectedSize: number | null;
+  open(signal: AbortSignal): Promise<{ headers: Record<string, string | string[] | undefined>; body: AsyncIterable<Uint8Array> }>;
+}
+
+export interface SharedDownloadHooks {
+  /** Checks size/digests; throws to reject the file (nothing is saved, clients are cut off). */
+  verify(source: UpstreamSource, result: { size: number; digests: Digests }): Promise<void>;
+  /** Persists the verified file (on_demand); runs before the last byte is released to any client. */
+  save(source: UpstreamSource, tempPath: string, result: { size: number; digests: Digests }): Promise<void>;
+  /** Whether the bytes of this source may be saved (remote policy other than streamed). */
+  shouldSave(source: UpstreamSource): boolean;
+  onError(err: unknown, source: UpstreamSource): void;
+}
+
+/**
+ * One upstream download shared by every request for the same missing file (Pulp downloads once per request).
+ * Bytes go to a temporary file as they arrive; each client reads that file from its own offset, so a late
+ * joiner gets what was already downloaded and then follows the live edge, and a slow client never slows the
+ * download. The final byte is held back until the file is verified (and, with on_demand, saved and linked),
+ * so no client ever sees a complete-looking wrong file, and a finished response means the artifact exists.
+ */
+export class SharedDownload {
+  state: 'connecting' | 'streaming' | 'done' | 'failed' = 'connecting';
+  error: Error | null = null;
+  /** Size announced by the remote artifact or the upstream Content-Length, null when unknown. */
+  total: number | null = null;
+  upstreamHeaders: Record<string, string | string[] | undefined> = {};
+  written = 0;
+  /** Bytes clients may send now. */
+  released = 0;
+  readonly ready: Promise<void>;
+  readonly finished: Promise<void>;
+  private resolveReady!: () => void;
+  private rejectReady!: (err: Error) => void;
+  private handle: FileHandle | null = null;
+  private tempPath: string;
+  private refs = 0;
+  private waiters: (() => void)[] = [];
+  private readonly abort = new AbortController();
+  private saved = false;
+
+  constructor(
+    private readonly sources: UpstreamSource[],
+    tempDir: string,
+    private readonly checksums: readonly ChecksumName[],
+    private readonly hooks: SharedDownloadHooks,
+  ) {
+    this.tempPath = path.join(tempDir, `ondemand-${randomBytes(12).toString('hex')}`);
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
+    this.ready.catch(() => undefined);
+    this.finished = this.run().finally(() => this.maybeCleanup());
+  }
+
+  /** Registers a reader; call `release()` when it is done. */
+  acquire(): void {
+    this.refs++;
+  }
+
+  release(): void {
+    this.refs--;
+    void this.maybeCleanup();
+  }
+
+  /** Reads up to `length` bytes at `position` (below `released`). */
+  async read(position: number, length: number): Promise<Buffer> {
+    const buf = Buffer.allocUnsafe(length);
+    const handle = this.handle;
+    if (!handle) throw this.error ?? new Error('The download is gone.');
+    const { bytesRead } = await handle.read(buf, 0, length, position);
+    return buf.subarray(0, bytesRead);
+  }
+
+  /** Resolves at the next change of `released` or `state`. */
+  changed(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  cancel(): void {
+    this.abort.abort();
+  }
+
+  private notify(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  private async run(): Promise<void> {
+    const problems: string[] = [];
+    for (const source of this.sources) {
+      let response;
+      try {
+        response = await source.open(this.abort.signal);
+      } catch (err) {
+        // Nothing was sent yet: the next remote artifact may still work (spec runtime §2.6).
+        problems.push(`${source.describe}: ${(err as Error).message}`);
+        this.hooks.onError(err, source);
+        continue;
+      }
+      await this.stream(source, response);
+      return;
+    }
+    this.fail(new Error(problems.length > 0 ? problems.join('; ') : 'no remote artifact to fetch from'));
+    this.rejectReady(this.error!);
+  }
+
+  private async stream(source: UpstreamSource, response: Awaited<ReturnType<UpstreamSource['open']>>): Promise<void> {
+    const save = this.hooks.shouldSave(source);
+    const hasher = new MultiHasher(save ? this.checksums : ['sha256', ...this.checksums.filter((c) => c !== 'sha256')]);
+    try {
+      await mkdir(path.dirname(this.tempPath), { recursive: true });
+      this.handle = await open(this.tempPath, 'w+');
+      const length = Number(response.headers['content-length']);
+      this.total = source.expectedSize ?? (Number.isFinite(length) && response.headers['content-encoding'] === undefined ? length : null);
+      this.upstreamHeaders = response.headers;
+      this.state = 'streaming';
+      this.resolveReady();
+      let last = 0;
+      for await (const chunk of response.body) {
+        hasher.update(chunk);
+        if (this.total !== null && this.written + chunk.length > this.total) {
+          throw new Error(`the upstream sent more than the expected ${this.total} bytes`);
+        }
+        await this.handle.write(chunk, 0, chunk.length, this.written);
+        this.written += chunk.length;
+        last = chunk.length;
+        this.released = this.total !== null ? Math.min(this.written, this.total - 1) : this.written - last;
+        this.notify();
+      }
+      const result = { size: hasher.size, digests: hasher.digest() };
+      await this.hooks.verify(source, result);
+      if (save) {
+        await this.hooks.save(source, this.tempPath, result);
+        this.saved = true;
+      }
+      this.total = this.written;
+      this.released = this.written;
+      this.state = 'done';
+      this.notify();
+    } catch (err) {
+      this.hooks.onError(err, source);
+      this.fail(err instanceof Error ? err : new Error(String(err)));
+      this.rejectReady(this.error!);
+      this.abort.abort();
+    }
+  }
+
+  private fail(err: Error): void {
+    this.error = err;
+    this.state = 'failed';
+    this.notify();
+  }
+
+  private cleaning = false;
+
+  private async maybeCleanup(): Promise<void> {
+    if (this.refs > 0 || (this.state !== 'done' && this.state !== 'failed') || this.cleaning) return;
+    this.cleaning = true;
+    const handle = this.handle;
+    this.handle = null;
+    await handle?.close().catch(() => undefined);
+    if (!this.saved) await rm(this.tempPath, { force: true });
+  }
+}
