@@ -1,0 +1,45 @@
+import { loadSettings, parseBind } from '../core/settings.js';
+import { startContentApp } from '../content/server.js';
+import { FileSystemStorage } from '../storage/filesystem.js';
+import { runClustered } from './cluster.js';
+import { openCliDatabase } from './database.js';
+import { createLogger } from './logger.js';
+import { intFlag, parseArgs, runCli } from './run-cli.js';
+
+const USAGE = 'usage: pulpcore-content [--bind HOST:PORT] [--processes N]';
+
+runCli('pulpcore-content', async () => {
+  const { flags } = parseArgs(process.argv.slice(2), { strings: ['bind', 'processes'], booleans: ['help'] });
+  if (flags.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const processes = intFlag(flags, 'processes');
+  const settings = loadSettings({
+    env: process.env,
+    overrides: {
+      ...(typeof flags.bind === 'string' ? { CONTENT_BIND: flags.bind } : {}),
+      ...(processes !== undefined ? { CONTENT_PROCESSES: processes } : {}),
+    },
+  });
+  const logger = createLogger(settings, 'content');
+  const { host, port } = parseBind(settings.CONTENT_BIND);
+  await runClustered({
+    processes: settings.CONTENT_PROCESSES,
+    logger,
+    async start() {
+      // The embedded PostgreSQL belongs to `pulp-ts run`; a content app on its own needs a configured database.
+      const database = await openCliDatabase(settings, logger, { applicationName: 'pulpcore-content', max: 10, startEmbedded: false });
+      try {
+        const app = await startContentApp({ settings, db: database.db, databaseUrl: database.url, logger, storage: new FileSystemStorage(settings.MEDIA_ROOT), host, port });
+        return async () => {
+          await app.close();
+          await database.close();
+        };
+      } catch (err) {
+        await database.close();
+        throw err;
+      }
+    },
+  });
+});
