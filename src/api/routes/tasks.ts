@@ -252,7 +252,7 @@ export function taskRoutes(): OperationModule {
       body: {
         name: 'Purge',
         schema: Type.Object({
-          finished_before: Type.Optional(Type.String({ format: 'date-time' })),
+          finished_before: Type.Optional(Type.String({ description: 'Purge tasks completed earlier than this timestamp. Format \'YYYY-MM-DD[T00:00:00]\'' })),
           states: Type.Optional(Type.Array(Type.String())),
         }),
       },

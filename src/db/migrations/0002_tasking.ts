@@ -59,14 +59,17 @@ CREATE FUNCTION pulp_task_dispatch(
 ) RETURNS TABLE (task_id uuid, task_state text)
 LANGUAGE plpgsql AS $$
 DECLARE
-  v_exclusive text[] := ARRAY(SELECT DISTINCT e FROM unnest(p_exclusive) e WHERE e IS NOT NULL ORDER BY 1);
+  v_exclusive text[] := ARRAY(
+    SELECT e FROM unnest(p_exclusive) WITH ORDINALITY u(e, i) WHERE e IS NOT NULL GROUP BY e ORDER BY min(i));
   v_shared text[];
   v_seq bigint;
   v_id uuid;
   v_blocked boolean;
   v_record text[];
 BEGIN
-  v_shared := ARRAY(SELECT DISTINCT s FROM unnest(p_shared) s WHERE s IS NOT NULL AND s <> ALL (v_exclusive) ORDER BY 1);
+  v_shared := ARRAY(
+    SELECT s FROM unnest(p_shared) WITH ORDINALITY u(s, i)
+    WHERE s IS NOT NULL AND s <> ALL (v_exclusive) GROUP BY s ORDER BY min(i));
   PERFORM pulp_task_lock_resources(v_exclusive, v_shared);
   v_seq := nextval('task_seq');
   v_record := v_exclusive || ARRAY(SELECT 'shared:' || s FROM unnest(v_shared) s);
