@@ -14,6 +14,12 @@ import type { Services } from './operations.js';
 type Db = Kysely<DB> | Transaction<DB>;
 export type ArtifactRow = Selectable<ArtifactTable>;
 
+/**
+ * First key of the advisory lock (two-int form) that serialises work on one digest: importing an artifact
+ * and orphan cleanup removing it. The second key is hashtext(sha256).
+ */
+export const ARTIFACT_LOCK_CLASS = 710_301;
+
 export const ALL_CHECKSUMS: readonly ChecksumName[] = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'];
 
 /** What a file is expected to be: checked after hashing, before anything is stored. */
@@ -85,7 +91,7 @@ export async function touchArtifacts(db: Db, ids: string[]): Promise<void> {
  * `expected`, then dedups by sha256. A new artifact's file is moved to `artifact/<2>/<62>` before its row is
  * inserted (a crash leaves at most an unreferenced file, never a row without a file); an existing artifact
  * whose file is missing gets this file (self-repair); a concurrent import of the same bytes is resolved by
- * the unique sha256 (the loser reads the winner's row).
+ * the unique sha256 and an advisory lock on the digest (shared with orphan cleanup).
  * On success the temporary file is consumed; on a mismatch it is left for the caller, and nothing is stored.
  */
 export async function importArtifactFromFile(services: Pick<Services, 'db' | 'storage' | 'settings'>, tempPath: string, options: ImportArtifactOptions = {}): Promise<ArtifactRow> {
@@ -95,25 +101,30 @@ export async function importArtifactFromFile(services: Pick<Services, 'db' | 'st
   const sha256 = actual.digests.sha256;
   const name = artifactPath(sha256);
   const { db, storage } = services;
+  // The digest lock makes check, save and insert one step against orphan cleanup and other importers.
 
-  const existing = await db.selectFrom('artifact').selectAll().where('sha256', '=', sha256).executeTakeFirst();
-  if (existing) {
-    if ((await storage.size(existing.file)) === null) await storage.saveFromFile(tempPath, existing.file);
-    else await rm(tempPath, { force: true });
-    await touchArtifacts(db, [existing.pulp_id]);
-    return existing;
-  }
-  await storage.saveFromFile(tempPath, name);
-  const values: Record<string, unknown> = { file: name, size: actual.size };
-  for (const c of ALL_CHECKSUMS) values[c] = allowed.includes(c) ? (actual.digests[c] ?? null) : null;
-  const inserted = await sql<ArtifactRow>`INSERT INTO artifact (file, size, md5, sha1, sha224, sha256, sha384, sha512)
-      VALUES (${name}, ${actual.size}, ${values.md5}, ${values.sha1}, ${values.sha224}, ${sha256}, ${values.sha384}, ${values.sha512})
-      ON CONFLICT (sha256) DO NOTHING RETURNING *`.execute(db);
-  const row = inserted.rows[0];
-  if (row) return row;
-  const winner = await db.selectFrom('artifact').selectAll().where('sha256', '=', sha256).executeTakeFirstOrThrow();
-  await touchArtifacts(db, [winner.pulp_id]);
-  return winner;
+  return db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(${ARTIFACT_LOCK_CLASS}::int, hashtext(${sha256}))`.execute(trx);
+    const existing = await trx.selectFrom('artifact').selectAll().where('sha256', '=', sha256).executeTakeFirst();
+    if (existing) {
+      if ((await storage.size(existing.file)) === null) await storage.saveFromFile(tempPath, existing.file);
+      else await rm(tempPath, { force: true });
+      await touchArtifacts(trx, [existing.pulp_id]);
+      return existing;
+    }
+    await storage.saveFromFile(tempPath, name);
+    const values: Record<string, unknown> = {};
+    for (const c of ALL_CHECKSUMS) values[c] = allowed.includes(c) ? (actual.digests[c] ?? null) : null;
+    const inserted = await sql<ArtifactRow>`INSERT INTO artifact (file, size, md5, sha1, sha224, sha256, sha384, sha512)
+        VALUES (${name}, ${actual.size}, ${values.md5}, ${values.sha1}, ${values.sha224}, ${sha256}, ${values.sha384}, ${values.sha512})
+        ON CONFLICT (sha256) DO NOTHING RETURNING *`.execute(trx);
+    const row = inserted.rows[0];
+    if (row) return row;
+    // Inserted by a path that does not take the lock (bulk sync saves): read the winner.
+    const winner = await trx.selectFrom('artifact').selectAll().where('sha256', '=', sha256).executeTakeFirstOrThrow();
+    await touchArtifacts(trx, [winner.pulp_id]);
+    return winner;
+  });
 }
 
 /** `ArtifactResponse`: common fields, `file`, `size` and the six digests (forbidden ones null). */

@@ -11,3 +11,5 @@ export * from './repository-versions.js';
 export * from './repository-version-summary.js';
 export * from './artifacts.js';
 export * from './repository-version-operations.js';
+export * from './version-reference.js';
+export * from './uploads.js';

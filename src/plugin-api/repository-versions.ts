@@ -4,7 +4,7 @@ import { NotFoundError, ValidationError } from '../core/errors.js';
 import { bumpContentSerial } from '../db/content-serial.js';
 import type { DB } from '../db/tables.js';
 import { computeSummaryCounts } from './repository-version-summary.js';
-import { typedHref } from './resource-types.js';
+import { findResourceType, typedHref } from './resource-types.js';
 
 /*
  * A repository's content is stored as ranges: a `repository_content` row says the unit is in every version
@@ -40,6 +40,8 @@ export interface CreateVersionOptions {
    * older unit at a relative path that a newly added unit also uses, by setting its version_removed).
    */
   finalize?: (trx: Transaction<DB>, repositoryId: string, number: number) => Promise<void>;
+  /** Passed to the repository type's `finalizeVersion` when no `finalize` is given (modify's `overwrite`). */
+  overwrite?: boolean;
   /** Content types the repository accepts; adding another type fails. */
   contentTypes?: string[];
   /** API prefix for the returned href; default `/pulp/api/v3/`. */
@@ -102,7 +104,8 @@ class NoChange extends Error {}
 /**
  * Creates the next version of a repository in one transaction: locks the repository row (so versions of one
  * repository are created one at a time), writes the changes as ranges, runs `finalize`, and completes the
- * version. Returns null and leaves nothing behind when the content did not change (Pulp discards empty
+ * version (`finalize` defaults to the repository type's `finalizeVersion`, `contentTypes` to its
+ * `contentTypes`). Returns null and leaves nothing behind when the content did not change (Pulp discards empty
  * versions). Then applies `retain_repo_versions` in the same transaction.
  * Adding a unit that is already present, or removing one that is absent, is not a change.
  */
@@ -124,7 +127,9 @@ export async function createRepositoryVersion(db: Kysely<DB>, repositoryId: stri
         if (!b) throw new ValidationError({ base_version: ['Invalid hyperlink - Object does not exist.'] });
         baseId = b.pulp_id;
       }
-      if (options.contentTypes && add.length > 0) await checkContentTypes(trx, add, options.contentTypes);
+      const type = findResourceType('repository', r.pulp_type);
+      const contentTypes = options.contentTypes ?? type?.contentTypes;
+      if (contentTypes && add.length > 0) await checkContentTypes(trx, add, contentTypes);
       const n = r.next_version;
       const version = await trx.insertInto('repository_version')
         .values({ repository_id: repositoryId, number: n, base_version_id: baseId, info: {} })
@@ -134,6 +139,7 @@ export async function createRepositoryVersion(db: Kysely<DB>, repositoryId: stri
       else await applyFromBase(trx, repositoryId, n, base, changes.removeAll === true, add, remove);
 
       if (options.finalize) await options.finalize(trx, repositoryId, n);
+      else if (type?.finalizeVersion) await type.finalizeVersion(trx, repositoryId, n, { overwrite: options.overwrite !== false });
       // A unit added and dropped again in the same version (e.g. by finalize) was never in it.
       await sql`DELETE FROM repository_content WHERE repository_id = ${repositoryId} AND version_added = ${n} AND version_removed = ${n}`.execute(trx);
       const changed = await sql<{ changed: boolean }>`SELECT EXISTS (SELECT 1 FROM repository_content WHERE repository_id = ${repositoryId}

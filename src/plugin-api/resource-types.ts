@@ -36,15 +36,26 @@ export interface ResourceTypeDefinition {
   /**
    * Creates the object for `general_create` and returns its id. The task records the object's href in
    * `created_resources` after the hook returns (a hook may record others before, e.g. a new version).
-   * Default: insert `data` into the kind's table with this `pulp_type`.
+   * Default: insert `data` into the kind's table with this `pulp_type` (repositories also get version 0).
+   * Hooks run their own transactions (`ctx.services.db`), so that they may create repository versions.
    */
-  create?(ctx: TaskContext, trx: Transaction<DB>, data: Record<string, unknown>): Promise<string>;
+  create?(ctx: TaskContext, data: Record<string, unknown>): Promise<string>;
   /** Applies an update for `ageneral_update`. Default: update the kind's table row with `data`. */
-  update?(ctx: TaskContext, trx: Transaction<DB>, id: string, data: Record<string, unknown>): Promise<void>;
+  update?(ctx: TaskContext, id: string, data: Record<string, unknown>): Promise<void>;
   /** Deletes for `ageneral_delete`. Default: delete the kind's table row. */
-  delete?(ctx: TaskContext, trx: Transaction<DB>, id: string): Promise<void>;
+  delete?(ctx: TaskContext, id: string): Promise<void>;
   /** Serializes objects of this type (the result of create/update tasks and the typed endpoints). */
   serialize?(services: Services, ids: string[]): Promise<Record<string, unknown>[]>;
+  /**
+   * Repository types: the plugin's uniqueness rules, run inside every new version's transaction (see
+   * `createRepositoryVersion`, which uses it unless the caller passes its own). `overwrite: false` asks it to
+   * fail instead of replacing a unit that collides with an added one (modify's `overwrite`).
+   */
+  finalizeVersion?(trx: Transaction<DB>, repositoryId: string, number: number, options: { overwrite: boolean }): Promise<void>;
+  /** Repository types: the content types a version may hold. */
+  contentTypes?: string[];
+  /** Repository types: runs after a task created a version (e.g. autopublish). */
+  afterVersion?(ctx: TaskContext, repositoryId: string, version: { pulp_id: string; number: number; href: string }): Promise<void>;
   /** Whether a change alters what the content app serves (distributions, guards): bumps the content serial. */
   affectsContentApp?: boolean;
 }

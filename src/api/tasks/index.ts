@@ -1,4 +1,17 @@
 import type { TaskFunction } from '../../plugin-api/tasks.js';
+import { generalCreate, generalDelete, generalUpdate } from './base.js';
+import { orphanCleanup } from './orphan.js';
+import { addAndRemove, deleteVersion, repairVersion } from './repository.js';
+import { commitUpload } from './upload.js';
 
-/** Core task functions by Pulp's dotted name (general_create, add_and_remove, orphan_cleanup, ...). */
-export const coreTasks: Record<string, TaskFunction> = {};
+/** Core task functions by Pulp's dotted name (the task record's `name`, which clients filter on). */
+export const coreTasks: Record<string, TaskFunction> = {
+  'pulpcore.app.tasks.repository.add_and_remove': addAndRemove,
+  'pulpcore.app.tasks.repository.delete_version': deleteVersion,
+  'pulpcore.app.tasks.repository.repair_version': repairVersion,
+  'pulpcore.app.tasks.base.general_create': generalCreate,
+  'pulpcore.app.tasks.base.ageneral_update': generalUpdate,
+  'pulpcore.app.tasks.base.ageneral_delete': generalDelete,
+  'pulpcore.app.tasks.upload.commit': commitUpload,
+  'pulpcore.app.tasks.orphan.orphan_cleanup': orphanCleanup,
+};

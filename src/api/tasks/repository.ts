@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+
+import { ValidationError } from '../../core/errors.js';
+import { createRepositoryVersion, deleteRepositoryVersion } from '../../plugin-api/repository-versions.js';
+import { findResourceType } from '../../plugin-api/resource-types.js';
+import type { TaskContext } from '../../plugin-api/tasks.js';
+
+function stringList(value: unknown, field: string): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new ValidationError({ [field]: ['Expected a list of items.'] });
+  return value as string[];
+}
+
+function requiredString(args: Record<string, unknown>, key: string): string {
+  const v = args[key];
+  if (typeof v !== 'string' || v === '') throw new ValidationError({ [key]: ['This field is required.'] });
+  return v;
+}
+
+function requiredNumber(args: Record<string, unknown>, key: string): number {
+  const v = args[key];
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new ValidationError({ [key]: ['A valid integer is required.'] });
+  return v;
+}
+
+/**
+ * `pulpcore.app.tasks.repository.add_and_remove` (modify). Args: `repository_pk`, `add_content_units` and
+ * `remove_content_units` (content ids; `["*"]` removes everything), `base_version` (number or null),
+ * `overwrite` (default true). Records the new version, if any, in created_resources.
+ */
+export async function addAndRemove(ctx: TaskContext): Promise<null> {
+  const { args, services } = ctx;
+  const repositoryId = requiredString(args, 'repository_pk');
+  const add = stringList(args.add_content_units, 'add_content_units');
+  const removeList = stringList(args.remove_content_units, 'remove_content_units');
+  const removeAll = removeList.includes('*');
+  const baseVersion = typeof args.base_version === 'number' ? args.base_version : undefined;
+  const version = await createRepositoryVersion(services.db, repositoryId, {
+    add,
+    remove: removeAll ? [] : removeList,
+    removeAll,
+    baseVersion,
+  }, { apiPrefix: services.apiPrefix, overwrite: args.overwrite !== false });
+  if (version) {
+    await ctx.addCreatedResource(version.href);
+    const repo = await services.db.selectFrom('repository').select('pulp_type').where('pulp_id', '=', repositoryId).executeTakeFirst();
+    const type = repo ? findResourceType('repository', repo.pulp_type) : undefined;
+    if (type?.afterVersion) await type.afterVersion(ctx, repositoryId, version);
+  }
+  return null;
+}
+
+/** `pulpcore.app.tasks.repository.delete_version`. Args: `repository_pk`, `number`. */
+export async function deleteVersion(ctx: TaskContext): Promise<null> {
+  await deleteRepositoryVersion(ctx.services.db, requiredString(ctx.args, 'repository_pk'), requiredNumber(ctx.args, 'number'));
+  return null;
+}
+
+/**
+ * `pulpcore.app.tasks.repository.repair_version`. Args: `repository_pk`, `number`, `verify_checksums`.
+ * Finds the version's artifacts whose file is missing or (when verifying) whose sha256 differs, and deletes
+ * corrupt files so that they are not served; rows stay (Pulp's behaviour when no remote source can repair).
+ */
+export async function repairVersion(ctx: TaskContext): Promise<null> {
+  const { services, args } = ctx;
+  const repositoryId = requiredString(args, 'repository_pk');
+  const number = requiredNumber(args, 'number');
+  const verify = args.verify_checksums !== false;
+  const rows = await services.db
+    .selectFrom('repository_content as rc')
+    .innerJoin('content_artifact as ca', 'ca.content_id', 'rc.content_id')
+    .innerJoin('artifact as a', 'a.pulp_id', 'ca.artifact_id')
+    .select(['a.pulp_id', 'a.file', 'a.sha256', 'a.size'])
+    .distinct()
+    .where('rc.repository_id', '=', repositoryId)
+    .where('rc.version_added', '<=', number)
+    .where((eb) => eb.or([eb('rc.version_removed', 'is', null), eb('rc.version_removed', '>', number)]))
+    .execute();
+  const missing = await ctx.progress('Identify missing units', 'repair.missing', { total: rows.length });
+  const corrupted = await ctx.progress('Identify corrupted units', 'repair.corrupted', { total: verify ? rows.length : 0 });
+  const repaired = await ctx.progress('Repair corrupted units', 'repair.repaired', { total: 0 });
+  for (const row of rows) {
+    ctx.signal.throwIfAborted();
+    const size = await services.storage.size(row.file);
+    if (size === null) {
+      missing.increment();
+      continue;
+    }
+    if (!verify) continue;
+    const hash = createHash('sha256');
+    for await (const chunk of services.storage.createReadStream(row.file)) hash.update(chunk as Buffer);
+    if (hash.digest('hex') !== row.sha256) {
+      corrupted.increment();
+      await services.storage.delete(row.file);
+      ctx.logger.warn({ artifact: row.pulp_id, file: row.file }, 'deleted corrupted artifact file: no remote source to repair it');
+    }
+  }
+  await Promise.all([missing.done(), corrupted.done(), repaired.done()]);
+  return null;
+}
