@@ -6,7 +6,7 @@ import type { Settings } from '../core/settings.js';
 import { registerApp, startHeartbeat, unregisterApp, processName } from '../db/app-status.js';
 import type { Database } from '../db/database.js';
 import { FileSystemStorage } from '../storage/filesystem.js';
-import { createApiDispatcher } from './dispatcher.js';
+import { createDispatcher } from '../tasking/dispatch.js';
 import { loadRegistry } from './registry.js';
 
 /** Pulp's API_APP_TTL: an API process missing heartbeats for this long leaves `online_api_apps`. */
@@ -25,17 +25,14 @@ export interface RunningApi {
 export async function startApiServer(options: { settings: Settings; db: Database; logger: Logger; host: string; port: number }): Promise<RunningApi> {
   const { settings, db, logger } = options;
   const registry = loadRegistry(settings);
-  const api = await buildApiApp({
-    settings,
-    db,
-    logger,
-    modules: apiModules(registry),
-    dispatcher: createApiDispatcher(db, settings, logger),
-    storage: new FileSystemStorage(settings.MEDIA_ROOT),
-  });
+  const storage = new FileSystemStorage(settings.MEDIA_ROOT);
+  let appId: string | null = null;
+  const dispatcher = createDispatcher({ db, settings, logger, tasks: registry.tasks, storage, appId: () => appId });
+  const api = await buildApiApp({ settings, db, logger, modules: apiModules(registry), dispatcher, storage });
   const address = await api.app.listen({ host: options.host, port: options.port });
   const versions = Object.fromEntries(versionEntries(registry).map((v) => [v.component, v.version]));
   const record = await registerApp(db, 'api', processName('api'), versions);
+  appId = record.pulp_id;
   const stopHeartbeat = startHeartbeat(db, record.pulp_id, (API_APP_TTL_SECONDS * 1000) / 3, (err) =>
     logger.warn({ err }, 'api heartbeat failed'),
   );

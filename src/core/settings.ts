@@ -172,11 +172,13 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     }
   }
   for (const [name, schema] of Object.entries(props)) {
-    const raw = env[`PULP_${name}`];
+    // PULP_HOME is its own variable name (not PULP_PULP_HOME).
+    const variable = name.startsWith('PULP_') ? name : `PULP_${name}`;
+    const raw = env[variable];
     if (raw === undefined) continue;
     try {
       merged[name] = parseEnvValue(name, raw, schema);
-      sourceOf[name] = `PULP_${name}`;
+      sourceOf[name] = variable;
     } catch (err) {
       problems.push((err as Error).message);
     }

@@ -1,0 +1,206 @@
+import { mkdir, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import type { Logger } from 'pino';
+
+import { apiPrefix } from '../core/ids.js';
+import { ConfigurationError } from '../core/errors.js';
+import { configuredDatabaseUrl, loadSettings, parseBind, type Settings } from '../core/settings.js';
+import { createDatabase, type Database } from '../db/database.js';
+import { migrate } from '../db/migrate.js';
+import { ensureAdminUser } from './admin-user.js';
+import { embeddedDataDir, importEmbedded } from './database.js';
+import { createLogger } from './logger.js';
+import { loadRegistry } from './registry.js';
+import { intFlag, parseArgs, runCli, UsageError } from './run-cli.js';
+import { ProcessSupervisor } from './supervisor.js';
+
+const USAGE = `usage: pulp-ts run [options]
+
+Starts everything: PostgreSQL (embedded under PULP_HOME/db unless a database is configured), migrations,
+the REST API, the content app and the task workers. Ctrl-C stops it all.
+
+options (each also a setting, e.g. PULP_WORKERS):
+  --bind HOST:PORT           REST API address (API_BIND, default 0.0.0.0:24817)
+  --content-bind HOST:PORT   content app address (CONTENT_BIND, default 0.0.0.0:24816)
+  --api-processes N          API processes (API_PROCESSES, default 1)
+  --content-processes N      content app processes (CONTENT_PROCESSES, default 1)
+  --workers N                task workers (WORKERS, default 2)`;
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = (name: string) => path.join(ROOT, 'bin', name);
+
+/** Running as root, PostgreSQL runs as `postgres`, which must be able to reach the data folder. */
+async function checkEmbeddedFolder(settings: Settings): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  let dir = settings.PULP_HOME;
+  for (;;) {
+    const mode = (await stat(dir)).mode;
+    if ((mode & 0o001) === 0) {
+      throw new ConfigurationError(
+        `PULP_HOME: the embedded PostgreSQL runs as the 'postgres' user when started as root, and cannot enter ${dir} (mode ${(mode & 0o777).toString(8)}); choose a PULP_HOME outside it or run 'chmod o+x ${dir}'`,
+      );
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
+}
+
+/** app_status rows of this host whose process is gone (a hard-killed earlier run) stop counting at once. */
+async function forgetDeadLocalApps(db: Database): Promise<void> {
+  const rows = await db.selectFrom('app_status').select(['pulp_id', 'pid']).where('hostname', '=', hostname()).where('stopped_at', 'is', null).execute();
+  const dead = rows.filter((r) => {
+    try {
+      process.kill(Number(r.pid), 0);
+      return false;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code !== 'EPERM';
+    }
+  });
+  if (dead.length > 0) await db.updateTable('app_status').set({ stopped_at: new Date().toISOString() }).where('pulp_id', 'in', dead.map((r) => r.pulp_id)).execute();
+}
+
+interface StatusCounts {
+  api: number;
+  content: number;
+  workers: number;
+}
+
+async function statusCounts(url: string): Promise<StatusCounts | null> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    if (!res.ok) return null;
+    const body = (await res.json()) as Record<string, unknown[]>;
+    return { api: body.online_api_apps?.length ?? 0, content: body.online_content_apps?.length ?? 0, workers: body.online_workers?.length ?? 0 };
+  } catch {
+    return null;
+  }
+}
+
+const localHost = (host: string) => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
+const shownHost = (host: string) => (host === '0.0.0.0' || host === '::' ? 'localhost' : host);
+
+async function waitUntilReady(settings: Settings, logger: Logger, isStopping: () => boolean): Promise<boolean> {
+  const { host, port } = parseBind(settings.API_BIND);
+  const url = `http://${localHost(host)}:${port}${apiPrefix(settings.API_ROOT)}status/`;
+  const want: StatusCounts = { api: settings.API_PROCESSES, content: settings.CONTENT_PROCESSES, workers: settings.WORKERS };
+  let lastReport = Date.now();
+  while (!isStopping()) {
+    const got = await statusCounts(url);
+    if (got && got.api >= want.api && got.content >= want.content && got.workers >= want.workers) return true;
+    if (Date.now() - lastReport > 30_000) {
+      logger.warn({ want, got }, 'still waiting for every process to come online');
+      lastReport = Date.now();
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
+
+async function run(settings: Settings): Promise<void> {
+  const logger = createLogger(settings, 'pulp-ts');
+  await mkdir(settings.PULP_HOME, { recursive: true, mode: 0o755 });
+  await mkdir(settings.MEDIA_ROOT, { recursive: true });
+  const supervisor = new ProcessSupervisor(logger, process.cwd());
+  let stopEmbedded: (() => Promise<void>) | null = null;
+  let db: Database | null = null;
+  let stopping = false;
+
+  const shutdown = async (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ reason }, 'stopping');
+    await supervisor.stop();
+    await db?.destroy().catch(() => undefined);
+    if (stopEmbedded) {
+      logger.info('stopping embedded PostgreSQL');
+      await stopEmbedded().catch((err: unknown) => logger.warn({ err }, 'PostgreSQL did not stop cleanly'));
+    }
+    console.log('pulp-ts stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGHUP', () => void shutdown('SIGHUP'));
+
+  try {
+    let url = configuredDatabaseUrl(settings);
+    if (!url) {
+      await checkEmbeddedFolder(settings);
+      const embedded = await importEmbedded();
+      logger.info({ dataDir: embeddedDataDir(settings), port: settings.EMBEDDED_DB_PORT }, 'starting embedded PostgreSQL');
+      const server = await embedded.startEmbeddedPostgres({
+        dataDir: embeddedDataDir(settings),
+        port: settings.EMBEDDED_DB_PORT,
+        onLog: (line) => logger.debug({ component: 'postgres' }, line.trim()),
+      });
+      stopEmbedded = () => server.stop();
+      url = server.url;
+    }
+    if (stopping) return;
+    db = createDatabase({ url, max: 3, applicationName: 'pulp-ts run' }).db;
+    const registry = loadRegistry(settings);
+    const applied = await migrate(db, registry.migrations);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+    const admin = await ensureAdminUser(db, settings.ADMIN_PASSWORD);
+    if (admin.generatedPassword) {
+      console.log(`Created the user "admin" with the password: ${admin.generatedPassword}`);
+      console.log('(shown only this once; change it with `npx pulpcore-manager reset-admin-password --password ...`)');
+    } else if (admin.created) {
+      console.log('Created the user "admin" with the password from PULP_ADMIN_PASSWORD.');
+    }
+    await forgetDeadLocalApps(db);
+    if (stopping) return;
+
+    const env = { PULP_DATABASE_URL: url };
+    supervisor.start({ name: 'api', script: bin('pulpcore-api.js'), args: ['--bind', settings.API_BIND, '--processes', String(settings.API_PROCESSES)], env });
+    supervisor.start({ name: 'content', script: bin('pulpcore-content.js'), args: ['--bind', settings.CONTENT_BIND, '--processes', String(settings.CONTENT_PROCESSES)], env });
+    for (let i = 1; i <= settings.WORKERS; i++) supervisor.start({ name: `worker-${i}`, script: bin('pulpcore-worker.js'), args: [], env });
+
+    if (await waitUntilReady(settings, logger, () => stopping)) {
+      const api = parseBind(settings.API_BIND);
+      const content = parseBind(settings.CONTENT_BIND);
+      console.log(
+        `pulp-ts is ready: REST API http://${shownHost(api.host)}:${api.port}${apiPrefix(settings.API_ROOT)} ` +
+          `(${settings.API_PROCESSES} process(es)), content app http://${shownHost(content.host)}:${content.port}${settings.CONTENT_PATH_PREFIX} ` +
+          `(${settings.CONTENT_PROCESSES} process(es)), ${settings.WORKERS} worker(s). Ctrl-C stops everything.`,
+      );
+    }
+  } catch (err) {
+    stopping = true;
+    await supervisor.stop();
+    await db?.destroy().catch(() => undefined);
+    if (stopEmbedded) await stopEmbedded().catch(() => undefined);
+    throw err;
+  }
+}
+
+runCli('pulp-ts', async () => {
+  const [command, ...rest] = process.argv.slice(2);
+  if (command === '--help' || command === 'help' || command === undefined) {
+    console.log(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (command !== 'run') throw new UsageError(`unknown command '${command}'\n${USAGE}`);
+  const { flags } = parseArgs(rest, {
+    strings: ['bind', 'content-bind', 'api-processes', 'content-processes', 'workers'],
+    booleans: ['help'],
+  });
+  if (flags.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const overrides: Record<string, unknown> = {};
+  if (typeof flags.bind === 'string') overrides.API_BIND = flags.bind;
+  if (typeof flags['content-bind'] === 'string') overrides.CONTENT_BIND = flags['content-bind'];
+  const counts = { API_PROCESSES: 'api-processes', CONTENT_PROCESSES: 'content-processes', WORKERS: 'workers' } as const;
+  for (const [setting, flag] of Object.entries(counts)) {
+    const n = intFlag(flags, flag);
+    if (n !== undefined) overrides[setting] = n;
+  }
+  const settings = loadSettings({ env: process.env, overrides });
+  await run(settings);
+});
