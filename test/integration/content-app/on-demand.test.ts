@@ -36,7 +36,7 @@ describe('content app: on-demand content', () => {
 
   beforeAll(async () => {
     h = await startHarness();
-    upstream = await new FixtureServer({ files: files as Map<string, Buffer | string>, delayMs: 50, fault: (p) => (p.startsWith('corrupt/') ? 'corrupt' : p.startsWith('gone/') ? 'status-404' : null) }).start();
+    upstream = await new FixtureServer({ files: files, delayMs: 50, fault: (p) => (p.startsWith('corrupt/') ? 'corrupt' : p.startsWith('gone/') ? 'status-404' : null) }).start();
     repositoryId = await h.fixtures.repository();
     await h.fixtures.distribution('od', { repository_id: repositoryId });
   });
