@@ -53,8 +53,8 @@ export function versionHref(apiPrefix: string, repositoryType: string, repositor
   return `${typedHref(repositoryType, 'repository', repositoryId, apiPrefix)}versions/${number}/`;
 }
 
-/** SQL condition: the `repository_content` row aliased `alias` belongs to version `number`. */
-export function inVersionCondition(alias: string, number: number): RawBuilder<boolean> {
+/** SQL condition: the `repository_content` row aliased `alias` belongs to version `number` (a value or a column). */
+export function inVersionCondition(alias: string, number: number | RawBuilder<unknown>): RawBuilder<boolean> {
   return sql<boolean>`(${sql.ref(`${alias}.version_added`)} <= ${number} AND (${sql.ref(`${alias}.version_removed`)} IS NULL OR ${sql.ref(`${alias}.version_removed`)} > ${number}))`;
 }
 
