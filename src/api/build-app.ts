@@ -91,6 +91,8 @@ export async function buildApiApp(options: BuildApiOptions): Promise<ApiApp> {
     genReqId: () => randomUUID().replace(/-/g, ''),
   });
 
+  // Pulp (DRF) parses JSON, urlencoded and multipart only: anything else, text/plain included, is a 415.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, {});

@@ -239,6 +239,27 @@ function operationObject(operation: Operation, params: string[], options: OpenAp
   return out;
 }
 
+/** `Paginated<X>List` envelopes are derived, as drf-spectacular does, for every list response naming one. */
+function addPaginatedEnvelopes(schemas: Record<string, Json>, operations: Operation[]): void {
+  for (const op of operations) {
+    for (const spec of Object.values(op.responses)) {
+      const m = typeof spec.schema === 'string' ? /^Paginated(.+)List$/.exec(spec.schema) : null;
+      if (!m || schemas[m[0]]) continue;
+      const item = m[1] as string;
+      schemas[m[0]] = {
+        type: 'object',
+        required: ['count', 'results'],
+        properties: {
+          count: { type: 'integer', example: 123 },
+          next: { type: ['string', 'null'], format: 'uri' },
+          previous: { type: ['string', 'null'], format: 'uri' },
+          results: { type: 'array', items: schemas[item] ? { $ref: `#/components/schemas/${item}` } : {} },
+        },
+      };
+    }
+  }
+}
+
 function componentSchemas(source: OpenApiSource, operations: Operation[]): Record<string, Json> {
   const schemas: Record<string, Json> = {};
   for (const c of source.components) schemas[c.name] ??= toOpenApiSchema(c.schema);
@@ -251,6 +272,7 @@ function componentSchemas(source: OpenApiSource, operations: Operation[]): Recor
     schemas[name] = schema;
   }
   for (const [name, schema] of Object.entries(CORE_COMPONENTS)) schemas[name] ??= schema;
+  addPaginatedEnvelopes(schemas, operations);
   return Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => a.localeCompare(b)));
 }
 
