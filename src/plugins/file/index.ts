@@ -1,5 +1,6 @@
 import { definePlugin } from '../../plugin-api/index.js';
 import { labelComponents } from '../../plugin-api/resource-fields.js';
+import { contentComponents, contentOperations, fileContentType } from './content.js';
 import * as m0001 from './migrations/0001_initial.js';
 import { filePublicationType, publicationComponents, publicationOperations } from './publications.js';
 import { PUBLISH_TASK, publishTask } from './publish-task.js';
@@ -11,13 +12,13 @@ export default definePlugin({
   name: 'file',
   module: 'pulp_file.app',
   migrations: { '0001_initial': m0001 },
-  resourceTypes: [fileRemoteType, fileRepositoryType, filePublicationType],
+  resourceTypes: [fileContentType, fileRemoteType, fileRepositoryType, filePublicationType],
   tasks: {
     [SYNC_TASK]: synchronize,
     [PUBLISH_TASK]: publishTask,
   },
   operations: () => ({
-    operations: [...remoteOperations(), ...repositoryOperations(), ...publicationOperations()],
-    components: [...remoteComponents, ...repositoryComponents, ...publicationComponents, ...labelComponents],
+    operations: [...contentOperations(), ...remoteOperations(), ...repositoryOperations(), ...publicationOperations()],
+    components: [...contentComponents, ...remoteComponents, ...repositoryComponents, ...publicationComponents, ...labelComponents],
   }),
 });

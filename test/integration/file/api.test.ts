@@ -93,6 +93,13 @@ describe('file remotes and repositories over HTTP', () => {
       expect(after.body!.last_sync_details).toMatchObject({ url: server.url('PULP_MANIFEST'), mirror: false, most_recent_version: 1 });
       const v1 = await call('GET', after.body!.latest_version_href);
       expect(v1.body!.content_summary.present['file.file'].count).toBe(2);
+      const content = await call('GET', `${API}content/file/files/?repository_version=${after.body!.latest_version_href}&ordering=relative_path`);
+      expect(content.body!.count).toBe(2);
+      expect(content.body!.results.map((c: any) => [c.relative_path, c.sha256])).toEqual(files.map((f) => [f.relativePath, f.sha256]));
+      expect(content.body!.results[0].artifact).toMatch(/^\/pulp\/api\/v3\/artifacts\/[0-9a-f-]{36}\/$/);
+      const one = await call('GET', `${API}content/file/files/?relative_path=one.txt&sha256=${files[0]!.sha256}`);
+      expect(one.body!.count).toBe(1);
+      expect((await call('GET', one.body!.results[0].pulp_href)).body).toEqual(one.body!.results[0]);
 
       const p = await call('POST', `${API}publications/file/file/`, { repository: repo.body!.pulp_href });
       expect(p.status).toBe(202);

@@ -1,0 +1,147 @@
+import { type TObject, Type } from '@sinclair/typebox';
+import { sql } from 'kysely';
+
+import { NotFoundError, ValidationError } from '../../core/errors.js';
+import { hrefPath } from '../../core/ids.js';
+import { exactFilter, type Filter, type FilterSet, identityFilters, labelSelectFilter, nameFilters } from '../../plugin-api/filters.js';
+import { listResponse } from '../../plugin-api/list.js';
+import type { Operation, RequestContext, Services } from '../../plugin-api/operations.js';
+import { baseFields, BaseFieldsSchema, labelOperations } from '../../plugin-api/resource-fields.js';
+import type { ResourceTypeDefinition } from '../../plugin-api/resource-types.js';
+import { routeId } from './common.js';
+
+const ENDPOINT = 'content/file/files';
+const TAG = 'Content: Files';
+const PLACEHOLDER = '{file_file_content_href}';
+const nullable = <T extends import('@sinclair/typebox').TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+export const FileContentResponseSchema = Type.Object({
+  ...BaseFieldsSchema,
+  pulp_labels: Type.Record(Type.String(), Type.Union([Type.String(), Type.Null()])),
+  artifact: nullable(Type.String()),
+  relative_path: Type.String(),
+  md5: nullable(Type.String()),
+  sha1: nullable(Type.String()),
+  sha224: nullable(Type.String()),
+  sha256: nullable(Type.String()),
+  sha384: nullable(Type.String()),
+  sha512: nullable(Type.String()),
+}) as TObject;
+
+interface ContentRow {
+  pulp_id: string;
+  pulp_created: string;
+  pulp_last_updated: string;
+  pulp_labels: Record<string, string | null>;
+  relative_path: string;
+  artifact_id: string | null;
+  md5: string | null;
+  sha1: string | null;
+  sha224: string | null;
+  sha256: string | null;
+  sha384: string | null;
+  sha512: string | null;
+}
+
+function selectContent(services: Services) {
+  return services.db
+    .selectFrom('content as c')
+    .innerJoin('file_content as f', 'f.content_id', 'c.pulp_id')
+    .leftJoin('content_artifact as ca', 'ca.content_id', 'c.pulp_id')
+    .leftJoin('artifact as a', 'a.pulp_id', 'ca.artifact_id')
+    .select(['c.pulp_id', 'c.pulp_created', 'c.pulp_last_updated', 'c.pulp_labels', 'f.relative_path', 'ca.artifact_id', 'a.md5', 'a.sha1', 'a.sha224', 'a.sha256', 'a.sha384', 'a.sha512'])
+    .where('c.pulp_type', '=', 'file.file');
+}
+
+export function serializeContent(services: Services, r: ContentRow): Record<string, unknown> {
+  return {
+    ...baseFields(r, `${services.apiPrefix}${ENDPOINT}/${r.pulp_id}/`, 'file.filecontent'),
+    pulp_labels: r.pulp_labels,
+    vuln_report: null,
+    artifact: r.artifact_id ? `${services.apiPrefix}artifacts/${r.artifact_id}/` : null,
+    relative_path: r.relative_path,
+    md5: r.md5,
+    sha1: r.sha1,
+    sha224: r.sha224,
+    sha256: r.sha256,
+    sha384: r.sha384,
+    sha512: r.sha512,
+  };
+}
+
+/** `repository_version`, `_added`, `_removed`: a version href as a range condition on the unit. */
+function versionFilter(name: string, mode: 'present' | 'added' | 'removed'): Filter {
+  return {
+    name,
+    type: 'string',
+    apply: (v) => {
+      const m = /repositories\/[a-z_]+\/[a-z_]+\/([0-9a-f-]{36})\/versions\/(\d+)\/$/.exec(hrefPath(v[v.length - 1] ?? '') ?? '');
+      if (!m) throw new ValidationError({ [name]: ['Invalid hyperlink - Object does not exist.'] });
+      const repo = m[1]!;
+      const n = Number(m[2]);
+      const cond =
+        mode === 'present' ? sql`rcf.version_added <= ${n} AND (rcf.version_removed IS NULL OR rcf.version_removed > ${n})`
+        : mode === 'added' ? sql`rcf.version_added = ${n}`
+        : sql`rcf.version_removed = ${n}`;
+      return sql<boolean>`EXISTS (SELECT 1 FROM repository_content rcf WHERE rcf.repository_id = ${repo} AND rcf.content_id = c.pulp_id AND ${cond})`;
+    },
+  };
+}
+
+const filterSet: FilterSet = {
+  filters: [
+    ...nameFilters('relative_path', 'f.relative_path'),
+    exactFilter('digest', 'f.digest'),
+    exactFilter('sha256', 'f.digest'),
+    versionFilter('repository_version', 'present'),
+    versionFilter('repository_version_added', 'added'),
+    versionFilter('repository_version_removed', 'removed'),
+    labelSelectFilter('c.pulp_labels'),
+    ...identityFilters('c.pulp_id'),
+  ],
+  ordering: ['relative_path', 'pulp_last_updated', 'digest'],
+  orderingColumns: { relative_path: 'f.relative_path', pulp_created: 'c.pulp_created', pulp_last_updated: 'c.pulp_last_updated', digest: 'f.digest' },
+};
+
+async function loadContent(ctx: RequestContext): Promise<ContentRow> {
+  const row = await selectContent(ctx.services).where('c.pulp_id', '=', routeId(ctx, 'FileContent')).executeTakeFirst();
+  if (!row) throw new NotFoundError('No FileContent matches the given query.');
+  return row;
+}
+
+export function contentOperations(): Operation[] {
+  return [
+    {
+      method: 'GET', url: `${ENDPOINT}/`, pathKey: `${ENDPOINT}/`, operationId: 'content_file_files_list', tag: TAG, filters: filterSet,
+      responses: { 200: { schema: 'Paginatedfile.FileContentResponseList' } },
+      access: { viewset: 'content/file/files', action: 'list' },
+      async handle(ctx) {
+        return listResponse(ctx, selectContent(ctx.services), { filterSet, tableAlias: 'c', serialize: (rows: ContentRow[]) => rows.map((r) => serializeContent(ctx.services, r)) });
+      },
+    },
+    {
+      method: 'GET', url: `${ENDPOINT}/:pulp_id/`, pathKey: PLACEHOLDER, operationId: 'content_file_files_read', tag: TAG,
+      responses: { 200: { schema: 'file.FileContentResponse' } },
+      access: { viewset: 'content/file/files', action: 'retrieve' },
+      async handle(ctx) {
+        return { status: 200, body: serializeContent(ctx.services, await loadContent(ctx)) };
+      },
+    },
+    ...labelOperations({ url: `${ENDPOINT}/:pulp_id/`, pathKey: PLACEHOLDER, opIdPrefix: 'content_file_files', tag: TAG, table: 'content', pulpType: 'file.file', modelName: 'FileContent', viewset: 'content/file/files' }),
+  ];
+}
+
+export const contentComponents = [{ name: 'file.FileContentResponse', schema: FileContentResponseSchema }];
+
+export const fileContentType: ResourceTypeDefinition = {
+  kind: 'content',
+  pulpType: 'file.file',
+  endpoint: ENDPOINT,
+  prnModel: 'file.filecontent',
+  modelName: 'FileContent',
+  async serialize(services, ids) {
+    if (ids.length === 0) return [];
+    const rows = await selectContent(services).where('c.pulp_id', 'in', ids).execute();
+    return rows.map((r) => serializeContent(services, r));
+  },
+};
