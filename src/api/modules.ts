@@ -1,11 +1,22 @@
 import { PULP_VERSION } from '../core/version.js';
 import type { OperationModule, Services } from '../plugin-api/operations.js';
 import type { PluginRegistry } from '../plugin-api/registry.js';
+import { accessPolicyRoutes } from './routes/access-policies.js';
+import { artifactRoutes } from './routes/artifacts.js';
+import { contentGuardRoutes } from './routes/contentguards.js';
 import { docsRoutes } from './routes/docs.js';
+import { genericListRoutes } from './routes/generic-lists.js';
+import { groupRoutes } from './routes/groups.js';
+import { loginRoutes } from './routes/login.js';
+import { orphanRoutes } from './routes/orphans.js';
+import { roleAssignmentRoutes } from './routes/role-assignments.js';
+import { roleRoutes } from './routes/roles.js';
 import { rootRoutes } from './routes/root.js';
 import { statusRoutes, type VersionEntry } from './routes/status.js';
 import { taskGroupRoutes } from './routes/task-groups.js';
 import { taskRoutes } from './routes/tasks.js';
+import { uploadRoutes } from './routes/uploads.js';
+import { userRoutes } from './routes/users.js';
 import { workerRoutes } from './routes/workers.js';
 
 /** Versions reported by `/status/` and the schema's `x-pulp-app-versions` (they must agree). */
@@ -25,6 +36,17 @@ export function apiModules(registry: PluginRegistry): (services: Services) => Op
     taskRoutes(),
     taskGroupRoutes(),
     workerRoutes(),
+    loginRoutes(),
+    userRoutes(),
+    groupRoutes(),
+    roleRoutes(),
+    roleAssignmentRoutes(),
+    accessPolicyRoutes(),
+    contentGuardRoutes(),
+    artifactRoutes(services),
+    uploadRoutes(),
+    genericListRoutes(services),
+    orphanRoutes(),
     docsRoutes(Object.fromEntries(versions.map((v) => [v.component, v.version]))),
     ...registry.plugins.flatMap((p) => (p.operations ? [p.operations(services)] : [])),
   ];

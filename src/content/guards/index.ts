@@ -1,6 +1,13 @@
+import { createHash, type X509Certificate } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
+import { verifyPassword } from '../../core/passwords.js';
 import type { Database } from '../../db/database.js';
+import { verifySignedUrl } from '../../plugin-api/content-redirect.js';
+import { modelByLabel } from '../../plugin-api/rbac-catalogue.js';
+import { loadUserPermissions } from '../../plugin-api/rbac-permissions.js';
+import { compileJq } from './jq.js';
+import { isTrustedClientCert, parseCertificates } from './x509.js';
 
 export interface GuardRequest {
   /** The raw request: headers (X-CLIENT-CERT, custom guard headers) and URL (signed redirect parameters). */
@@ -10,9 +17,186 @@ export interface GuardRequest {
 }
 
 /**
- * Whether the content guard with this id lets the request through. The RBAC/guards work fills this in;
- * until then every request passes.
+ * A process-wide cache that is emptied whenever anything served changes (the content app's ContentCache:
+ * `bumpContentSerial` NOTIFYs every process). Guards, verified credentials and download permissions live in
+ * its maps, so a guarded request normally costs no query at all.
  */
-export async function isAllowedByGuard(_db: Database, _guardId: string, _req: GuardRequest): Promise<boolean> {
-  return true;
+export interface GuardCacheHost {
+  generation: number;
+  createMap<K, V>(): Map<K, V>;
+  store<K, V>(map: Map<K, V>, key: K, value: V, generation: number, maxEntries?: number): void;
+}
+
+type Check = (req: GuardRequest, state: State) => Promise<boolean>;
+
+interface State {
+  db: Database;
+  caches: Caches | null;
+  depth: number;
+}
+
+interface Caches {
+  host: GuardCacheHost;
+  guards: Map<string, Check | null>;
+  users: Map<string, { id: number; isSuperuser: boolean }>;
+  downloads: Map<string, boolean>;
+}
+
+const hosts = new WeakMap<Database, Caches>();
+
+/** Lets guard checks cache in the content app's invalidated-on-change maps (call once per process). */
+export function registerGuardCache(db: Database, host: GuardCacheHost): void {
+  hosts.set(db, { host, guards: host.createMap(), users: host.createMap(), downloads: host.createMap() });
+}
+
+const DENY: Check = async () => false;
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+function header(req: GuardRequest, name: string): string | undefined {
+  const v = req.request.headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Strict base64 (standard or URL-safe alphabet), as Python's b64decode accepts it. */
+function decodeBase64(text: string): Buffer | null {
+  const t = text.trim();
+  if (t.length === 0 || t.length % 4 === 1 || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(t)) return null;
+  return Buffer.from(t, t.includes('-') || t.includes('_') ? 'base64url' : 'base64');
+}
+
+function headerCheck(detail: Record<string, unknown>): Check {
+  const name = str(detail.header_name);
+  const expected = str(detail.header_value);
+  const filter = typeof detail.jq_filter === 'string' && detail.jq_filter !== '' ? detail.jq_filter : null;
+  let jq: ((input: unknown) => unknown[]) | null = null;
+  if (filter) {
+    try {
+      jq = compileJq(filter);
+    } catch {
+      return DENY;
+    }
+  }
+  return async (req) => {
+    const value = header(req, name);
+    if (!value || value.length > 64 * 1024) return false;
+    const decoded = decodeBase64(value);
+    if (!decoded) return false;
+    if (!jq) return decoded.toString('utf8') === expected;
+    try {
+      const first = jq(JSON.parse(decoded.toString('utf8')))[0];
+      return typeof first === 'string' && first === expected;
+    } catch {
+      return false;
+    }
+  };
+}
+
+function x509Check(detail: Record<string, unknown>): Check {
+  let cas: X509Certificate[];
+  try {
+    cas = parseCertificates(str(detail.ca_certificate));
+  } catch {
+    return DENY;
+  }
+  return async (req) => isTrustedClientCert(header(req, 'x-client-cert'), cas);
+}
+
+async function authenticatedUser(req: GuardRequest, state: State): Promise<{ id: number; isSuperuser: boolean } | null> {
+  const auth = header(req, 'authorization');
+  const m = auth ? /^Basic\s+(\S{1,4096})\s*$/i.exec(auth) : null;
+  if (!m) return null;
+  const key = createHash('sha256').update(m[1] as string).digest('hex');
+  const hit = state.caches?.users.get(key);
+  if (hit) return hit;
+  const generation = state.caches?.host.generation ?? 0;
+  const decoded = Buffer.from(m[1] as string, 'base64').toString('utf8');
+  const sep = decoded.indexOf(':');
+  if (sep < 0) return null;
+  const row = await state.db.selectFrom('auth_user').select(['id', 'password', 'is_active', 'is_superuser']).where('username', '=', decoded.slice(0, sep)).executeTakeFirst();
+  if (!row || !row.is_active || !(await verifyPassword(decoded.slice(sep + 1), row.password))) return null;
+  const user = { id: row.id, isSuperuser: row.is_superuser };
+  if (state.caches) state.caches.host.store(state.caches.users, key, user, generation, 10_000);
+  return user;
+}
+
+function rbacCheck(guardId: string): Check {
+  const model = modelByLabel('core.rbaccontentguard');
+  return async (req, state) => {
+    const user = await authenticatedUser(req, state);
+    if (!user || !model) return false;
+    if (user.isSuperuser) return true;
+    const key = `${guardId}:${user.id}`;
+    const hit = state.caches?.downloads.get(key);
+    if (hit !== undefined) return hit;
+    const generation = state.caches?.host.generation ?? 0;
+    const perms = await loadUserPermissions(state.db, user);
+    const allowed = perms.hasModelOrObject('core.download_rbaccontentguard', { model, id: guardId });
+    if (state.caches) state.caches.host.store(state.caches.downloads, key, allowed, generation, 100_000);
+    return allowed;
+  };
+}
+
+function redirectCheck(detail: Record<string, unknown>): Check {
+  const secret = typeof detail.shared_secret === 'string' ? detail.shared_secret : null;
+  if (!secret) return DENY;
+  return async (req) => verifySignedUrl(secret, req.request.url ?? '');
+}
+
+function compositeCheck(detail: Record<string, unknown>): Check {
+  const members = Array.isArray(detail.guards) ? detail.guards.filter((g): g is string => typeof g === 'string') : [];
+  return async (req, state) => {
+    if (members.length === 0) return true;
+    // Members are tried in order; the first that allows wins (Pulp's CompositeContentGuard).
+    for (const id of members) if (await check(id, req, { ...state, depth: state.depth + 1 })) return true;
+    return false;
+  };
+}
+
+async function loadCheck(db: Database, guardId: string): Promise<Check | null> {
+  const row = await db.selectFrom('content_guard').select(['pulp_type', 'detail']).where('pulp_id', '=', guardId).executeTakeFirst();
+  if (!row) return null;
+  const detail = row.detail ?? {};
+  switch (row.pulp_type) {
+    case 'core.header':
+      return headerCheck(detail);
+    case 'core.rbac':
+      return rbacCheck(guardId);
+    case 'core.content_redirect':
+      return redirectCheck(detail);
+    case 'core.composite':
+      return compositeCheck(detail);
+    case 'certguard.x509':
+      return x509Check(detail);
+    default:
+      // A guard type this server does not know refuses everything rather than exposing content.
+      return DENY;
+  }
+}
+
+async function check(guardId: string, req: GuardRequest, state: State): Promise<boolean> {
+  if (state.depth > 8) return false;
+  const caches = state.caches;
+  let fn = caches?.guards.get(guardId);
+  if (fn === undefined) {
+    const generation = caches?.host.generation ?? 0;
+    fn = await loadCheck(state.db, guardId);
+    if (caches) caches.host.store(caches.guards, guardId, fn, generation, 10_000);
+  }
+  // An unknown id refuses: failing closed is the only safe answer for a guard.
+  if (fn === null) return false;
+  return fn(req, state);
+}
+
+/**
+ * Whether the content guard with this id lets the request through (Pulp's `permit`), per guard type:
+ * RBAC (Basic credentials of a user with `core.download_rbaccontentguard`), header (base64, optional jq),
+ * content redirect (signed, unexpired URL), composite (any member; none = allow), X.509 (client certificate
+ * chaining to the guard's CA). The content app answers 403 when it is false.
+ */
+export async function isAllowedByGuard(db: Database, guardId: string, req: GuardRequest): Promise<boolean> {
+  try {
+    return await check(guardId, req, { db, caches: hosts.get(db) ?? null, depth: 0 });
+  } catch {
+    return false;
+  }
 }

@@ -1,0 +1,108 @@
+import { NotFoundError, PermissionError } from '../../core/errors.js';
+import type { QueryScope } from '../../plugin-api/list.js';
+import type { Reply, RequestContext, Services } from '../../plugin-api/operations.js';
+import { parseObjectRef } from '../../plugin-api/rbac-catalogue.js';
+import { applyCreationHooks, ensureRbacDefaults, loadAccessPolicy, loadUserPermissions, type UserPermissions } from '../../plugin-api/rbac-permissions.js';
+import type { PolicyStatement } from '../../plugin-api/rbac-types.js';
+import { accessOf } from './access.js';
+import { isAllowed } from './policy.js';
+import { scopeCondition } from './scope.js';
+import { authenticateSession } from './sessions.js';
+
+/** Runs after an operation's handler succeeded (creation hooks). */
+export type AfterOperation = (ctx: RequestContext, reply: Reply) => Promise<void>;
+
+/** Pulp's fallback when a viewset has no access policy: admins only. */
+const ADMIN_ONLY: PolicyStatement[] = [{ action: ['*'], principal: 'admin', effect: 'allow' }];
+
+const permissionCache = new WeakMap<RequestContext, Promise<UserPermissions>>();
+
+/** The requesting user's permissions, loaded once per request. */
+export function permissionsOf(ctx: RequestContext): Promise<UserPermissions> {
+  let hit = permissionCache.get(ctx);
+  if (!hit) {
+    const user = ctx.user ?? { id: -1, isSuperuser: false };
+    hit = loadUserPermissions(ctx.services.db, user);
+    permissionCache.set(ctx, hit);
+  }
+  return hit;
+}
+
+/**
+ * Installs authorization on the API: every authenticated operation is checked against its viewset's access
+ * policy (403), objects the user may not view answer 404, lists are scoped, creators become owners, and
+ * session cookies authenticate. Superusers bypass the checks, as in Pulp.
+ */
+export function installRbac(services: Services): void {
+  const { db } = services;
+  let defaults: Promise<void> | null = null;
+  const ready = () => {
+    defaults ??= ensureRbacDefaults(db).catch((err: unknown) => {
+      defaults = null;
+      throw err;
+    });
+    return defaults;
+  };
+
+  const authorize = async (ctx: RequestContext): Promise<void> => {
+    await ready();
+    const user = ctx.user;
+    if (!user) throw new PermissionError();
+    if (user.isSuperuser) return;
+    const { viewset, action } = accessOf(ctx.operation);
+    const perms = await permissionsOf(ctx);
+    const object = parseObjectRef(services.apiPrefix, ctx.url.pathname, { nested: true });
+    if (object && object.model.viewset === viewset && object.model.viewPermission && !perms.hasModelOrObject(object.model.viewPermission, object)) {
+      throw new NotFoundError(`No ${object.model.className} matches the given query.`);
+    }
+    const policy = await loadAccessPolicy(db, viewset);
+    let groups: Promise<string[]> | null = null;
+    const allowed = await isAllowed(
+      {
+        ctx,
+        user,
+        action,
+        perms,
+        object,
+        groups: () =>
+          (groups ??= db
+            .selectFrom('auth_user_groups')
+            .innerJoin('auth_group', 'auth_group.id', 'auth_user_groups.group_id')
+            .select('auth_group.name')
+            .where('auth_user_groups.user_id', '=', user.id)
+            .execute()
+            .then((rows) => rows.map((r) => r.name))),
+      },
+      policy?.statements ?? ADMIN_ONLY,
+    );
+    if (!allowed) throw new PermissionError();
+  };
+
+  const queryScope: QueryScope = async (ctx, alias) => {
+    if (!ctx.user || ctx.user.isSuperuser) return null;
+    const { viewset } = accessOf(ctx.operation);
+    const policy = await loadAccessPolicy(db, viewset);
+    if (!policy?.queryset_scoping) return null;
+    return scopeCondition(ctx, viewset, await permissionsOf(ctx), alias);
+  };
+
+  const afterOperation: AfterOperation = async (ctx, reply) => {
+    if (!ctx.user) return;
+    const body = reply.body as Record<string, unknown> | undefined;
+    if (!body || typeof body !== 'object') return;
+    if (reply.status === 201 && accessOf(ctx.operation).action === 'create' && typeof body.pulp_href === 'string') {
+      await applyCreationHooks(db, services.apiPrefix, ctx.user.id, body.pulp_href);
+    } else if (reply.status === 202 && typeof body.task === 'string') {
+      await applyCreationHooks(db, services.apiPrefix, ctx.user.id, body.task);
+    }
+  };
+
+  services.extensions.set('authorize', authorize);
+  services.extensions.set('queryScope', queryScope);
+  services.extensions.set('afterOperation', afterOperation);
+  const others = (services.extensions.get('authenticators') as unknown[] | undefined) ?? [];
+  services.extensions.set('authenticators', [
+    ...others,
+    (request: { method: string; headers: Record<string, string | string[] | undefined> }) => authenticateSession(db, request.method, request.headers),
+  ]);
+}
