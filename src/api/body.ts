@@ -1,8 +1,12 @@
-import type { TObject, TSchema } from '@sinclair/typebox';
+import { FormatRegistry, type TObject, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
 import { ValidationError } from '../core/errors.js';
 import type { BodySpec } from '../plugin-api/operations.js';
+
+// OpenAPI formats used in request schemas: documentation only, the handlers check the values themselves
+// (an unknown format would make TypeBox reject every value).
+for (const format of ['binary', 'uri']) if (!FormatRegistry.Has(format)) FormatRegistry.Set(format, () => true);
 
 type Kind = 'string' | 'integer' | 'number' | 'boolean' | 'array' | 'object' | 'null' | 'other';
 
