@@ -45,7 +45,13 @@ runCli('pulpcore-worker', async () => {
     versions,
     name: typeof flags.name === 'string' ? flags.name : undefined,
   });
-  await worker.start();
+  try {
+    await worker.start();
+  } catch (err) {
+    await executor.close();
+    await db.destroy();
+    throw err;
+  }
   await new Promise<void>((resolve) => {
     let stopping = false;
     const onSignal = (signal: string) => {

@@ -55,7 +55,9 @@ export class TaskWorker {
 
   async start(): Promise<void> {
     const { db } = this.options;
-    await this.options.executor.start();
+    // The thread loads the task registry meanwhile; run() waits for it.
+    const threadReady = this.options.executor.start();
+    threadReady.catch(() => undefined);
     const record = await registerApp(db, 'worker', this.name, this.options.versions);
     this.appId = record.pulp_id;
     this.listener = await listen(this.options.databaseUrl, [WAKEUP_CHANNEL, CANCEL_CHANNEL], (channel, payload) => this.onNotify(channel, payload), this.log);
@@ -63,6 +65,7 @@ export class TaskWorker {
     this.log.info('worker started');
     // Upstream waits for the next notification; one pass at start picks up anything already runnable.
     await unblockOldest(db).catch((err: unknown) => this.log.warn({ err }, 'initial unblock pass failed'));
+    await threadReady;
     this.loopDone = this.loop();
   }
 

@@ -39,7 +39,7 @@ export async function startWorker(db: Database, databaseUrl: string, options: { 
       const row = await db.selectFrom('app_status').select('pulp_id').where('name', '=', options.name).where('stopped_at', 'is', null).executeTakeFirst();
       return row;
     },
-    { timeoutMs: 30_000, what: `worker ${options.name} to register` },
+    { timeoutMs: 90_000, what: `worker ${options.name} to register` },
   );
   return { child, name: options.name, output: () => out };
 }
