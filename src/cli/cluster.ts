@@ -9,7 +9,7 @@ export interface ClusterOptions {
   start(): Promise<() => Promise<void>>;
 }
 
-/** Stops on SIGINT/SIGTERM (once), and when the supervising `pulp-ts run` disappears without a word. */
+/** Stops on SIGINT/SIGTERM, once (`pulp-ts run` also preloads bin/supervisor-watch.js, which sends SIGTERM when it dies). */
 function onShutdown(stop: (signal: string) => Promise<void>): void {
   let stopping = false;
   const handler = (signal: string) => {
@@ -19,17 +19,6 @@ function onShutdown(stop: (signal: string) => Promise<void>): void {
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
-  const supervisor = Number(process.env.PULP_TS_SUPERVISOR_PID);
-  if (Number.isInteger(supervisor) && supervisor > 1) {
-    const timer = setInterval(() => {
-      try {
-        process.kill(supervisor, 0);
-      } catch {
-        handler('supervisor gone');
-      }
-    }, 2000);
-    timer.unref();
-  }
 }
 
 /**
@@ -59,7 +48,7 @@ export async function runClustered(options: ClusterOptions): Promise<void> {
   const failures = new Map<number, number>();
   const fork = (slot: number) => {
     const started = Date.now();
-    const worker: Worker = cluster.fork({ PULP_TS_SUPERVISOR_PID: String(process.pid) });
+    const worker: Worker = cluster.fork();
     worker.on('exit', (code, signal) => {
       if (stopping) return;
       const lived = Date.now() - started;

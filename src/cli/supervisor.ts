@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 import type { Logger } from 'pino';
 
@@ -49,7 +51,8 @@ export class ProcessSupervisor {
   private spawn(entry: Supervised): void {
     const { spec } = entry;
     const startedAt = Date.now();
-    const child = spawn(process.execPath, [spec.script, ...spec.args], {
+    const watch = path.join(path.dirname(spec.script), 'supervisor-watch.js');
+    const child = spawn(process.execPath, ['--import', pathToFileURL(watch).href, spec.script, ...spec.args], {
       cwd: this.cwd,
       env: { ...process.env, ...spec.env, PULP_TS_SUPERVISOR_PID: String(process.pid) },
       stdio: ['ignore', 'inherit', 'inherit'],
