@@ -68,13 +68,13 @@ describe('artifacts', () => {
 
   it('refuses mismatching digests or size, and a forbidden algorithm, storing nothing', async () => {
     const data = randomBytes(1000);
-    const before = await readdir(path.join(ctx.api.settings.MEDIA_ROOT, 'tmp')).catch(() => []);
+    const before = await readdir(path.join(ctx.api.settings.MEDIA_ROOT, 'tmp')).catch((): string[] => []);
     expect(await uploadArtifact(data, { sha256: sha(randomBytes(4)) })).toEqual({ status: 400, body: { non_field_errors: ['The sha256 checksum did not match.'] } });
     expect(await uploadArtifact(data, { size: '999' })).toEqual({ status: 400, body: { non_field_errors: ['The size did not match actual size of file.'] } });
     expect((await uploadArtifact(data, { md5: sha(data, 'md5') })).status).toBe(400);
     expect(await exists(mediaFile(sha(data)))).toBe(false);
     expect((await call('GET', `${API}artifacts/?sha256=${sha(data)}`)).body!.count).toBe(0);
-    const after = await readdir(path.join(ctx.api.settings.MEDIA_ROOT, 'tmp')).catch(() => []);
+    const after = await readdir(path.join(ctx.api.settings.MEDIA_ROOT, 'tmp')).catch((): string[] => []);
     expect(after.filter((f) => !before.includes(f))).toEqual([]);
   });
 
