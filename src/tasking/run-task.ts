@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { PulpError } from '../core/errors.js';
 import type { Database } from '../db/database.js';
 import type { Services } from '../plugin-api/operations.js';
+import { applyCreationHooks } from '../plugin-api/rbac-permissions.js';
 import type { ProgressReporter, TaskContext, TaskFunction } from '../plugin-api/tasks.js';
 
 /** How a task run ended, as handed to pulp_task_finish. */
@@ -135,6 +136,8 @@ export async function runTaskFunction(options: RunTaskOptions): Promise<TaskOutc
         .set({ created_resources: sql<string[]>`array_append(created_resources, ${href})` })
         .where('pulp_id', '=', task.id)
         .execute();
+      // Pulp's creation hooks: the task's user becomes owner of what the task created.
+      await applyCreationHooks(db, services.apiPrefix, task.userId, href);
     },
     dispatch(name, args, opts) {
       return services.dispatcher.dispatch(name, args, { ...opts, loggingCid: task.loggingCid, userId: task.userId, parentTaskId: task.id });
