@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const zone = (target, from, message) => ({ target, from, message });
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.pulp/', 'bin/', 'eslint.config.js', '.bench/'] },
+  { ignores: ['node_modules/', 'dist/', '.pulp/', 'bin/', 'bench/*.js', 'eslint.config.js', '.bench/'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
