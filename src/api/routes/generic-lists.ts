@@ -12,7 +12,7 @@ import {
 } from '../../plugin-api/filters.js';
 import { listResponse } from '../../plugin-api/list.js';
 import type { Operation, OperationModule, Reply, RequestContext, Services } from '../../plugin-api/operations.js';
-import { repositoryVersionFilterSet } from '../../plugin-api/repository-version-operations.js';
+import { repositoryVersionComponents, repositoryVersionFilterSet } from '../../plugin-api/repository-version-operations.js';
 import { type RepositoryVersionRow, selectRepositoryVersions, serializeRepositoryVersion } from '../../plugin-api/repository-version-summary.js';
 import { contentOrphanedForFilter, contentVersionFilters, resolveVersionReference } from '../../plugin-api/version-reference.js';
 import {
@@ -164,7 +164,7 @@ export function genericListRoutes(services: Services): OperationModule {
   const { db } = services;
   const prefix = services.apiPrefix;
   return {
-    components: genericListComponents,
+    components: [...genericListComponents, ...repositoryVersionComponents],
     operations: [
       listOperation('content/', 'content_list', 'Content', 'content', 'PaginatedMultipleArtifactContentResponseList', () => contentFilters(services), (ctx, filterSet) =>
         listResponse(ctx, db.selectFrom('content as c').select(['c.pulp_id', 'c.pulp_type', 'c.pulp_created', 'c.pulp_last_updated', 'c.pulp_labels']), {
