@@ -11,6 +11,7 @@ import { importArtifactFromFile, verifyExpected } from '../plugin-api/artifacts.
 import type { Storage } from '../storage/storage.js';
 import { parseRange } from './range.js';
 import { SharedDownload, type UpstreamSource } from './shared-download.js';
+import { StreamHasherPool } from './stream-hasher.js';
 import { UpstreamClients, type UpstreamRemote } from './upstream.js';
 
 /** Pulp's REMOTE_CONTENT_FETCH_FAILURE_COOLDOWN: a remote artifact that served bad bytes is skipped this long. */
@@ -40,23 +41,33 @@ export interface OnDemandOptions {
 export class OnDemand {
   private readonly downloads = new Map<string, SharedDownload>();
   private readonly upstream = new UpstreamClients();
+  private readonly hashers = new StreamHasherPool();
 
   constructor(private readonly options: OnDemandOptions) {}
 
-  private async candidates(contentArtifactId: string): Promise<Candidate[]> {
+  /** In one query: the artifact if someone saved it meanwhile, else the remote artifacts to try, oldest first. */
+  private async lookup(contentArtifactId: string): Promise<{ stored: { file: string; size: number } | null; candidates: Candidate[] }> {
     const { rows } = await sql<Record<string, unknown>>`
-      SELECT ra.pulp_id AS remote_artifact_id, ra.url AS ra_url, ra.size AS ra_size,
+      SELECT a.file AS a_file, a.size AS a_size, ra.pulp_id AS remote_artifact_id, ra.url AS ra_url, ra.size AS ra_size,
              ra.md5 AS ra_md5, ra.sha1 AS ra_sha1, ra.sha224 AS ra_sha224, ra.sha256 AS ra_sha256,
              ra.sha384 AS ra_sha384, ra.sha512 AS ra_sha512, r.*
-      FROM remote_artifact ra JOIN remote r ON r.pulp_id = ra.remote_id
-      WHERE ra.content_artifact_id = ${contentArtifactId}
+      FROM content_artifact ca
+      LEFT JOIN artifact a ON a.pulp_id = ca.artifact_id
+      LEFT JOIN remote_artifact ra ON ra.content_artifact_id = ca.pulp_id
         AND (ra.failed_at IS NULL OR ra.failed_at < clock_timestamp() - make_interval(secs => ${FAILURE_COOLDOWN_SECONDS}))
+      LEFT JOIN remote r ON r.pulp_id = ra.remote_id
+      WHERE ca.pulp_id = ${contentArtifactId}
       ORDER BY ra.pulp_created, ra.pulp_id`.execute(this.options.db);
-    return rows.map((r) => {
-      const digests: Partial<Record<ChecksumName, string | null>> = {};
-      for (const c of ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const) digests[c] = r[`ra_${c}`] as string | null;
-      return { ...(r as unknown as Candidate), digests };
-    });
+    const first = rows[0];
+    if (first && typeof first.a_file === 'string') return { stored: { file: first.a_file, size: Number(first.a_size) }, candidates: [] };
+    const candidates = rows
+      .filter((r) => r.remote_artifact_id !== null && r.pulp_id !== null)
+      .map((r) => {
+        const digests: Partial<Record<ChecksumName, string | null>> = {};
+        for (const c of ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const) digests[c] = r[`ra_${c}`] as string | null;
+        return { ...(r as unknown as Candidate), digests };
+      });
+    return { stored: null, candidates };
   }
 
   private source(c: Candidate): UpstreamSource & { candidate: Candidate } {
@@ -80,8 +91,14 @@ export class OnDemand {
     const allowed = settings.ALLOWED_CONTENT_CHECKSUMS;
     const sources = candidates.map((c) => this.source(c));
     const byDescribe = new Map(sources.map((s) => [s, s.candidate]));
-    const download = new SharedDownload(sources, storage.tempDir(), allowed, {
+    const download = new SharedDownload(sources, storage.tempDir(), {
       shouldSave: (s) => byDescribe.get(s as never)?.policy !== 'streamed',
+      // Streamed content is only verified: sha256 plus the allowed digests the remote artifact announces.
+      digestsFor: (s, save) => {
+        if (save) return allowed;
+        const c = byDescribe.get(s as never)!;
+        return allowed.filter((name) => name === 'sha256' || Boolean(c.digests[name]));
+      },
       verify: async (s, result) => {
         const c = byDescribe.get(s as never)!;
         try {
@@ -104,7 +121,7 @@ export class OnDemand {
         const mismatch = err instanceof DigestMismatchError || err instanceof SizeMismatchError;
         logger[mismatch ? 'error' : 'warn']({ err, url: s.describe, content_artifact: contentArtifactId }, mismatch ? 'on-demand file failed verification; nothing saved' : 'on-demand fetch failed');
       },
-    });
+    }, this.hashers);
     this.downloads.set(contentArtifactId, download);
     void download.finished.then(() => {
       if (this.downloads.get(contentArtifactId) === download) this.downloads.delete(contentArtifactId);
@@ -113,10 +130,11 @@ export class OnDemand {
   }
 
   /** Streams the file to the client (joining a running download if there is one). */
-  async serve(req: IncomingMessage, res: ServerResponse, contentArtifactId: string, contentType: string): Promise<void> {
+  async serve(req: IncomingMessage, res: ServerResponse, contentArtifactId: string, contentType: string, serveStored: (file: string, size: number) => Promise<void>): Promise<void> {
     let download = this.downloads.get(contentArtifactId);
     if (!download || download.state === 'done' || download.state === 'failed') {
-      const candidates = await this.candidates(contentArtifactId);
+      const { stored, candidates } = await this.lookup(contentArtifactId);
+      if (stored) return serveStored(stored.file, stored.size);
       download = this.downloads.get(contentArtifactId);
       if (!download || download.state === 'done' || download.state === 'failed') {
         if (candidates.length === 0) return notFound(res, req, 'No remote artifact is available for this content.');
@@ -197,6 +215,7 @@ export class OnDemand {
     for (const d of this.downloads.values()) d.cancel();
     await Promise.all([...this.downloads.values()].map((d) => d.finished.catch(() => undefined)));
     await this.upstream.close();
+    await this.hashers.close();
   }
 }
 

@@ -42,6 +42,8 @@ export interface ContentApp {
 /** What a resolved path answers, kept per process until the next content change. */
 type Prepared =
   | { kind: 'file'; file: StoredFile }
+  /** Not downloaded when resolved: each request asks on-demand whether it is stored by now. */
+  | { kind: 'remote'; contentArtifactId: string; contentType: string }
   | { kind: 'redirect' }
   | { kind: 'html'; body: Buffer }
   | { kind: 'notfound'; body: string };
@@ -135,17 +137,16 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
     if (rel === '' && !endsSlash) return redirect(res, `${rawPath}/`);
     const key = `${dist.pulp_id}\n${sub.slice(dist.base_path.length)}`;
     let prepared = resolutions.get(key);
+    const generation = cache.generation;
     if (prepared === undefined) {
-      const generation = cache.generation;
       const target = await getTarget(dist);
       const resolution = await resolvePath(db, target, rel, endsSlash);
       switch (resolution.kind) {
         case 'served': {
           const served = resolution.served;
           if (served.kind === 'remote') {
-            // Never cached: the next request must see the artifact once it is saved.
-            await onDemand.serve(req, res, served.contentArtifactId, contentTypeFor(resolution.relativePath));
-            return;
+            prepared = { kind: 'remote', contentArtifactId: served.contentArtifactId, contentType: contentTypeFor(resolution.relativePath) };
+            break;
           }
           const file = await prepareStoredFile(storage, served.file, served.size, contentTypeFor(resolution.relativePath), cache.enabled);
           prepared = { kind: 'file', file };
@@ -175,6 +176,15 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
           throw err;
         }
         return;
+      case 'remote': {
+        const { contentType } = prepared;
+        return onDemand.serve(req, res, prepared.contentArtifactId, contentType, async (name, size) => {
+          const file = await prepareStoredFile(storage, name, size, contentType, cache.enabled);
+          // Saved meanwhile: later requests go straight to storage.
+          cache.store(resolutions, key, { kind: 'file', file }, generation);
+          await sendStoredFile(req, res, storage, file);
+        });
+      }
       case 'redirect':
         return redirect(res, `${rawPath}/`);
       case 'html':
@@ -186,6 +196,8 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
 
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     handle(req, res).catch((err: unknown) => {
+      // A client that hangs up mid-body is normal traffic, not an error of ours.
+      if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
       logger.error({ err, url: req.url }, 'content request failed');
       if (!res.headersSent) sendText(res, 500, '500: Internal Server Error', req.method === 'HEAD');
       else res.destroy();

@@ -2,8 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
 
-import { type Digests, MultiHasher } from '../core/checksums.js';
+import type { Digests } from '../core/checksums.js';
 import type { ChecksumName } from '../core/settings.js';
+import type { StreamHash, StreamHasherPool } from './stream-hasher.js';
+
+/** Bytes between two hashing steps handed to the hashing threads. */
+const HASH_STEP = 1024 * 1024;
+const readyDirs = new Set<string>();
+
+async function ensureDir(dir: string): Promise<void> {
+  if (readyDirs.has(dir)) return;
+  await mkdir(dir, { recursive: true });
+  readyDirs.add(dir);
+}
 
 /** One upstream attempt: resolves with the body once the upstream answered with a success status. */
 export interface UpstreamSource {
@@ -20,6 +31,8 @@ export interface SharedDownloadHooks {
   save(source: UpstreamSource, tempPath: string, result: { size: number; digests: Digests }): Promise<void>;
   /** Whether the bytes of this source may be saved (remote policy other than streamed). */
   shouldSave(source: UpstreamSource): boolean;
+  /** Digests to compute: every allowed one when saving, else those `verify` checks. */
+  digestsFor(source: UpstreamSource, save: boolean): readonly ChecksumName[];
   onError(err: unknown, source: UpstreamSource): void;
 }
 
@@ -53,8 +66,8 @@ export class SharedDownload {
   constructor(
     private readonly sources: UpstreamSource[],
     tempDir: string,
-    private readonly checksums: readonly ChecksumName[],
     private readonly hooks: SharedDownloadHooks,
+    private readonly hashers: StreamHasherPool,
   ) {
     this.tempPath = path.join(tempDir, `ondemand-${randomBytes(12).toString('hex')}`);
     this.ready = new Promise<void>((resolve, reject) => {
@@ -120,18 +133,19 @@ export class SharedDownload {
 
   private async stream(source: UpstreamSource, response: Awaited<ReturnType<UpstreamSource['open']>>): Promise<void> {
     const save = this.hooks.shouldSave(source);
-    const hasher = new MultiHasher(save ? this.checksums : ['sha256', ...this.checksums.filter((c) => c !== 'sha256')]);
+    let hash: StreamHash | null = null;
     try {
-      await mkdir(path.dirname(this.tempPath), { recursive: true });
+      await ensureDir(path.dirname(this.tempPath));
       this.handle = await open(this.tempPath, 'w+');
+      hash = this.hashers.start(this.tempPath, this.hooks.digestsFor(source, save));
       const length = Number(response.headers['content-length']);
       this.total = source.expectedSize ?? (Number.isFinite(length) && response.headers['content-encoding'] === undefined ? length : null);
       this.upstreamHeaders = response.headers;
       this.state = 'streaming';
       this.resolveReady();
       let last = 0;
+      let hashed = 0;
       for await (const chunk of response.body) {
-        hasher.update(chunk);
         if (this.total !== null && this.written + chunk.length > this.total) {
           throw new Error(`the upstream sent more than the expected ${this.total} bytes`);
         }
@@ -140,8 +154,14 @@ export class SharedDownload {
         last = chunk.length;
         this.released = this.total !== null ? Math.min(this.written, this.total - 1) : this.written - last;
         this.notify();
+        if (this.written - hashed >= HASH_STEP) {
+          hash.advance(this.written);
+          hashed = this.written;
+        }
       }
-      const result = { size: hasher.size, digests: hasher.digest() };
+      const digests = await hash.finish(this.written);
+      hash = null;
+      const result = { size: this.written, digests };
       await this.hooks.verify(source, result);
       if (save) {
         await this.hooks.save(source, this.tempPath, result);
@@ -152,6 +172,7 @@ export class SharedDownload {
       this.state = 'done';
       this.notify();
     } catch (err) {
+      hash?.abort();
       this.hooks.onError(err, source);
       this.fail(err instanceof Error ? err : new Error(String(err)));
       this.rejectReady(this.error!);

@@ -1,0 +1,224 @@
+// bench/content: the content app (as many processes as cores) vs nginx (sendfile, 2 workers), both loaded by wrk on
+// loopback: (a) 4 KiB file rps, (b) 100 MiB file MB/s, (c) on-demand time to first byte and throughput vs fetching
+// the same file straight from the upstream, (d) rps and cold lookup time in a repository of 1,000 vs 1,000,000
+// units. Usage: npm run bench -- content [seconds=10]
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { sql } from 'kysely';
+import { request } from 'undici';
+
+import { loadSettings } from '../src/core/settings.js';
+import { createDatabase } from '../src/db/database.js';
+import { startEmbeddedPostgres } from '../src/db/embedded.js';
+import { migrate } from '../src/db/migrate.js';
+import { buildRegistry } from '../src/plugin-api/registry.js';
+import { builtinPlugins } from '../src/plugins/builtin.js';
+import { FileSystemStorage } from '../src/storage/filesystem.js';
+import { ContentFixtures } from '../test/integration/content-app/fixtures.js';
+
+const SECONDS = Number(process.argv[2] ?? 10);
+const PROCESSES = cpus().length;
+const root = mkdtempSync(path.join(tmpdir(), 'pulp-bench-content-'));
+chmodSync(root, 0o755);
+const www = path.join(root, 'www');
+const children: ChildProcess[] = [];
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+function startNginx(port: number): void {
+  const conf = path.join(root, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `worker_processes 2; pid ${root}/nginx.pid; error_log ${root}/nginx-error.log; daemon off;
+events { worker_connections 4096; }
+http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000; default_type application/octet-stream;
+  server { listen 127.0.0.1:${port}; root ${www}; } }
+`,
+  );
+  children.push(spawn('nginx', ['-c', conf, '-p', root], { stdio: 'inherit' }));
+}
+
+async function waitHttp(url: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    try {
+      const r = await request(url);
+      await r.body.dump();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${url} never answered`);
+}
+
+function wrk(url: string, connections: number, seconds = SECONDS): { rps: number; bytesPerSec: number } {
+  const out = execFileSync('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, url], { encoding: 'utf8' });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+  const m = /Transfer\/sec:\s+([\d.]+)([KMG]?B)/.exec(out);
+  const unit = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 }[m?.[2] ?? 'B'] ?? 1;
+  if (/Non-2xx/.test(out)) console.log(`  warning: non-2xx answers from ${url}`);
+  return { rps, bytesPerSec: Number(m?.[1] ?? 0) * unit };
+}
+
+/** Time to first body byte and total throughput of one GET. */
+async function timedGet(url: string): Promise<{ ttfbMs: number; mbps: number; bytes: number }> {
+  const t0 = process.hrtime.bigint();
+  const res = await request(url);
+  let first = 0n;
+  let bytes = 0;
+  for await (const chunk of res.body) {
+    if (first === 0n) first = process.hrtime.bigint();
+    bytes += (chunk as Buffer).length;
+  }
+  const t1 = process.hrtime.bigint();
+  if (res.statusCode !== 200) throw new Error(`${url}: HTTP ${res.statusCode}`);
+  return { ttfbMs: Number(first - t0) / 1e6, mbps: bytes / 1024 ** 2 / (Number(t1 - t0) / 1e9), bytes };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+async function main(): Promise<void> {
+  const pgPort = await freePort();
+  const server = await startEmbeddedPostgres({ dataDir: path.join(root, 'pg'), port: pgPort, database: 'pulp_bench' });
+  const { db } = createDatabase({ url: server.url, max: 5 });
+  try {
+    const registry = buildRegistry(builtinPlugins, builtinPlugins.map((p) => p.name));
+    await migrate(db, registry.migrations);
+    const home = path.join(root, 'home');
+    const settings = loadSettings({ env: {}, overrides: { PULP_HOME: home, DATABASE_URL: server.url } });
+    const storage = new FileSystemStorage(settings.MEDIA_ROOT);
+    const f = new ContentFixtures(db, storage, settings);
+
+    console.log('preparing files...');
+    const small = randomBytes(4096);
+    const big = randomBytes(100 * 1024 * 1024);
+    const mid = randomBytes(1024 * 1024);
+    mkdirSync(path.join(www, 'pub'), { recursive: true });
+    writeFileSync(path.join(www, 'pub', 'small.bin'), small);
+    writeFileSync(path.join(www, 'pub', 'big.bin'), big);
+    writeFileSync(path.join(www, 'pub', 'mid.bin'), mid);
+    const nginxPort = await freePort();
+    startNginx(nginxPort);
+    const nginx = `http://127.0.0.1:${nginxPort}`;
+
+    const repo = await f.repository();
+    const units = [];
+    for (const [name, data] of [['small.bin', small], ['big.bin', big]] as const) {
+      units.push((await f.content(name, (await f.artifact(data)).pulp_id)).contentId);
+    }
+    // On-demand units: fresh content each time so every request is a first request.
+    const remote = await f.remote(`${nginx}/pub/`, 'on_demand');
+    const ODN = 15;
+    for (let i = 0; i < ODN; i++) {
+      for (const [name, data] of [['mid', mid], ['big', big]] as const) {
+        const c = await f.content(`od/${name}-${i}.bin`, null);
+        await f.remoteArtifact(c.contentArtifactId, remote, `${nginx}/pub/${name}.bin`, null, { size: data.length });
+        units.push(c.contentId);
+      }
+    }
+    await f.distribution('bench', { publication_id: await f.publication(await f.version(repo, 1, units)) });
+
+    const contentPort = await freePort();
+    children.push(
+      spawn(process.execPath, ['bin/pulpcore-content.js', '--bind', `127.0.0.1:${contentPort}`, '--processes', String(PROCESSES)], {
+        env: { ...process.env, PULP_DATABASE_URL: server.url, PULP_HOME: home, PULP_LOG_LEVEL: 'warn' },
+        stdio: 'inherit',
+      }),
+    );
+    const content = `http://127.0.0.1:${contentPort}/pulp/content/bench`;
+    await waitHttp(`${nginx}/pub/small.bin`);
+    await waitHttp(`${content}/small.bin`);
+    console.log(`content app: ${PROCESSES} processes; nginx: 2 workers, sendfile; wrk -t2, ${SECONDS} s per run\n`);
+
+    // (a)
+    wrk(`${content}/small.bin`, 64, 2);
+    const aN = wrk(`${nginx}/pub/small.bin`, 64);
+    const aC = wrk(`${content}/small.bin`, 64);
+    console.log(`(a) 4 KiB file:   nginx ${fmt(aN.rps)} req/s, content app ${fmt(aC.rps)} req/s, ratio ${fmt(aC.rps / aN.rps, 2)} (target >= 0.25)`);
+
+    // (b)
+    const bN = wrk(`${nginx}/pub/big.bin`, 4);
+    const bC = wrk(`${content}/big.bin`, 4);
+    const mb = (x: number) => x / 1024 ** 2;
+    console.log(`(b) 100 MiB file: nginx ${fmt(mb(bN.bytesPerSec))} MB/s, content app ${fmt(mb(bC.bytesPerSec))} MB/s, ratio ${fmt(bC.bytesPerSec / bN.bytesPerSec, 2)} (target >= 0.8)`);
+
+    // (c)
+    const dTtfb: number[] = [];
+    const cTtfb: number[] = [];
+    for (let i = 0; i < ODN; i++) {
+      dTtfb.push((await timedGet(`${nginx}/pub/mid.bin`)).ttfbMs);
+      cTtfb.push((await timedGet(`${content}/od/mid-${i}.bin`)).ttfbMs);
+    }
+    const dThr: number[] = [];
+    const cThr: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      dThr.push((await timedGet(`${nginx}/pub/big.bin`)).mbps);
+      cThr.push((await timedGet(`${content}/od/big-${i}.bin`)).mbps);
+    }
+    const added = median(cTtfb) - median(dTtfb);
+    console.log(
+      `(c) on-demand:    TTFB p50 direct ${fmt(median(dTtfb), 2)} ms, via content app ${fmt(median(cTtfb), 2)} ms, added ${fmt(added, 2)} ms (target <= 5); ` +
+        `throughput direct ${fmt(median(dThr))} MB/s, via content app ${fmt(median(cThr))} MB/s, ratio ${fmt(median(cThr) / median(dThr), 2)} (target >= 0.7)`,
+    );
+
+    // (d)
+    const results: Record<string, { rps: number; coldMs: number }> = {};
+    for (const size of [1_000, 1_000_000]) {
+      const r = await f.repository();
+      const artifact = await f.artifact(small);
+      const t0 = Date.now();
+      await sql`WITH c AS (
+          INSERT INTO content (pulp_type) SELECT 'file.file' FROM generate_series(1, ${size}) RETURNING pulp_id),
+        numbered AS (SELECT pulp_id, row_number() OVER () AS n FROM c),
+        ca AS (INSERT INTO content_artifact (content_id, artifact_id, relative_path)
+          SELECT pulp_id, ${artifact.pulp_id}::uuid, 'dir-' || (n % 1000) || '/unit-' || n || '.bin' FROM numbered)
+        INSERT INTO repository_content (repository_id, content_id, version_added) SELECT ${r}::uuid, pulp_id, 1 FROM numbered`.execute(db);
+      await sql`ANALYZE`.execute(db);
+      const v = await db.insertInto('repository_version').values({ repository_id: r, number: 1, complete: true }).returning('pulp_id').executeTakeFirstOrThrow();
+      await f.distribution(`units-${size}`, { publication_id: await f.publication(v.pulp_id) });
+      const base = `http://127.0.0.1:${contentPort}/pulp/content/units-${size}`;
+      const cold: number[] = [];
+      for (let i = 0; i < 200; i++) {
+        const n = 1 + Math.floor((i * size) / 200);
+        const t = process.hrtime.bigint();
+        const res = await request(`${base}/dir-${n % 1000}/unit-${n}.bin`);
+        await res.body.dump();
+        if (res.statusCode !== 200) throw new Error(`units-${size}: HTTP ${res.statusCode}`);
+        cold.push(Number(process.hrtime.bigint() - t) / 1e6);
+      }
+      const target = `${base}/dir-500/unit-500.bin`;
+      wrk(target, 64, 2);
+      results[size] = { rps: wrk(target, 64).rps, coldMs: median(cold) };
+      console.log(`    ${fmt(size)} units inserted in ${fmt((Date.now() - t0) / 1000, 1)} s`);
+    }
+    const k = results[1_000]!;
+    const m = results[1_000_000]!;
+    console.log(
+      `(d) lookup cost:  1,000 units ${fmt(k.rps)} req/s (first request p50 ${fmt(k.coldMs, 2)} ms), 1,000,000 units ${fmt(m.rps)} req/s (first request p50 ${fmt(m.coldMs, 2)} ms), ratio ${fmt(m.rps / k.rps, 2)} (target >= 0.8)`,
+    );
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1500));
+    await db.destroy();
+    await server.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  for (const c of children) c.kill('SIGKILL');
+  process.exit(1);
+});
