@@ -86,6 +86,7 @@ export function createTaskContext(services: Services, args: Record<string, unkno
 /** A scratch file on the storage's volume (so imports are renames). */
 export async function writeTempFile(services: Services, content: string | Buffer): Promise<string> {
   const { writeFile } = await import('node:fs/promises');
+  await mkdir(services.storage.tempDir(), { recursive: true });
   const p = path.join(services.storage.tempDir(), `test-${randomUUID()}`);
   await writeFile(p, content);
   return p;
