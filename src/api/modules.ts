@@ -1,5 +1,6 @@
 import { PULP_VERSION } from '../core/version.js';
 import type { OperationModule, Services } from '../plugin-api/operations.js';
+import { withRoleActions } from '../plugin-api/rbac-roles-actions.js';
 import type { PluginRegistry } from '../plugin-api/registry.js';
 import { accessPolicyRoutes } from './routes/access-policies.js';
 import { artifactRoutes } from './routes/artifacts.js';
@@ -30,7 +31,8 @@ export function versionEntries(registry: PluginRegistry): VersionEntry[] {
 /** Every operation module of the API: core routes first, then each installed plugin's. */
 export function apiModules(registry: PluginRegistry): (services: Services) => OperationModule[] {
   const versions = versionEntries(registry);
-  return (services) => [
+  // Roles actions (add_role, ...) are mounted on every RolesMixin endpoint that exists (see rbac-roles-actions).
+  return (services) => withRoleActions([
     rootRoutes(),
     statusRoutes(versions),
     taskRoutes(),
@@ -49,5 +51,5 @@ export function apiModules(registry: PluginRegistry): (services: Services) => Op
     orphanRoutes(),
     docsRoutes(Object.fromEntries(versions.map((v) => [v.component, v.version]))),
     ...registry.plugins.flatMap((p) => (p.operations ? [p.operations(services)] : [])),
-  ];
+  ]);
 }

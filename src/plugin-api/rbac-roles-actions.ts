@@ -4,8 +4,8 @@ import { sql } from 'kysely';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { bumpContentSerial } from '../db/content-serial.js';
 import type { Database } from '../db/database.js';
-import type { Operation, RequestContext } from './operations.js';
-import { modelPermissions, type ObjectRef, parseObjectRef } from './rbac-catalogue.js';
+import type { Operation, OperationModule, RequestContext } from './operations.js';
+import { modelPermissions, type ObjectRef, parseObjectRef, RBAC_MODELS } from './rbac-catalogue.js';
 import { affectsDownloads, loadUserPermissions } from './rbac-permissions.js';
 
 /** Whether the object a reference names exists (in its table, with its pulp_type). */
@@ -181,3 +181,24 @@ export const roleComponents = [
   { name: 'NestedRole', schema: RoleBody },
   { name: 'NestedRoleResponse', schema: Type.Object({ role: Type.String(), users: Type.Array(Type.String()), groups: Type.Array(Type.String()) }) },
 ];
+
+/**
+ * Mounts the roles actions on every endpoint whose model has Pulp's RolesMixin (file repositories, remotes,
+ * publications, distributions, ACS, tasks, uploads, task schedules) when the endpoint exists and does not
+ * mount them itself; the object's read operation gives the route, placeholder and tag.
+ */
+export function withRoleActions(modules: OperationModule[]): OperationModule[] {
+  const operations = modules.flatMap((m) => m.operations);
+  const ids = new Set(operations.map((o) => o.operationId));
+  const extra: Operation[] = [];
+  for (const model of RBAC_MODELS) {
+    if (!model.rolesMixin) continue;
+    const prefix = model.viewset.replace(/[/-]/g, '_');
+    const read = operations.find((o) => o.operationId === `${prefix}_read`);
+    if (!read || ids.has(`${prefix}_add_role`) || ids.has(`${prefix}_list_roles`)) continue;
+    extra.push(...roleOperations({ url: read.url, pathKey: read.pathKey, operationId: prefix, tag: read.tag, model: model.label }));
+  }
+  if (extra.length === 0) return modules;
+  const hasComponents = modules.some((m) => m.components?.some((c) => c.name === 'NestedRole'));
+  return [...modules, { operations: extra, components: hasComponents ? [] : roleComponents }];
+}

@@ -117,6 +117,32 @@ describe('file repositories by role', () => {
   });
 });
 
+describe('roles actions on file endpoints and tasks', () => {
+  it('the owner of a repository shares it with add_role; a viewer cannot pass it on', async () => {
+    const repo = (await call(api, creator.auth, 'POST', 'repositories/file/file/', { name: 'roles-repo' })).json().pulp_href as string;
+    const add = await call(api, creator.auth, 'POST', `${repo}add_role/`, { role: 'file.filerepository_viewer', users: ['stranger'] });
+    expect(add.statusCode).toBe(201);
+    expect(add.json()).toEqual({ role: 'file.filerepository_viewer', users: ['stranger'], groups: [] });
+    expect((await call(api, stranger.auth, 'GET', repo)).statusCode).toBe(200);
+    expect((await call(api, stranger.auth, 'GET', `${repo}my_permissions/`)).json()).toEqual({ permissions: ['file.view_filerepository'] });
+    expect((await call(api, stranger.auth, 'GET', `${repo}list_roles/`)).statusCode).toBe(403);
+    expect((await call(api, stranger.auth, 'POST', `${repo}add_role/`, { role: 'file.filerepository_owner', users: ['stranger'] })).statusCode).toBe(403);
+    const roles = (await call(api, creator.auth, 'GET', `${repo}list_roles/`)).json().roles;
+    expect(roles).toEqual([{ role: 'file.filerepository_owner', users: ['creator'], groups: [] }, { role: 'file.filerepository_viewer', users: ['stranger'], groups: [] }]);
+    expect((await call(api, creator.auth, 'POST', `${repo}remove_role/`, { role: 'file.filerepository_viewer', users: ['stranger'] })).statusCode).toBe(201);
+    expect((await call(api, stranger.auth, 'GET', repo)).statusCode).toBe(404);
+  });
+
+  it('task owners see their permissions on the task', async () => {
+    const repo = (await call(api, creator.auth, 'POST', 'repositories/file/file/', { name: 'task-perms-repo' })).json().pulp_href as string;
+    const task = (await call(api, creator.auth, 'PATCH', repo, { description: 'd' })).json().task as string;
+    const perms = await call(api, creator.auth, 'GET', `${task}my_permissions/`);
+    expect(perms.json().permissions.sort()).toEqual(['core.change_task', 'core.delete_task', 'core.manage_roles_task', 'core.view_task', 'core.view_task_profile_artifacts']);
+    expect((await call(api, stranger.auth, 'GET', `${task}my_permissions/`)).statusCode).toBe(404);
+    await t.runTasks();
+  });
+});
+
 describe('content guards and roles actions by role', () => {
   it('the guard owner manages roles on it; others can neither see it nor grant themselves access', async () => {
     await grant(api, creator.id, 'core.rbaccontentguard_creator', null);
