@@ -1,0 +1,178 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { waitFor } from '../helpers/db.js';
+import { freePort } from '../helpers/global-setup.js';
+
+/** `pulp-ts run` as users start it, in a temporary PULP_HOME with free ports. */
+interface Run {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+let home: string;
+let apiPort: number;
+let contentPort: number;
+let dbPort: number;
+const runs: Run[] = [];
+
+function start(extraEnv: Record<string, string> = {}): Run {
+  const env: Record<string, string | undefined> = { ...process.env, PULP_HOME: home, PULP_EMBEDDED_DB_PORT: String(dbPort), PULP_LOG_LEVEL: 'warn', ...extraEnv };
+  // The run starts its own embedded PostgreSQL, whatever the test suite itself uses.
+  delete env.PULP_DATABASE_URL;
+  delete env.PULP_ADMIN_PASSWORD;
+  Object.assign(env, extraEnv);
+  const child = spawn(process.execPath, ['bin/pulp-ts.js', 'run', '--bind', `127.0.0.1:${apiPort}`, '--content-bind', `127.0.0.1:${contentPort}`], {
+    cwd: path.resolve(import.meta.dirname, '../..'),
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const run = { child, output: () => out, exited };
+  runs.push(run);
+  return run;
+}
+
+interface Status {
+  online_api_apps: unknown[];
+  online_content_apps: unknown[];
+  online_workers: unknown[];
+}
+
+async function status(): Promise<Status | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${apiPort}/pulp/api/v3/status/`);
+    return res.ok ? ((await res.json()) as Status) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function waitUntilReady(run: Run): Promise<void> {
+  await waitFor(
+    async () => {
+      if (run.child.exitCode !== null) throw new Error(`pulp-ts run exited early:\n${run.output()}`);
+      return run.output().includes('pulp-ts is ready');
+    },
+    { timeoutMs: 240_000, intervalMs: 200, what: 'pulp-ts run to report ready' },
+  );
+}
+
+/** Every live process below `root` (children, cluster workers, PostgreSQL and its backends). */
+function descendants(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(/^\d+ \(.*\) \S (\d+)/s.exec(stat)?.[1]);
+      parent.set(Number(entry), ppid);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const out: number[] = [];
+  for (const pid of parent.keys()) {
+    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) {
+      if (p === root) {
+        out.push(pid);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+function alive(pid: number): boolean {
+  try {
+    const state = /^\d+ \(.*\) (\S)/s.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1];
+    return state !== undefined && state !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function stopAndCheckNothingLeft(run: Run, pids: number[]): Promise<void> {
+  run.child.kill('SIGTERM');
+  const { code } = await run.exited;
+  expect(code, run.output()).toBe(0);
+  await waitFor(async () => pids.every((p) => !alive(p)), { timeoutMs: 10_000, what: 'every process to be gone' }).catch(() => undefined);
+  expect(pids.filter(alive)).toEqual([]);
+}
+
+beforeAll(async () => {
+  home = await mkdtemp(path.join(tmpdir(), 'pulp-ts-run-'));
+  await chmod(home, 0o755);
+  [apiPort, contentPort, dbPort] = [await freePort(), await freePort(), await freePort()];
+});
+
+afterAll(async () => {
+  for (const run of runs) if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+  await rm(home, { recursive: true, force: true });
+});
+
+// Each start spawns several Node processes and (the first time) initialises a cluster: slow on a busy machine.
+const START_TIMEOUT = 300_000;
+
+describe('pulp-ts run', () => {
+  let adminPassword = '';
+
+  it('starts PostgreSQL, the API, the content app and two workers, and stops them all on SIGTERM', async () => {
+    const run = start();
+    await waitUntilReady(run);
+    const s = await status();
+    expect(s?.online_api_apps).toHaveLength(1);
+    expect(s?.online_content_apps).toHaveLength(1);
+    expect(s?.online_workers).toHaveLength(2);
+    adminPassword = /Created the user "admin" with the password: (\S+)/.exec(run.output())?.[1] ?? '';
+    expect(adminPassword).not.toBe('');
+    const authed = await fetch(`http://127.0.0.1:${apiPort}/pulp/api/v3/tasks/`, {
+      headers: { authorization: `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}` },
+    });
+    expect(authed.status).toBe(200);
+    const pids = descendants(run.child.pid as number);
+    expect(pids.length).toBeGreaterThanOrEqual(5);
+    await stopAndCheckNothingLeft(run, pids);
+    expect(await status()).toBeNull();
+  }, START_TIMEOUT);
+
+  it('reuses the data on the next start, and a start after a hard kill takes over from the killed run', async () => {
+    const second = start({ PULP_ADMIN_PASSWORD: 'ignored-because-admin-exists' });
+    await waitUntilReady(second);
+    expect(second.output()).not.toContain('Created the user');
+    const authed = await fetch(`http://127.0.0.1:${apiPort}/pulp/api/v3/tasks/`, {
+      headers: { authorization: `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}` },
+    });
+    expect(authed.status).toBe(200);
+
+    const leftovers = descendants(second.child.pid as number);
+    second.child.kill('SIGKILL');
+    await second.exited;
+    const third = start();
+    await waitUntilReady(third);
+    const s = await status();
+    expect(s?.online_api_apps).toHaveLength(1);
+    expect(s?.online_content_apps).toHaveLength(1);
+    expect(s?.online_workers).toHaveLength(2);
+    // The killed run's children noticed and stopped; its PostgreSQL was shut down by the new start.
+    expect(leftovers.filter(alive)).toEqual([]);
+    await stopAndCheckNothingLeft(third, descendants(third.child.pid as number));
+  }, START_TIMEOUT);
+
+  it('stops at once with one clear message when a setting is invalid', async () => {
+    const run = start({ PULP_WORKER_TTL: 'soon' });
+    const { code } = await run.exited;
+    expect(code).toBe(1);
+    expect(run.output()).toContain('WORKER_TTL (from PULP_WORKER_TTL)');
+    expect(run.output()).not.toMatch(/\n\s+at /);
+  }, START_TIMEOUT);
+});
