@@ -119,20 +119,19 @@ async function main(): Promise<void> {
       (await db.insertInto('remote').values({ pulp_type: 'file.file', name, url, policy, download_concurrency: CONCURRENCY, pulp_labels: '{}', detail: '{}' } as never).returning('pulp_id').executeTakeFirstOrThrow()).pulp_id;
 
     const limitMs = curlLimit(nginx.url);
+    console.log(`(a) limit: curl --parallel-max ${CONCURRENCY} + sha256sum: ${(limitMs / 1000).toFixed(2)} s`);
     const remote = await makeRemote('immediate', `${nginx.url}repo/PULP_MANIFEST`, 'immediate');
     const repo = await makeRepo('immediate');
     const imm = await runSync(u.href, media, remote, repo);
+    console.log(`(b) immediate sync (${FILES} files, 4 digests): ${(imm.ms / 1000).toFixed(2)} s  ratio ${(imm.ms / limitMs).toFixed(2)}x (target <= 1.5x); peak RSS ${imm.peakRssMb.toFixed(0)} MB`);
     const again = await runSync(u.href, media, remote, repo);
+    console.log(`no-change re-sync: ${(again.ms / 1000).toFixed(3)} s (target < 1 s), new version: ${again.version ?? 'none'}`);
     const odRemote = await makeRemote('ondemand', `${nginx.url}repo/PULP_MANIFEST`, 'on_demand');
     const od = await runSync(u.href, media, odRemote, await makeRepo('ondemand'));
+    console.log(`on_demand sync of ${FILES}: ${(od.ms / 1000).toFixed(2)} s = ${(FILES / (od.ms / 1000)).toFixed(0)} units/s; peak RSS ${od.peakRssMb.toFixed(0)} MB`);
     const bigRemote = await makeRemote('big', `${nginx.url}big/PULP_MANIFEST`, 'on_demand');
     const bigRepo = await makeRepo('big');
     const big = await runSync(u.href, media, bigRemote, bigRepo);
-
-    console.log(`(a) limit: curl --parallel-max ${CONCURRENCY} + sha256sum: ${(limitMs / 1000).toFixed(2)} s`);
-    console.log(`(b) immediate sync (${FILES} files, 4 digests): ${(imm.ms / 1000).toFixed(2)} s  ratio ${(imm.ms / limitMs).toFixed(2)}x (target <= 1.5x); peak RSS ${imm.peakRssMb.toFixed(0)} MB`);
-    console.log(`no-change re-sync: ${(again.ms / 1000).toFixed(3)} s (target < 1 s), new version: ${again.version ?? 'none'}`);
-    console.log(`on_demand sync of ${FILES}: ${(od.ms / 1000).toFixed(2)} s = ${(FILES / (od.ms / 1000)).toFixed(0)} units/s; peak RSS ${od.peakRssMb.toFixed(0)} MB`);
     console.log(`on_demand sync of ${ONDEMAND}: ${(big.ms / 1000).toFixed(2)} s = ${(ONDEMAND / (big.ms / 1000)).toFixed(0)} units/s; peak RSS ${big.peakRssMb.toFixed(0)} MB (target < 300 MB)`);
     await listLatency(db, bigRepo);
   } finally {

@@ -57,13 +57,13 @@ export function lockName(kind: ResourceKind, id: string): string {
 
 /**
  * Dispatches one of core's generic tasks. The argument shape is the one the generic tasks read:
- * `{kind, pulp_type, instance_id?, data?, partial?}`.
+ * `{kind, pulp_type, pulp_id?, data?, partial?}`.
  */
 export function dispatchGeneric(
   ctx: RequestContext,
   task: typeof GENERAL_CREATE | typeof GENERAL_UPDATE | typeof GENERAL_DELETE,
   kind: ResourceKind,
-  args: { instance_id?: string; data?: Record<string, unknown>; partial?: boolean },
+  args: { pulp_id?: string; data?: Record<string, unknown>; partial?: boolean },
   options: DispatchOptions,
 ): Promise<Reply> {
   return dispatchReply(ctx, task, { kind, pulp_type: 'file.file', ...args }, options);

@@ -6,13 +6,31 @@ import type { DB } from '../../db/tables.js';
 /** A new version breaks the file repository's path rules. */
 export class DuplicatePathError extends PulpError {}
 
+/** `overwrite=false` and an added unit would replace another one at its relative path (Pulp's PLP0023). */
+export class ContentOverwriteError extends PulpError {
+  override readonly code = 'PLP0023';
+}
+
 /**
  * pulp_file's `finalize_new_version`: a unit added in version n replaces any older unit at the same
  * relative_path; then the version may hold neither two units at one path (both added together) nor a path
  * nested under another (`a/b` and `a/b/c`). Only paths touched by this version are checked, since the
  * previous version already satisfied the rules.
  */
-export async function finalizeFileVersion(trx: Transaction<DB>, repositoryId: string, n: number): Promise<void> {
+export async function finalizeFileVersion(trx: Transaction<DB>, repositoryId: string, n: number, options: { overwrite?: boolean } = {}): Promise<void> {
+  if (options.overwrite === false) {
+    const clash = await sql<{ relative_path: string }>`
+      SELECT fo.relative_path FROM repository_content old JOIN file_content fo ON fo.content_id = old.content_id
+      JOIN file_content fn ON fn.relative_path = fo.relative_path AND fn.content_id <> fo.content_id
+      JOIN repository_content nw ON nw.content_id = fn.content_id AND nw.repository_id = ${repositoryId}
+        AND nw.version_added = ${n} AND nw.version_removed IS NULL
+      WHERE old.repository_id = ${repositoryId} AND old.version_removed IS NULL AND old.version_added < ${n} LIMIT 5`.execute(trx);
+    if (clash.rows.length > 0) {
+      throw new ContentOverwriteError(
+        `[PLP0023] Content overwrite rejected: the new content would replace existing content at relative paths ${clash.rows.map((r) => r.relative_path).join(', ')}.`,
+      );
+    }
+  }
   await sql`UPDATE repository_content old SET version_removed = ${n}, pulp_last_updated = clock_timestamp()
     FROM file_content fo
     WHERE old.repository_id = ${repositoryId} AND old.version_removed IS NULL AND old.version_added < ${n}

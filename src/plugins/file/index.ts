@@ -1,6 +1,7 @@
 import { definePlugin } from '../../plugin-api/index.js';
 import { labelComponents } from '../../plugin-api/resource-fields.js';
 import { contentComponents, contentOperations, fileContentType } from './content.js';
+import { distributionComponents, distributionOperations, fileDistributionType } from './distributions.js';
 import * as m0001 from './migrations/0001_initial.js';
 import { filePublicationType, publicationComponents, publicationOperations } from './publications.js';
 import { PUBLISH_TASK, publishTask } from './publish-task.js';
@@ -12,13 +13,13 @@ export default definePlugin({
   name: 'file',
   module: 'pulp_file.app',
   migrations: { '0001_initial': m0001 },
-  resourceTypes: [fileContentType, fileRemoteType, fileRepositoryType, filePublicationType],
+  resourceTypes: [fileContentType, fileRemoteType, fileRepositoryType, filePublicationType, fileDistributionType],
   tasks: {
     [SYNC_TASK]: synchronize,
     [PUBLISH_TASK]: publishTask,
   },
   operations: () => ({
-    operations: [...contentOperations(), ...remoteOperations(), ...repositoryOperations(), ...publicationOperations()],
-    components: [...contentComponents, ...remoteComponents, ...repositoryComponents, ...publicationComponents, ...labelComponents],
+    operations: [...contentOperations(), ...remoteOperations(), ...repositoryOperations(), ...publicationOperations(), ...distributionOperations()],
+    components: [...contentComponents, ...remoteComponents, ...repositoryComponents, ...publicationComponents, ...distributionComponents, ...labelComponents],
   }),
 });

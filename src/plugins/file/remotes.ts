@@ -145,7 +145,7 @@ function updateOperation(method: 'PUT' | 'PATCH'): Operation {
       const data = remoteColumns(ctx.body, row);
       const changed = Object.entries(data).some(([k, v]) => JSON.stringify(typeof v === 'string' && k !== 'name' && (k === 'headers' || k === 'pulp_labels') ? JSON.parse(v) : v) !== JSON.stringify(row[k as keyof RemoteRow]));
       if (!changed) return { status: 200, body: serializeRemote(ctx.services, row) };
-      return dispatchGeneric(ctx, GENERAL_UPDATE, 'remote', { instance_id: row.pulp_id, data, partial: method === 'PATCH' }, {
+      return dispatchGeneric(ctx, GENERAL_UPDATE, 'remote', { pulp_id: row.pulp_id, data, partial: method === 'PATCH' }, {
         exclusiveResources: [lockName('remote', row.pulp_id)],
         immediate: true,
         deferred: true,
@@ -214,7 +214,7 @@ export function remoteOperations(): Operation[] {
       access: { viewset: 'remotes/file/file', action: 'destroy' },
       async handle(ctx) {
         const row = await loadRemote(ctx);
-        return dispatchGeneric(ctx, GENERAL_DELETE, 'remote', { instance_id: row.pulp_id }, { exclusiveResources: [lockName('remote', row.pulp_id)] });
+        return dispatchGeneric(ctx, GENERAL_DELETE, 'remote', { pulp_id: row.pulp_id }, { exclusiveResources: [lockName('remote', row.pulp_id)] });
       },
     },
     ...labelOperations({ url: `${ENDPOINT}/:pulp_id/`, pathKey: PLACEHOLDER, opIdPrefix: 'remotes_file_file', tag: TAG, table: 'remote', pulpType: 'file.file', modelName: 'FileRemote', viewset: 'remotes/file/file' }),

@@ -1,7 +1,8 @@
 import { type TObject, Type } from '@sinclair/typebox';
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 
 import { NotFoundError, ValidationError } from '../../core/errors.js';
+import { hrefPath, isUuid, parsePrn } from '../../core/ids.js';
 import type { RepositoryTable } from '../../db/tables.js';
 import { dispatchReply } from '../../plugin-api/dispatch-reply.js';
 import { type FilterSet, identityFilters, labelSelectFilter, nameFilters } from '../../plugin-api/filters.js';
@@ -11,6 +12,9 @@ import { baseFields, BaseFieldsSchema, labelOperations, LabelsSchema, validateLa
 import type { ResourceTypeDefinition } from '../../plugin-api/resource-types.js';
 import { repositoryVersionOperations } from '../../plugin-api/repository-version-operations.js';
 import { createInitialVersion } from '../../plugin-api/repository-versions.js';
+import { resolveVersionReference } from '../../plugin-api/version-reference.js';
+import { finalizeFileVersion } from './finalize.js';
+import { publishVersion } from './publish.js';
 import { checkUniqueName, dispatchGeneric, GENERAL_DELETE, GENERAL_UPDATE, lockName, resolveReference, routeId } from './common.js';
 
 const ENDPOINT = 'repositories/file/file';
@@ -85,6 +89,24 @@ export function serializeRepository(services: Services, r: RepoRow): Record<stri
   };
 }
 
+/** Content hrefs or PRNs -> ids; 400 listing every reference that is not an existing unit. */
+async function contentIds(ctx: RequestContext, field: string, refs: string[]): Promise<string[]> {
+  const ids = refs.map((r) => {
+    const prn = parsePrn(r);
+    if (prn) return prn.pk;
+    return /\/content\/[a-z0-9_]+\/[a-z0-9_]+\/([0-9a-f-]{36})\/$/.exec(hrefPath(r) ?? '')?.[1] ?? '';
+  });
+  const valid = ids.filter((id) => isUuid(id));
+  const found = new Set<string>();
+  for (let i = 0; i < valid.length; i += 5000) {
+    const rows = await sql<{ id: string }>`SELECT pulp_id::text AS id FROM content WHERE pulp_id = ANY(${valid.slice(i, i + 5000)}::uuid[])`.execute(ctx.services.db);
+    for (const r of rows.rows) found.add(r.id);
+  }
+  const missing = refs.filter((_, i) => !found.has(ids[i] ?? ''));
+  if (missing.length > 0) throw new ValidationError({ [field]: [`Could not find the following content units: ${missing.join(', ')}`] });
+  return ids;
+}
+
 async function loadRepo(ctx: RequestContext): Promise<RepoRow> {
   const id = routeId(ctx, 'FileRepository', 'repository_pk');
   const row = await selectRepos(ctx.services).where('repository.pulp_id', '=', id).executeTakeFirst();
@@ -128,7 +150,7 @@ function updateOperation(method: 'PUT' | 'PATCH'): Operation {
       const after = { ...row, ...data, detail: JSON.parse(data.detail as string) as Record<string, unknown> };
       if ('pulp_labels' in data) after.pulp_labels = JSON.parse(data.pulp_labels as string) as Record<string, string | null>;
       if (JSON.stringify(serializeRepository(ctx.services, after)) === JSON.stringify(before)) return { status: 200, body: before };
-      return dispatchGeneric(ctx, GENERAL_UPDATE, 'repository', { instance_id: row.pulp_id, data, partial: method === 'PATCH' }, {
+      return dispatchGeneric(ctx, GENERAL_UPDATE, 'repository', { pulp_id: row.pulp_id, data, partial: method === 'PATCH' }, {
         exclusiveResources: [lockName('repository', row.pulp_id)],
         immediate: true,
         deferred: true,
@@ -181,7 +203,7 @@ export function repositoryOperations(): Operation[] {
       access: { viewset: 'repositories/file/file', action: 'destroy' },
       async handle(ctx) {
         const row = await loadRepo(ctx);
-        return dispatchGeneric(ctx, GENERAL_DELETE, 'repository', { instance_id: row.pulp_id }, { exclusiveResources: [lockName('repository', row.pulp_id)] });
+        return dispatchGeneric(ctx, GENERAL_DELETE, 'repository', { pulp_id: row.pulp_id }, { exclusiveResources: [lockName('repository', row.pulp_id)] });
       },
     },
     {
@@ -212,13 +234,21 @@ export function repositoryOperations(): Operation[] {
       access: { viewset: 'repositories/file/file', action: 'modify' },
       async handle(ctx) {
         const repo = await loadRepo(ctx);
-        const remove = (ctx.body.remove_content_units as string[] | undefined) ?? [];
-        if (remove.includes('*') && remove.length > 1) throw new ValidationError({ remove_content_units: ["'*' must be the only item when present."] });
+        const removeRefs = (ctx.body.remove_content_units as string[] | undefined) ?? [];
+        if (removeRefs.includes('*') && removeRefs.length > 1) throw new ValidationError({ remove_content_units: ["'*' must be the only item when present."] });
+        const add = await contentIds(ctx, 'add_content_units', (ctx.body.add_content_units as string[] | undefined) ?? []);
+        const remove = removeRefs.includes('*') ? ['*'] : await contentIds(ctx, 'remove_content_units', removeRefs);
+        let baseVersion: number | null = null;
+        if (typeof ctx.body.base_version === 'string') {
+          const ref = await resolveVersionReference(ctx.services.db, 'base_version', ctx.body.base_version);
+          if (ref.repositoryId !== repo.pulp_id) throw new ValidationError({ base_version: ['The base version must belong to this repository.'] });
+          baseVersion = ref.number;
+        }
         return dispatchReply(ctx, ADD_AND_REMOVE_TASK, {
           repository_pk: repo.pulp_id,
-          add_content_units: (ctx.body.add_content_units) ?? [],
+          add_content_units: add,
           remove_content_units: remove,
-          base_version: ctx.body.base_version ?? null,
+          base_version: baseVersion,
           overwrite: ctx.body.overwrite !== false,
         }, { exclusiveResources: [lockName('repository', repo.pulp_id)] });
       },
@@ -245,6 +275,16 @@ export const fileRepositoryType: ResourceTypeDefinition = {
   endpoint: ENDPOINT,
   prnModel: PRN_MODEL,
   modelName: 'FileRepository',
+  contentTypes: ['file.file'],
+  finalizeVersion: (trx, repositoryId, number, options) => finalizeFileVersion(trx, repositoryId, number, options),
+  /** pulp_file's autopublish: the task that created the version publishes it too. */
+  async afterVersion(ctx, repositoryId, version) {
+    const repo = await ctx.services.db.selectFrom('repository').select('detail').where('pulp_id', '=', repositoryId).executeTakeFirst();
+    const detail = (repo?.detail ?? {}) as { autopublish?: boolean; manifest?: string | null };
+    if (!detail.autopublish) return;
+    const id = await publishVersion(ctx.services, version.pulp_id, { manifest: detail.manifest === undefined ? 'PULP_MANIFEST' : detail.manifest });
+    await ctx.addCreatedResource(`${ctx.services.apiPrefix}publications/file/file/${id}/`);
+  },
   async serialize(services, ids) {
     if (ids.length === 0) return [];
     const rows = await selectRepos(services).where('repository.pulp_id', 'in', ids).execute();

@@ -116,7 +116,8 @@ export async function synchronize(ctx: TaskContext): Promise<unknown> {
       db,
       repo.pulp_id,
       mirror ? { add: [...seen], removeAll: true } : { add: [...seen] },
-      { finalize: finalizeFileVersion, contentTypes: ['file.file'], apiPrefix },
+      // Every unit comes from this pipeline as file.file, so no content-type check (it would bind 100,000 ids).
+      { finalize: finalizeFileVersion, apiPrefix },
     );
     associating.increment(version ? await addedCount(ctx, repo.pulp_id, version.number) : 0);
     await associating.done();

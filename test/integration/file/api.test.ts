@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON bodies */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { generalCreate, generalDelete } from '../../../src/api/tasks/base.js';
 import type { Dispatcher } from '../../../src/plugin-api/tasks.js';
 import { publishTask } from '../../../src/plugins/file/publish-task.js';
 import { synchronize } from '../../../src/plugins/file/sync-task.js';
@@ -113,6 +114,32 @@ describe('file remotes and repositories over HTTP', () => {
       expect(read.body).toEqual(pub);
       const both = await call('POST', `${API}publications/file/file/`, { repository: repo.body!.pulp_href, repository_version: pub.repository_version });
       expect(both.status).toBe(400);
+      // Distribute the publication (general_create runs from the recorded dispatch).
+      const dist = await call('POST', `${API}distributions/file/file/`, { name: 'flow', base_path: 'flow/files', publication: pub.pulp_href });
+      expect(dist.status).toBe(202);
+      const dd = dispatched.pop()!;
+      expect(dd.name).toBe('pulpcore.app.tasks.base.general_create');
+      expect(dd.options.exclusiveResources).toEqual(['pdrn:018f6f3e-0000-7000-8000-000000000001:distribution.base_path']);
+      const created = (await generalCreate(createTaskContext(services, dd.args))) as Record<string, any>;
+      expect(created).toMatchObject({ name: 'flow', base_path: 'flow/files', base_url: '/pulp/content/flow/files/', publication: pub.pulp_href, repository: null, hidden: false });
+      expect((await call('GET', created.pulp_href)).body).toEqual(created);
+      const nested = await call('POST', `${API}distributions/file/file/`, { name: 'inner', base_path: 'flow/files/inner' });
+      expect(nested).toEqual({ status: 400, body: { base_path: { base_path: "Overlaps with existing distribution 'flow'" } } });
+      const outer = await call('POST', `${API}distributions/file/file/`, { name: 'outer', base_path: 'flow' });
+      expect(outer.status).toBe(400);
+      const same = await call('POST', `${API}distributions/file/file/`, { name: 'same', base_path: 'flow/files' });
+      expect(same).toEqual({ status: 400, body: { base_path: ['This field must be unique.'] } });
+      const bad = await call('POST', `${API}distributions/file/file/`, { name: 'bad', base_path: '/lead' });
+      expect(bad.status).toBe(400);
+      const bothDist = await call('POST', `${API}distributions/file/file/`, { name: 'both', base_path: 'both', publication: pub.pulp_href, repository: repo.body!.pulp_href });
+      expect(bothDist.status).toBe(400);
+      const pubRead = await call('GET', pub.pulp_href);
+      expect(pubRead.body!.distributions).toEqual([created.pulp_href]);
+      const del0 = await call('DELETE', created.pulp_href);
+      expect(del0.status).toBe(202);
+      await generalDelete(createTaskContext(services, dispatched.pop()!.args));
+      expect((await call('GET', created.pulp_href)).status).toBe(404);
+
       const del = await call('DELETE', pub.pulp_href);
       expect(del.status).toBe(204);
       expect((await call('GET', pub.pulp_href)).status).toBe(404);
