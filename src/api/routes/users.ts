@@ -94,8 +94,9 @@ async function update(ctx: RequestContext) {
     await services.db.transaction().execute(async (trx) => {
       await trx.updateTable('auth_user').set(values).where('id', '=', id).execute();
       if ('password' in values || values.is_active === false) await trx.deleteFrom('core_session').where('user_id', '=', id).execute();
-      // RBAC content guards authenticate users: a deactivated user must stop downloading at once.
-      if ('is_active' in values) await bumpContentSerial(trx);
+      // RBAC content guards authenticate users (and content apps cache verified credentials): a deactivated
+      // user or an old password must stop working for downloads at once.
+      if ('is_active' in values || 'password' in values) await bumpContentSerial(trx);
     });
     forgetCredentials(services.extensions);
   }
