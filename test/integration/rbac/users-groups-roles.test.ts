@@ -60,6 +60,14 @@ describe('users', () => {
     expect(row).toEqual({ is_staff: false, is_superuser: false });
   });
 
+  it('keeps answering 401 to repeated wrong passwords and never locks the real user out', async () => {
+    const u = await createUser(api, 'guessed');
+    for (let i = 0; i < 25; i++) expect((await call(api, basic('guessed', `wrong-${i}`), 'GET', 'login/')).statusCode).toBe(401);
+    const ok = await call(api, u.auth, 'GET', 'login/');
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().username).toBe('guessed');
+  });
+
   it('filters and lists users for admins', async () => {
     const res = await call(api, api.adminAuth, 'GET', 'users/?username__icontains=ALI');
     expect(res.statusCode).toBe(200);
