@@ -1,6 +1,7 @@
 import type { Dispatcher, TaskFunction } from '../../src/plugin-api/tasks.js';
 import { claimTask, finishTask, unblockAfter } from '../../src/tasking/claim-task.js';
 import { createDispatcher } from '../../src/tasking/dispatch.js';
+import { taskingTasks } from '../../src/tasking/purge.js';
 import { runTaskFunction } from '../../src/tasking/run-task.js';
 import { loadRegistry } from '../../src/cli/registry.js';
 import { createTestApi, silentLogger, type TestApi } from './api.js';
@@ -21,7 +22,8 @@ export async function createApiWithTasks(settings: Record<string, unknown> = {})
   const ref: { current: Dispatcher | null } = { current: null };
   const lazy: Dispatcher = { dispatch: (...args) => ref.current!.dispatch(...args) };
   const api = await createTestApi({ dispatcher: lazy, settings });
-  const tasks: ReadonlyMap<string, TaskFunction> = loadRegistry(api.settings).tasks;
+  // The worker merges the tasking system's own tasks (purge) into the registry's; so does this runner.
+  const tasks: ReadonlyMap<string, TaskFunction> = new Map([...Object.entries(taskingTasks), ...loadRegistry(api.settings).tasks]);
   ref.current = createDispatcher({ db: api.database.db, settings: api.settings, logger: silentLogger, tasks, storage: api.services.storage, runImmediate: false });
   const worker = await api.database.db.insertInto('app_status').values({ name: `test-worker-${process.pid}`, app_type: 'worker', versions: '{}' })
     .returning('pulp_id').executeTakeFirstOrThrow();

@@ -143,6 +143,23 @@ describe('roles actions on file endpoints and tasks', () => {
   });
 });
 
+describe('task purge', () => {
+  it('purges only the tasks the user may delete', async () => {
+    const repo = (await call(api, creator.auth, 'POST', 'repositories/file/file/', { name: 'purge-repo' })).json().pulp_href as string;
+    const task = (await call(api, creator.auth, 'PATCH', repo, { description: 'p' })).json().task as string;
+    await t.runTasks();
+    const purge = await call(api, stranger.auth, 'POST', 'tasks/purge/', { finished_before: '2100-01-01T00:00:00Z' });
+    expect(purge.statusCode).toBe(202);
+    await t.runTasks();
+    expect((await t.task(purge.json().task)).state).toBe('completed');
+    expect((await call(api, api.adminAuth, 'GET', task)).statusCode).toBe(200);
+    const own = await call(api, creator.auth, 'POST', 'tasks/purge/', { finished_before: '2100-01-01T00:00:00Z' });
+    await t.runTasks();
+    expect((await t.task(own.json().task)).state).toBe('completed');
+    expect((await call(api, api.adminAuth, 'GET', task)).statusCode).toBe(404);
+  });
+});
+
 describe('content guards and roles actions by role', () => {
   it('the guard owner manages roles on it; others can neither see it nor grant themselves access', async () => {
     await grant(api, creator.id, 'core.rbaccontentguard_creator', null);
