@@ -92,6 +92,14 @@ function descendants(root: number): number[] {
   return out;
 }
 
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}
+
 function alive(pid: number): boolean {
   try {
     const state = /^\d+ \(.*\) (\S)/s.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1];
@@ -139,6 +147,15 @@ describe('pulp-ts run', () => {
       headers: { authorization: `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}` },
     });
     expect(authed.status).toBe(200);
+    // A child that dies is logged and started again.
+    const apiPid = descendants(run.child.pid as number).find((p) => commandLine(p).includes('pulpcore-api.js'));
+    expect(apiPid).toBeDefined();
+    process.kill(apiPid as number, 'SIGKILL');
+    await waitFor(async () => run.output().includes('process exited; restarting'), { timeoutMs: 30_000, what: 'the restart to be logged' });
+    await waitFor(
+      async () => descendants(run.child.pid as number).some((p) => p !== apiPid && commandLine(p).includes('pulpcore-api.js')) && (await status()) !== null,
+      { timeoutMs: 120_000, what: 'a new API process to serve' },
+    );
     const pids = descendants(run.child.pid as number);
     expect(pids.length).toBeGreaterThanOrEqual(5);
     await stopAndCheckNothingLeft(run, pids);
