@@ -12,7 +12,8 @@ import { FileSystemStorage } from '../src/storage/filesystem.js';
 const [dbUrl, mediaRoot, remotePk, repositoryPk, mirror] = process.argv.slice(2) as [string, string, string, string, string];
 const settings = loadSettings({ env: {}, overrides: { MEDIA_ROOT: mediaRoot, LOG_LEVEL: 'silent' } });
 const { db } = createDatabase({ url: dbUrl, max: 4 });
-const logger = pino({ level: 'silent' });
+// Phase timings go to stderr (the task's info lines).
+const logger = pino({ level: 'info' }, pino.destination(2));
 const services = { db, settings, logger, apiPrefix: apiPrefix(settings.API_ROOT), storage: new FileSystemStorage(mediaRoot), dispatcher: { dispatch: () => Promise.reject(new Error('none')) }, extensions: new Map() };
 const noop = { increment() {}, setTotal() {}, done: () => Promise.resolve() };
 const ctx = {

@@ -9,6 +9,7 @@ import type { Operation, RequestContext, Services } from '../../plugin-api/opera
 import { baseFields, BaseFieldsSchema, labelOperations } from '../../plugin-api/resource-fields.js';
 import type { ResourceTypeDefinition } from '../../plugin-api/resource-types.js';
 import { routeId } from './common.js';
+import { contentCreateOperation, createFileContent, FileContentSchema } from './content-create.js';
 
 const ENDPOINT = 'content/file/files';
 const TAG = 'Content: Files';
@@ -119,6 +120,7 @@ export function contentOperations(): Operation[] {
         return listResponse(ctx, selectContent(ctx.services), { filterSet, tableAlias: 'c', serialize: (rows: ContentRow[]) => rows.map((r) => serializeContent(ctx.services, r)) });
       },
     },
+    contentCreateOperation(),
     {
       method: 'GET', url: `${ENDPOINT}/:pulp_id/`, pathKey: PLACEHOLDER, operationId: 'content_file_files_read', tag: TAG,
       responses: { 200: { schema: 'file.FileContentResponse' } },
@@ -131,7 +133,10 @@ export function contentOperations(): Operation[] {
   ];
 }
 
-export const contentComponents = [{ name: 'file.FileContentResponse', schema: FileContentResponseSchema }];
+export const contentComponents = [
+  { name: 'file.FileContent', schema: FileContentSchema },
+  { name: 'file.FileContentResponse', schema: FileContentResponseSchema },
+];
 
 export const fileContentType: ResourceTypeDefinition = {
   kind: 'content',
@@ -139,6 +144,7 @@ export const fileContentType: ResourceTypeDefinition = {
   endpoint: ENDPOINT,
   prnModel: 'file.filecontent',
   modelName: 'FileContent',
+  create: createFileContent,
   async serialize(services, ids) {
     if (ids.length === 0) return [];
     const rows = await selectContent(services).where('c.pulp_id', 'in', ids).execute();

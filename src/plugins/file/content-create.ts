@@ -1,0 +1,101 @@
+import { Type } from '@sinclair/typebox';
+import { sql } from 'kysely';
+
+import { ValidationError } from '../../core/errors.js';
+import { hrefPath, isUuid, parsePrn } from '../../core/ids.js';
+import { assertSafeRelativePath } from '../../core/safe-path.js';
+import { artifactFromReference, importArtifactFromFile } from '../../plugin-api/artifacts.js';
+import type { Operation, RequestContext } from '../../plugin-api/operations.js';
+import { validateLabels } from '../../plugin-api/resource-fields.js';
+import { createRepositoryVersion } from '../../plugin-api/repository-versions.js';
+import type { TaskContext } from '../../plugin-api/tasks.js';
+import { assembleUpload, deleteUpload } from '../../plugin-api/uploads.js';
+import { dispatchGeneric, GENERAL_CREATE, lockName, resolveReference } from './common.js';
+import { fileRepositoryType } from './repositories.js';
+
+export const FileContentSchema = Type.Object({
+  relative_path: Type.String({ minLength: 1 }),
+  file: Type.Optional(Type.String({ format: 'binary', writeOnly: true })),
+  upload: Type.Optional(Type.String({ writeOnly: true })),
+  artifact: Type.Optional(Type.String()),
+  repository: Type.Optional(Type.String({ writeOnly: true })),
+  overwrite: Type.Optional(Type.Boolean({ writeOnly: true })),
+  pulp_labels: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Union([Type.String(), Type.Null()])), Type.String()])),
+});
+
+function uploadId(value: unknown): string {
+  const v = String(value);
+  const id = parsePrn(v)?.pk ?? /\/uploads\/([0-9a-f-]{36})\/$/.exec(hrefPath(v) ?? '')?.[1] ?? '';
+  if (!isUuid(id)) throw new ValidationError({ upload: ['Invalid hyperlink - Object does not exist.'] });
+  return id;
+}
+
+/** `POST content/file/files/`: stores an uploaded `file` as an artifact first, then dispatches general_create. */
+export function contentCreateOperation(): Operation {
+  return {
+    method: 'POST', url: 'content/file/files/', pathKey: 'content/file/files/', operationId: 'content_file_files_create', tag: 'Content: Files',
+    body: { name: 'file.FileContent', schema: FileContentSchema, encodings: 'file' },
+    responses: { 202: { schema: 'AsyncOperationResponse' } },
+    access: { viewset: 'content/file/files', action: 'create' },
+    async handle(ctx: RequestContext) {
+      const relativePath = assertSafeRelativePath(String(ctx.body.relative_path));
+      const file = ctx.files.find((f) => f.field === 'file');
+      const sources = [file, ctx.body.upload, ctx.body.artifact].filter((x) => x !== undefined);
+      if (sources.length !== 1) throw new ValidationError({ non_field_errors: ["Exactly one of 'file', 'upload' or 'artifact' must be specified."] });
+      const data: Record<string, unknown> = { relative_path: relativePath, overwrite: ctx.body.overwrite !== false };
+      if (ctx.body.pulp_labels !== undefined) data.pulp_labels = validateLabels(ctx.body.pulp_labels);
+      const exclusive: string[] = [];
+      if (file) data.artifact_pk = (await importArtifactFromFile(ctx.services, file.path)).pulp_id;
+      else if (ctx.body.artifact !== undefined) data.artifact_pk = (await artifactFromReference(ctx.services.db, 'artifact', typeof ctx.body.artifact === 'string' ? ctx.body.artifact : '')).pulp_id;
+      else {
+        data.upload_pk = uploadId(ctx.body.upload);
+        const u = await ctx.services.db.selectFrom('upload').select('pulp_id').where('pulp_id', '=', data.upload_pk as string).executeTakeFirst();
+        if (!u) throw new ValidationError({ upload: ['Invalid hyperlink - Object does not exist.'] });
+        exclusive.push(`prn:core.upload:${u.pulp_id}`);
+      }
+      if (ctx.body.repository !== undefined) {
+        data.repository_pk = await resolveReference(ctx, 'repository', ctx.body.repository, 'repository', 'repositories/file/file');
+        exclusive.push(lockName('repository', data.repository_pk as string));
+      }
+      return dispatchGeneric(ctx, GENERAL_CREATE, 'content', { data }, { exclusiveResources: exclusive });
+    },
+  };
+}
+
+/**
+ * general_create of a `file.file` unit: an upload becomes an artifact (and is deleted); an existing unit with
+ * the same (relative_path, sha256) is reused, its missing artifact re-linked; with a repository, a new
+ * version holds the unit (recorded before the unit, as Pulp orders created_resources).
+ */
+export async function createFileContent(ctx: TaskContext, data: Record<string, unknown>): Promise<string> {
+  const { services } = ctx;
+  const relativePath = assertSafeRelativePath(String(data.relative_path));
+  let artifactId = data.artifact_pk as string | undefined;
+  if (data.upload_pk) {
+    const assembled = await assembleUpload(services, data.upload_pk as string, ctx.signal);
+    artifactId = (await importArtifactFromFile(services, assembled.path, { computed: assembled, signal: ctx.signal })).pulp_id;
+    await deleteUpload(services, data.upload_pk as string);
+  }
+  if (!artifactId) throw new ValidationError({ artifact: ['This field is required.'] });
+  const artifact = await services.db.selectFrom('artifact').select(['pulp_id', 'sha256']).where('pulp_id', '=', artifactId).executeTakeFirstOrThrow();
+  const contentId = await services.db.transaction().execute(async (trx) => {
+    const existing = await trx.selectFrom('file_content').select('content_id').where('relative_path', '=', relativePath).where('digest', '=', artifact.sha256).executeTakeFirst();
+    if (existing) {
+      await sql`UPDATE content_artifact SET artifact_id = ${artifact.pulp_id} WHERE content_id = ${existing.content_id} AND artifact_id IS NULL`.execute(trx);
+      await sql`UPDATE content SET timestamp_of_interest = clock_timestamp() WHERE pulp_id = ${existing.content_id}`.execute(trx);
+      return existing.content_id;
+    }
+    const c = await trx.insertInto('content').values({ pulp_type: 'file.file', pulp_labels: JSON.stringify(data.pulp_labels ?? {}), upstream_id: null }).returning('pulp_id').executeTakeFirstOrThrow();
+    await trx.insertInto('file_content').values({ content_id: c.pulp_id, relative_path: relativePath, digest: artifact.sha256 }).execute();
+    await trx.insertInto('content_artifact').values({ content_id: c.pulp_id, artifact_id: artifact.pulp_id, relative_path: relativePath }).execute();
+    return c.pulp_id;
+  });
+  if (typeof data.repository_pk === 'string') {
+    const version = await createRepositoryVersion(services.db, data.repository_pk, { add: [contentId] }, { apiPrefix: services.apiPrefix, overwrite: data.overwrite !== false });
+    if (version) {
+      await ctx.addCreatedResource(version.href);
+      await fileRepositoryType.afterVersion?.(ctx, data.repository_pk, version);
+    }
+  }
+  return contentId;
+}
