@@ -27,7 +27,9 @@ const auth = `Basic ${Buffer.from('admin:pw').toString('base64')}`;
 beforeAll(async () => {
   database = await createTestDatabase();
   const pool = createPool({ url: database.url, max: 4 });
-  db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: () => (queries += 1) });
+  db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: () => {
+    queries += 1;
+  } });
   const settings = await createTestSettings();
   await db.insertInto('auth_user').values({ username: 'admin', password: await hashPassword('pw', 1000), is_superuser: true, is_staff: true }).execute();
   api = await buildApiApp({ settings, db, logger: silentLogger, modules: apiModules(loadRegistry(settings)), dispatcher: refusingDispatcher, storage: new FileSystemStorage(settings.MEDIA_ROOT) });
