@@ -143,6 +143,33 @@ describe('roles actions on file endpoints and tasks', () => {
   });
 });
 
+describe('content and versions follow repository visibility', () => {
+  it('lists only content in repositories the user may view', async () => {
+    const db = api.database.db;
+    const repo = (await call(api, creator.auth, 'POST', 'repositories/file/file/', { name: 'content-repo' })).json().pulp_href as string;
+    const add = async (repoHref: string, name: string) => {
+      const c = await db.insertInto('content').values({ pulp_type: 'file.file', pulp_labels: '{}' }).returning('pulp_id').executeTakeFirstOrThrow();
+      await db.insertInto('file_content').values({ content_id: c.pulp_id, relative_path: name, digest: 'a'.repeat(64) }).execute();
+      await db.insertInto('repository_content').values({ repository_id: idOf(repoHref), content_id: c.pulp_id, version_added: 0 }).execute();
+      return c.pulp_id;
+    };
+    const mine = await add(repo, 'mine.txt');
+    await add(adminRepo, 'theirs.txt');
+    const files = await call(api, creator.auth, 'GET', 'content/file/files/');
+    expect(files.statusCode).toBe(200);
+    expect(files.json().results.map((r: { relative_path: string }) => r.relative_path)).toEqual(['mine.txt']);
+    const generic = await call(api, creator.auth, 'GET', 'content/');
+    expect(generic.json().results.map((r: { pulp_href: string }) => idOf(r.pulp_href))).toEqual([mine]);
+    expect((await call(api, stranger.auth, 'GET', 'content/file/files/')).json().count).toBe(0);
+    expect((await call(api, api.adminAuth, 'GET', 'content/file/files/')).json().count).toBeGreaterThanOrEqual(2);
+    const versions = await call(api, creator.auth, 'GET', 'repository_versions/');
+    expect(versions.statusCode).toBe(200);
+    const repos = new Set(versions.json().results.map((v: { pulp_href: string }) => v.pulp_href.split('/versions/')[0]));
+    expect(repos.has(adminRepo.replace(/\/$/, ''))).toBe(false);
+    expect((await call(api, stranger.auth, 'GET', 'repository_versions/')).json().count).toBe(0);
+  });
+});
+
 describe('task purge', () => {
   it('purges only the tasks the user may delete', async () => {
     const repo = (await call(api, creator.auth, 'POST', 'repositories/file/file/', { name: 'purge-repo' })).json().pulp_href as string;
