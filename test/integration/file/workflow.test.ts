@@ -16,7 +16,7 @@ const other = generateRepository(['a.txt']);
 
 async function call(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, payload?: unknown) {
   const res = await t.api.app.inject({ method, url, payload: payload as object, headers: { authorization: t.api.adminAuth } });
-  return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as any) : null };
+  return { status: res.statusCode, body: res.body ? (JSON.parse(res.body)) : null };
 }
 
 /** Runs the queue and returns the task the reply pointed at. */
