@@ -20,7 +20,7 @@ const READ_CHUNK = 256 * 1024;
 /** Upstream headers that describe the connection or the encoding, never passed on (spec runtime §2.6). */
 const HOP_BY_HOP = new Set(['connection', 'content-encoding', 'content-length', 'keep-alive', 'public', 'proxy-authenticate', 'transfer-encoding', 'upgrade', 'content-type', 'content-range', 'accept-ranges', 'date', 'server']);
 
-interface Candidate extends UpstreamRemote {
+export interface Candidate extends UpstreamRemote {
   remote_artifact_id: string;
   ra_url: string;
   ra_size: number | null;
@@ -29,6 +29,23 @@ interface Candidate extends UpstreamRemote {
 }
 
 class SourceError extends Error {}
+
+/** Remote artifact rows (`ra_*` columns next to `remote.*`) as fetch candidates. */
+export function toCandidates(rows: Record<string, unknown>[]): Candidate[] {
+  return rows
+    .filter((r) => r.remote_artifact_id !== null && r.pulp_id !== null)
+    .map((r) => {
+      const digests: Partial<Record<ChecksumName, string | null>> = {};
+      for (const c of ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const) digests[c] = r[`ra_${c}`] as string | null;
+      return { ...(r as unknown as Candidate), digests };
+    });
+}
+
+/** Selects the remote artifacts of `ca.pulp_id` not cooling down, with their remotes; see toCandidates. */
+export const CANDIDATE_COLUMNS = sql`ra.pulp_id AS remote_artifact_id, ra.url AS ra_url, ra.size AS ra_size,
+  ra.md5 AS ra_md5, ra.sha1 AS ra_sha1, ra.sha224 AS ra_sha224, ra.sha256 AS ra_sha256,
+  ra.sha384 AS ra_sha384, ra.sha512 AS ra_sha512, r.*`;
+export const COOLDOWN_CONDITION = sql`(ra.failed_at IS NULL OR ra.failed_at < clock_timestamp() - make_interval(secs => ${FAILURE_COOLDOWN_SECONDS}))`;
 
 export interface OnDemandOptions {
   db: Database;
@@ -48,26 +65,16 @@ export class OnDemand {
   /** In one query: the artifact if someone saved it meanwhile, else the remote artifacts to try, oldest first. */
   private async lookup(contentArtifactId: string): Promise<{ stored: { file: string; size: number } | null; candidates: Candidate[] }> {
     const { rows } = await sql<Record<string, unknown>>`
-      SELECT a.file AS a_file, a.size AS a_size, ra.pulp_id AS remote_artifact_id, ra.url AS ra_url, ra.size AS ra_size,
-             ra.md5 AS ra_md5, ra.sha1 AS ra_sha1, ra.sha224 AS ra_sha224, ra.sha256 AS ra_sha256,
-             ra.sha384 AS ra_sha384, ra.sha512 AS ra_sha512, r.*
+      SELECT a.file AS a_file, a.size AS a_size, ${CANDIDATE_COLUMNS}
       FROM content_artifact ca
       LEFT JOIN artifact a ON a.pulp_id = ca.artifact_id
-      LEFT JOIN remote_artifact ra ON ra.content_artifact_id = ca.pulp_id
-        AND (ra.failed_at IS NULL OR ra.failed_at < clock_timestamp() - make_interval(secs => ${FAILURE_COOLDOWN_SECONDS}))
+      LEFT JOIN remote_artifact ra ON ra.content_artifact_id = ca.pulp_id AND ${COOLDOWN_CONDITION}
       LEFT JOIN remote r ON r.pulp_id = ra.remote_id
       WHERE ca.pulp_id = ${contentArtifactId}
       ORDER BY ra.pulp_created, ra.pulp_id`.execute(this.options.db);
     const first = rows[0];
     if (first && typeof first.a_file === 'string') return { stored: { file: first.a_file, size: Number(first.a_size) }, candidates: [] };
-    const candidates = rows
-      .filter((r) => r.remote_artifact_id !== null && r.pulp_id !== null)
-      .map((r) => {
-        const digests: Partial<Record<ChecksumName, string | null>> = {};
-        for (const c of ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const) digests[c] = r[`ra_${c}`] as string | null;
-        return { ...(r as unknown as Candidate), digests };
-      });
-    return { stored: null, candidates };
+    return { stored: null, candidates: toCandidates(rows) };
   }
 
   private source(c: Candidate): UpstreamSource & { candidate: Candidate } {
@@ -130,11 +137,19 @@ export class OnDemand {
   }
 
   /** Streams the file to the client (joining a running download if there is one). */
-  async serve(req: IncomingMessage, res: ServerResponse, contentArtifactId: string, contentType: string, serveStored: (file: string, size: number) => Promise<void>): Promise<void> {
+  /**
+   * Streams the file to the client (joining a running download if there is one). `fresh` are candidates this
+   * request already read along with the path resolution, which saves a query on a first request.
+   */
+  async serve(req: IncomingMessage, res: ServerResponse, contentArtifactId: string, contentType: string, serveStored: (file: string, size: number) => Promise<void>, fresh?: Candidate[]): Promise<void> {
     let download = this.downloads.get(contentArtifactId);
     if (!download || download.state === 'done' || download.state === 'failed') {
-      const { stored, candidates } = await this.lookup(contentArtifactId);
-      if (stored) return serveStored(stored.file, stored.size);
+      let candidates = fresh;
+      if (!candidates) {
+        const found = await this.lookup(contentArtifactId);
+        if (found.stored) return serveStored(found.stored.file, found.stored.size);
+        candidates = found.candidates;
+      }
       download = this.downloads.get(contentArtifactId);
       if (!download || download.state === 'done' || download.state === 'failed') {
         if (candidates.length === 0) return notFound(res, req, 'No remote artifact is available for this content.');

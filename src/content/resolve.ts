@@ -2,12 +2,13 @@ import { sql } from 'kysely';
 
 import type { Database } from '../db/database.js';
 import type { ServingTarget } from './distributions.js';
+import { CANDIDATE_COLUMNS, type Candidate, COOLDOWN_CONDITION, toCandidates } from './on-demand.js';
 
 /** What one relative path of a publication or version points at. */
 export type Served =
   | { kind: 'artifact'; file: string; size: number; sha256: string }
-  /** Not downloaded yet: fetched from one of its remote artifacts (on-demand). */
-  | { kind: 'remote'; contentArtifactId: string };
+  /** Not downloaded yet: fetched from one of its remote artifacts (on-demand), read in the same query. */
+  | { kind: 'remote'; contentArtifactId: string; candidates: Candidate[] };
 
 export interface ListingEntry {
   name: string;
@@ -45,7 +46,8 @@ function scope(target: Exclude<ServingTarget, { kind: 'none' }>): { pub: string 
  */
 export async function findExact(db: Database, target: Exclude<ServingTarget, { kind: 'none' }>, path: string): Promise<Served | 'ambiguous' | undefined> {
   const s = scope(target);
-  const { rows } = await sql<ExactRow>`
+  const { rows } = await sql<ExactRow & Record<string, unknown>>`
+    WITH hit AS (
     SELECT 1 AS prio, NULL::uuid AS content_artifact_id, a.file, a.size, a.sha256
       FROM published_metadata pm JOIN artifact a ON a.pulp_id = pm.artifact_id
       WHERE pm.publication_id = ${s.pub}::uuid AND pm.relative_path = ${path}
@@ -61,15 +63,21 @@ export async function findExact(db: Database, target: Exclude<ServingTarget, { k
       LEFT JOIN artifact a ON a.pulp_id = ca.artifact_id
       WHERE ${s.content} AND ca.relative_path = ${path} AND rc.repository_id = ${s.repo}::uuid
         AND rc.version_added <= ${s.n} AND (rc.version_removed IS NULL OR rc.version_removed > ${s.n})
-    ORDER BY prio LIMIT 3`.execute(db);
+    ORDER BY prio LIMIT 3)
+    SELECT hit.*, ${CANDIDATE_COLUMNS}
+    FROM hit
+    LEFT JOIN remote_artifact ra ON hit.file IS NULL AND ra.content_artifact_id = hit.content_artifact_id AND ${COOLDOWN_CONDITION}
+    LEFT JOIN remote r ON r.pulp_id = ra.remote_id
+    ORDER BY hit.prio, ra.pulp_created, ra.pulp_id`.execute(db);
   const first = rows[0];
   if (!first) return undefined;
-  if (first.prio === 3 && rows.length > 1) return 'ambiguous';
+  if (first.prio === 3 && rows.some((r) => r.content_artifact_id !== first.content_artifact_id)) return 'ambiguous';
   if (first.file !== null && first.size !== null && first.sha256 !== null) {
     return { kind: 'artifact', file: first.file, size: first.size, sha256: first.sha256 };
   }
   if (first.content_artifact_id === null) return undefined;
-  return { kind: 'remote', contentArtifactId: first.content_artifact_id };
+  const own = rows.filter((r) => r.prio === first.prio && r.content_artifact_id === first.content_artifact_id);
+  return { kind: 'remote', contentArtifactId: first.content_artifact_id, candidates: toCandidates(own) };
 }
 
 /** Byte-wise bounds of every path starting with `prefix` (which ends with '/'). */

@@ -13,7 +13,7 @@ import { contentTypeFor } from './content-types.js';
 import { childSegments, type DistributionInfo, type DistributionSnapshot, hasDistributionsBelow, loadDistributions, loadServingTarget, matchDistribution, type ServingTarget } from './distributions.js';
 import { isAllowedByGuard } from './guards/index.js';
 import { renderListing } from './listing.js';
-import { OnDemand } from './on-demand.js';
+import { type Candidate, OnDemand } from './on-demand.js';
 import { splitRequestPath } from './request-path.js';
 import { resolvePath } from './resolve.js';
 import { MissingFileError, prepareStoredFile, sendStoredFile, type StoredFile } from './serve-file.js';
@@ -138,6 +138,7 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
     const key = `${dist.pulp_id}\n${sub.slice(dist.base_path.length)}`;
     let prepared = resolutions.get(key);
     const generation = cache.generation;
+    let freshCandidates: Candidate[] | undefined;
     if (prepared === undefined) {
       const target = await getTarget(dist);
       const resolution = await resolvePath(db, target, rel, endsSlash);
@@ -146,6 +147,7 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
           const served = resolution.served;
           if (served.kind === 'remote') {
             prepared = { kind: 'remote', contentArtifactId: served.contentArtifactId, contentType: contentTypeFor(resolution.relativePath) };
+            freshCandidates = served.candidates;
             break;
           }
           const file = await prepareStoredFile(storage, served.file, served.size, contentTypeFor(resolution.relativePath), cache.enabled);
@@ -183,7 +185,7 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
           // Saved meanwhile: later requests go straight to storage.
           cache.store(resolutions, key, { kind: 'file', file }, generation);
           await sendStoredFile(req, res, storage, file);
-        });
+        }, freshCandidates);
       }
       case 'redirect':
         return redirect(res, `${rawPath}/`);

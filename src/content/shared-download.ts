@@ -8,6 +8,10 @@ import type { StreamHash, StreamHasherPool } from './stream-hasher.js';
 
 /** Bytes between two hashing steps handed to the hashing threads. */
 const HASH_STEP = 1024 * 1024;
+/** Recent bytes kept in memory for readers at the live edge. */
+const MEMORY_WINDOW = 4 * 1024 * 1024;
+/** Received but not yet written bytes before upstream reading pauses. */
+const MAX_UNWRITTEN = 16 * 1024 * 1024;
 const readyDirs = new Set<string>();
 
 async function ensureDir(dir: string): Promise<void> {
@@ -49,14 +53,21 @@ export class SharedDownload {
   /** Size announced by the remote artifact or the upstream Content-Length, null when unknown. */
   total: number | null = null;
   upstreamHeaders: Record<string, string | string[] | undefined> = {};
+  /** Bytes received from upstream (in memory or on disk). */
+  received = 0;
+  /** Bytes on disk. */
   written = 0;
   /** Bytes clients may send now. */
   released = 0;
+  /** The live edge in memory, so readers at the edge (the usual case) need no file read. */
+  private recent: { offset: number; buf: Uint8Array }[] = [];
+  private recentBytes = 0;
   readonly ready: Promise<void>;
   readonly finished: Promise<void>;
   private resolveReady!: () => void;
   private rejectReady!: (err: Error) => void;
   private handle: FileHandle | null = null;
+  private fileReady: Promise<FileHandle> | null = null;
   private tempPath: string;
   private refs = 0;
   private waiters: (() => void)[] = [];
@@ -88,8 +99,17 @@ export class SharedDownload {
     void this.maybeCleanup();
   }
 
-  /** Reads up to `length` bytes at `position` (below `released`). */
-  async read(position: number, length: number): Promise<Buffer> {
+  /** Reads up to `length` bytes at `position` (below `released`); may return fewer. */
+  async read(position: number, length: number): Promise<Uint8Array> {
+    const first = this.recent[0];
+    if (first && position >= first.offset) {
+      for (const c of this.recent) {
+        if (position < c.offset + c.buf.length) {
+          const from = position - c.offset;
+          return c.buf.subarray(from, Math.min(c.buf.length, from + length));
+        }
+      }
+    }
     const buf = Buffer.allocUnsafe(length);
     const handle = this.handle;
     if (!handle) throw this.error ?? new Error('The download is gone.');
@@ -114,6 +134,12 @@ export class SharedDownload {
 
   private async run(): Promise<void> {
     const problems: string[] = [];
+    // Opened while the first upstream request is under way: it is on the path to the first byte.
+    this.fileReady = ensureDir(path.dirname(this.tempPath)).then(async () => {
+      this.handle = await open(this.tempPath, 'w+');
+      return this.handle;
+    });
+    this.fileReady.catch(() => undefined);
     for (const source of this.sources) {
       let response;
       try {
@@ -135,30 +161,44 @@ export class SharedDownload {
     const save = this.hooks.shouldSave(source);
     let hash: StreamHash | null = null;
     try {
-      await ensureDir(path.dirname(this.tempPath));
-      this.handle = await open(this.tempPath, 'w+');
+      const handle = await this.fileReady!;
       hash = this.hashers.start(this.tempPath, this.hooks.digestsFor(source, save));
       const length = Number(response.headers['content-length']);
       this.total = source.expectedSize ?? (Number.isFinite(length) && response.headers['content-encoding'] === undefined ? length : null);
       this.upstreamHeaders = response.headers;
       this.state = 'streaming';
       this.resolveReady();
-      let last = 0;
+      const hashing = hash;
       let hashed = 0;
-      for await (const chunk of response.body) {
-        if (this.total !== null && this.written + chunk.length > this.total) {
-          throw new Error(`the upstream sent more than the expected ${this.total} bytes`);
+      // Disk writes run behind the live edge; a chunk leaves memory only once it is on disk.
+      let writes: Promise<void> = Promise.resolve();
+      const persist = (chunk: Uint8Array, offset: number) => async () => {
+        await handle.write(chunk, 0, chunk.length, offset);
+        this.written = offset + chunk.length;
+        while (this.recent.length > 1 && this.recent[0]!.offset + this.recent[0]!.buf.length <= this.written && this.recentBytes - this.recent[0]!.buf.length >= MEMORY_WINDOW) {
+          this.recentBytes -= this.recent.shift()!.buf.length;
         }
-        await this.handle.write(chunk, 0, chunk.length, this.written);
-        this.written += chunk.length;
-        last = chunk.length;
-        this.released = this.total !== null ? Math.min(this.written, this.total - 1) : this.written - last;
-        this.notify();
         if (this.written - hashed >= HASH_STEP) {
-          hash.advance(this.written);
+          hashing.advance(this.written);
           hashed = this.written;
         }
+      };
+      for await (const chunk of response.body) {
+        if (this.total !== null && this.received + chunk.length > this.total) {
+          throw new Error(`the upstream sent more than the expected ${this.total} bytes`);
+        }
+        const offset = this.received;
+        this.recent.push({ offset, buf: chunk });
+        this.recentBytes += chunk.length;
+        this.received += chunk.length;
+        writes = writes.then(persist(chunk, offset));
+        writes.catch(() => undefined);
+        this.released = this.total !== null ? Math.min(this.received, this.total - 1) : offset;
+        this.notify();
+        // Upstream faster than the disk: wait, so memory stays bounded.
+        if (this.received - this.written > MAX_UNWRITTEN) await writes;
       }
+      await writes;
       const digests = await hash.finish(this.written);
       hash = null;
       const result = { size: this.written, digests };
@@ -191,6 +231,8 @@ export class SharedDownload {
   private async maybeCleanup(): Promise<void> {
     if (this.refs > 0 || (this.state !== 'done' && this.state !== 'failed') || this.cleaning) return;
     this.cleaning = true;
+    await this.fileReady?.catch(() => undefined);
+    this.recent = [];
     const handle = this.handle;
     this.handle = null;
     await handle?.close().catch(() => undefined);
