@@ -110,8 +110,11 @@ export function typedHref(pulpType: string, kind: ResourceKind, id: string, apiP
 /** PRN of an object of a typed kind (`prn:file.filerepository:<uuid>`). */
 export function typedPrn(pulpType: string, kind: ResourceKind, id: string): string {
   const t = registry.get(key(kind, pulpType));
-  const model = t?.prnModel ?? `${pulpType.split('.')[0] ?? 'core'}.${(pulpType.split('.')[1] ?? '').replace(/_/g, '')}${kind}`;
-  return `prn:${model}:${id}`;
+  if (t) return `prn:${t.prnModel}:${id}`;
+  // Pulp's model names: <Type><Kind> (RBACContentGuard, FileRepository), except certguard's X509CertGuard.
+  const [app = 'core', type = ''] = pulpType.split('.');
+  const suffix = kind === 'contentguard' && app === 'certguard' ? 'certguard' : kind;
+  return `prn:${app}.${type.replace(/_/g, '')}${suffix}:${id}`;
 }
 
 /** Collection path of each master kind below the API prefix. */
