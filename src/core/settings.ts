@@ -70,7 +70,7 @@ export const SettingsSchema = Type.Object({
   MAX_BODY_SIZE: Type.Integer({ default: 10 * 1024 * 1024, minimum: 1024 }),
   /** Largest file part of an upload (artifact, chunk), in bytes. */
   MAX_UPLOAD_SIZE: Type.Integer({ default: 64 * 1024 * 1024 * 1024, minimum: 1024 }),
-  /** Seconds after which orphaned content may be removed by orphan cleanup. */
+  /** Minutes after which orphaned content and artifacts may be removed by orphan cleanup (as in Pulp). */
   ORPHAN_PROTECTION_TIME: Type.Integer({ default: 1440, minimum: 0 }),
   /** Minutes a finished task is kept before automatic purge; 0 keeps them forever. */
   TASK_PROTECTION_TIME: Type.Integer({ default: 0, minimum: 0 }),
