@@ -170,6 +170,22 @@ describe('content and versions follow repository visibility', () => {
   });
 });
 
+describe('group roles', () => {
+  it('a global role given to a group applies to its members and stops when they leave', async () => {
+    const member = await createUser(api, 'member');
+    const group = (await call(api, api.adminAuth, 'POST', 'groups/', { name: 'repo-makers' })).json();
+    const role = await call(api, api.adminAuth, 'POST', `${group.pulp_href}roles/`, { role: 'file.filerepository_creator', content_object: null });
+    expect(role.statusCode).toBe(201);
+    expect(role.json().pulp_href).toMatch(new RegExp(`^${group.pulp_href}roles/[0-9a-f-]{36}/$`));
+    expect((await call(api, member.auth, 'POST', 'repositories/file/file/', { name: 'by-member-1' })).statusCode).toBe(403);
+    await call(api, api.adminAuth, 'POST', `${group.pulp_href}users/`, { username: 'member' });
+    expect((await call(api, member.auth, 'POST', 'repositories/file/file/', { name: 'by-member-2' })).statusCode).toBe(201);
+    expect((await call(api, api.adminAuth, 'GET', `${group.pulp_href}roles/`)).json().results.map((r: { role: string }) => r.role)).toEqual(['file.filerepository_creator']);
+    await call(api, api.adminAuth, 'DELETE', `${group.pulp_href}users/${member.id}/`);
+    expect((await call(api, member.auth, 'POST', 'repositories/file/file/', { name: 'by-member-3' })).statusCode).toBe(403);
+  });
+});
+
 describe('task purge', () => {
   it('purges only the tasks the user may delete', async () => {
     const repo = (await call(api, creator.auth, 'POST', 'repositories/file/file/', { name: 'purge-repo' })).json().pulp_href as string;
