@@ -1,4 +1,3 @@
-import { versionEntries } from '../api/modules.js';
 import { ConfigurationError } from '../core/errors.js';
 import { configuredDatabaseUrl, loadSettings } from '../core/settings.js';
 import { createDatabase } from '../db/database.js';
@@ -6,7 +5,6 @@ import { TaskExecutor } from '../tasking/executor.js';
 import type { TaskThreadData } from '../tasking/task-thread.js';
 import { TaskWorker } from '../tasking/worker.js';
 import { createLogger } from './logger.js';
-import { loadRegistry } from './registry.js';
 import { parseArgs, runCli } from './run-cli.js';
 
 const USAGE = `usage: pulpcore-worker [--name NAME]
@@ -29,8 +27,6 @@ runCli('pulpcore-worker', async () => {
     );
   }
   const logger = createLogger(settings, 'worker');
-  const registry = loadRegistry(settings);
-  const versions = Object.fromEntries(versionEntries(registry).map((v) => [v.component, v.version]));
   const extraTaskModules = (process.env.PULP_TS_EXTRA_TASK_MODULES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const threadModule = new URL(import.meta.url.endsWith('.ts') ? './task-thread.ts' : './task-thread.js', import.meta.url);
   const workerData: TaskThreadData = { settings, databaseUrl, extraTaskModules };
@@ -42,7 +38,6 @@ runCli('pulpcore-worker', async () => {
     settings,
     logger,
     executor,
-    versions,
     name: typeof flags.name === 'string' ? flags.name : undefined,
   });
   try {

@@ -6,7 +6,7 @@ import type { RunnableTask, TaskOutcome } from './run-task.js';
 
 /** Messages between a worker process and its task thread. */
 export type ToThread = { type: 'run'; task: RunnableTask } | { type: 'cancel'; taskId: string };
-export type FromThread = { type: 'ready' } | { type: 'done'; taskId: string; outcome: TaskOutcome };
+export type FromThread = { type: 'ready'; versions: Record<string, string> } | { type: 'done'; taskId: string; outcome: TaskOutcome };
 
 export interface ExecutorOptions {
   /** Module the thread imports: it must call runTaskThread() (see task-thread.ts). */
@@ -37,6 +37,8 @@ export class TaskExecutor {
   private starting: Promise<void> | null = null;
   private closed = false;
   private readonly killAfterMs: number;
+  /** Component versions reported by the thread once its registry loaded (shown in /status/ and /workers/). */
+  versions: Record<string, string> = {};
 
   constructor(private readonly options: ExecutorOptions) {
     this.killAfterMs = options.killAfterMs ?? 3000;
@@ -67,6 +69,7 @@ export class TaskExecutor {
       thread.on('message', (msg: FromThread) => {
         if (msg.type === 'ready') {
           ready = true;
+          this.versions = msg.versions;
           resolve();
         } else if (msg.type === 'done' && this.running?.taskId === msg.taskId) {
           this.settle(msg.outcome);

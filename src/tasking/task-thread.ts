@@ -33,14 +33,18 @@ export async function loadExtraTasks(modules: string[]): Promise<Map<string, Tas
 
 /**
  * The body of a task thread: receives tasks one at a time, runs them with their own services (a small pool of
- * its own), and answers each with its outcome. `loadTasks` builds the task registry (core + plugins).
+ * its own), and answers each with its outcome. `loadTasks` builds the task registry (core + plugins); only the
+ * thread loads it, so the worker's main thread stays small.
  */
-export async function runTaskThread(loadTasks: (settings: Settings) => ReadonlyMap<string, TaskFunction>): Promise<void> {
+export async function runTaskThread(
+  loadTasks: (settings: Settings) => { tasks: ReadonlyMap<string, TaskFunction>; versions: Record<string, string> },
+): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('runTaskThread must run in a worker thread');
   const data = workerData as TaskThreadData;
   const settings = data.settings;
-  const tasks = new Map<string, TaskFunction>([...Object.entries(taskingTasks), ...loadTasks(settings), ...(await loadExtraTasks(data.extraTaskModules))]);
+  const registry = loadTasks(settings);
+  const tasks = new Map<string, TaskFunction>([...Object.entries(taskingTasks), ...registry.tasks, ...(await loadExtraTasks(data.extraTaskModules))]);
   const logger = pino({ level: settings.LOG_LEVEL, base: { pid: process.pid, process: 'worker', thread: 'task' } });
   const { db } = createDatabase({ url: data.databaseUrl, max: 4, applicationName: 'pulp-ts task' });
   const storage = new FileSystemStorage(settings.MEDIA_ROOT);
@@ -72,5 +76,5 @@ export async function runTaskThread(loadTasks: (settings: Settings) => ReadonlyM
       port.postMessage(reply);
     });
   });
-  port.postMessage({ type: 'ready' } satisfies FromThread);
+  port.postMessage({ type: 'ready', versions: registry.versions } satisfies FromThread);
 }

@@ -16,8 +16,6 @@ export interface WorkerOptions {
   settings: Settings;
   logger: Logger;
   executor: TaskExecutor;
-  /** Component versions shown in /status/ and /workers/. */
-  versions: Record<string, string>;
   name?: string;
   /** How long SIGTERM lets the running task finish before it is aborted (Pulp waits indefinitely). */
   shutdownGraceMs?: number;
@@ -55,17 +53,15 @@ export class TaskWorker {
 
   async start(): Promise<void> {
     const { db } = this.options;
-    // The thread loads the task registry meanwhile; run() waits for it.
-    const threadReady = this.options.executor.start();
-    threadReady.catch(() => undefined);
-    const record = await registerApp(db, 'worker', this.name, this.options.versions);
+    // Only the task thread loads the registry (plugins): the versions come from it.
+    await this.options.executor.start();
+    const record = await registerApp(db, 'worker', this.name, this.options.executor.versions);
     this.appId = record.pulp_id;
     this.listener = await listen(this.options.databaseUrl, [WAKEUP_CHANNEL, CANCEL_CHANNEL], (channel, payload) => this.onNotify(channel, payload), this.log);
     this.beatTimer = setInterval(() => void this.beat(), this.beatMs);
     this.log.info('worker started');
     // Upstream waits for the next notification; one pass at start picks up anything already runnable.
     await unblockOldest(db).catch((err: unknown) => this.log.warn({ err }, 'initial unblock pass failed'));
-    await threadReady;
     this.loopDone = this.loop();
   }
 

@@ -1,0 +1,300 @@
+// bench/tasks: tasking vs graphile-worker 0.17 on one PostgreSQL: no-op throughput (1/2/4 workers), contention,
+// dispatch-to-start latency, claim time with 10,000 vs 100 blocked tasks, idle worker RSS, API modify rate.
+// Usage: npm run bench -- tasks [tasks=20000]
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { Logger, makeWorkerUtils, run as runGraphile } from 'graphile-worker';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { pino } from 'pino';
+
+import { hashPassword } from '../src/core/passwords.js';
+import { loadSettings } from '../src/core/settings.js';
+import { createDatabase } from '../src/db/database.js';
+import { startEmbeddedPostgres } from '../src/db/embedded.js';
+import { migrate } from '../src/db/migrate.js';
+import { buildRegistry } from '../src/plugin-api/registry.js';
+import { builtinPlugins } from '../src/plugins/builtin.js';
+import { claimTask, finishTask, unblockAfter } from '../src/tasking/claim-task.js';
+import { createDispatcher } from '../src/tasking/dispatch.js';
+import { tasks as benchTasks } from './tasks-child.js';
+
+const N = Number(process.argv[2] ?? 20_000);
+const ADDERS = 4;
+const here = path.dirname(fileURLToPath(import.meta.url));
+const rootDir = path.resolve(here, '..');
+const tmp = mkdtempSync(path.join(tmpdir(), 'pulp-bench-tasks-'));
+chmodSync(tmp, 0o755);
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+
+const server = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg'), port: await freePort(), database: 'postgres' });
+const url = server.url.replace(/\/[^/]*$/, '/bench');
+{
+  const c = new pg.Client({ connectionString: server.url });
+  await c.connect();
+  await c.query('CREATE DATABASE bench');
+  await c.end();
+}
+const { db } = createDatabase({ url, max: 12 });
+await migrate(db, buildRegistry(builtinPlugins, builtinPlugins.map((p) => p.name)).migrations);
+const settings = loadSettings({ env: {}, overrides: { LOG_LEVEL: 'silent', PULP_HOME: path.join(tmp, 'home') } });
+const dispatcher = createDispatcher({ db, settings, logger: pino({ level: 'silent' }), tasks: new Map(Object.entries(benchTasks)) });
+const children: ChildProcess[] = [];
+
+function spawnBin(script: string, args: string[], env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, [path.join(rootDir, 'bin', script), ...args], {
+    cwd: rootDir,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PULP_DATABASE_URL: url, PULP_LOG_LEVEL: 'warn', PULP_HOME: path.join(tmp, 'home'), ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.push(child);
+  return child;
+}
+
+async function startWorkers(n: number): Promise<ChildProcess[]> {
+  const names = Array.from({ length: n }, (_, i) => `bench-${Date.now()}-${i}`);
+  const procs = names.map((name) => spawnBin('pulpcore-worker.js', ['--name', name], { PULP_TS_EXTRA_TASK_MODULES: path.join(here, 'tasks-child.ts') }));
+  // Ready = registered and its task thread has loaded (a first no-op per worker has run).
+  for (;;) {
+    const r = await db.selectFrom('app_status').select((eb) => eb.fn.countAll<number>().as('n')).where('name', 'in', names).executeTakeFirstOrThrow();
+    if (Number(r.n) === n) break;
+    await sleep(100);
+  }
+  await Promise.all(Array.from({ length: n * 2 }, () => dispatcher.dispatch('bench.noop', {}, {})));
+  await waitAllDone();
+  return procs;
+}
+
+async function stopAll(procs: ChildProcess[]): Promise<void> {
+  await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : (p.once('exit', r), p.kill('SIGTERM'))))));
+}
+
+async function waitAllDone(): Promise<void> {
+  for (;;) {
+    const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM task WHERE state IN ('waiting', 'running', 'canceling')`.execute(db);
+    if (r.rows[0]?.n === 0) return;
+    await sleep(20);
+  }
+}
+
+async function inParallel(total: number, workers: number, fn: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: workers }, async () => {
+    while (next < total) await fn(next++);
+  }));
+}
+
+// 1. Throughput with resource locks: every task is exclusive on a resource of its own (+ shared domain).
+async function pulpThroughput(workers: number): Promise<number> {
+  await sql`TRUNCATE task CASCADE`.execute(db);
+  const procs = await startWorkers(workers);
+  const t0 = now();
+  await inParallel(N, ADDERS, (i) => dispatcher.dispatch('bench.noop', {}, { exclusiveResources: [`prn:bench.thing:${i}`] }));
+  await waitAllDone();
+  const rate = N / ((now() - t0) / 1000);
+  await stopAll(procs);
+  return rate;
+}
+
+const graphileLogger = new Logger(() => () => undefined);
+const utils = await makeWorkerUtils({ connectionString: url, logger: graphileLogger });
+await utils.migrate();
+
+async function graphileThroughput(concurrency: number): Promise<number> {
+  let done = 0;
+  let resolveAll: () => void = () => undefined;
+  const all = new Promise<void>((r) => (resolveAll = r));
+  const runner = await runGraphile({
+    connectionString: url,
+    concurrency,
+    noHandleSignals: true,
+    logger: graphileLogger,
+    taskList: { noop: () => { if (++done === N) resolveAll(); return Promise.resolve(); } },
+  });
+  const t0 = now();
+  await inParallel(N, ADDERS, () => utils.addJob('noop', {}));
+  await all;
+  const rate = N / ((now() - t0) / 1000);
+  await runner.stop();
+  return rate;
+}
+
+// 3. Dispatch-to-start latency, one task at a time on an idle system.
+async function pulpLatency(samples: number): Promise<number[]> {
+  const procs = await startWorkers(1);
+  await sleep(500);
+  const out: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const t0 = now();
+    const ref = await dispatcher.dispatch('bench.stamp', {}, {});
+    for (;;) {
+      const r = await db.selectFrom('task').select(['state', 'result']).where('pulp_id', '=', ref.pulp_id).executeTakeFirstOrThrow();
+      if (r.state === 'completed') {
+        out.push((r.result as { start: number }).start - t0);
+        break;
+      }
+      await sleep(2);
+    }
+  }
+  await stopAll(procs);
+  return out;
+}
+
+async function graphileLatency(samples: number): Promise<number[]> {
+  let onStart: (t: number) => void = () => undefined;
+  const runner = await runGraphile({ connectionString: url, concurrency: 1, noHandleSignals: true, logger: graphileLogger, taskList: { stamp: () => { onStart(now()); return Promise.resolve(); } } });
+  await sleep(500);
+  const out: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const started = new Promise<number>((r) => (onStart = r));
+    const t0 = now();
+    await utils.addJob('stamp', {});
+    out.push((await started) - t0);
+    await sleep(2);
+  }
+  await runner.stop();
+  return out;
+}
+
+// 2. Contention: 2,000 tasks on one resource, then 200 unrelated ones, on 2 workers.
+async function contention(): Promise<{ p50: number; max: number; total: number }> {
+  await sql`TRUNCATE task CASCADE`.execute(db);
+  const procs = await startWorkers(2);
+  const t0 = now();
+  await inParallel(2000, ADDERS, () => dispatcher.dispatch('bench.noop', {}, { exclusiveResources: ['prn:bench.hot:1'] }));
+  await inParallel(200, ADDERS, (i) => dispatcher.dispatch('bench.stamp', {}, { exclusiveResources: [`prn:bench.cold:${i}`] }));
+  await waitAllDone();
+  const total = now() - t0;
+  const r = await sql<{ ms: number }>`SELECT extract(epoch FROM finished_at - pulp_created) * 1000 AS ms FROM task WHERE name = 'bench.stamp'`.execute(db);
+  await stopAll(procs);
+  const ms = r.rows.map((x) => Number(x.ms));
+  return { p50: pct(ms, 50), max: Math.max(...ms), total };
+}
+
+// 4. Claim time with B tasks blocked behind one running task (measured in-process on the claim statement).
+async function claimTime(blocked: number): Promise<{ claim: number; cycle: number }> {
+  await sql`TRUNCATE task CASCADE`.execute(db);
+  const me = (await db.insertInto('app_status').values({ name: `claimer-${blocked}-${Date.now()}`, app_type: 'worker', versions: '{}' }).returning('pulp_id').executeTakeFirstOrThrow()).pulp_id;
+  await dispatcher.dispatch('bench.noop', {}, { exclusiveResources: ['prn:bench.long:1'] });
+  await claimTask(db, me);
+  await sql`SELECT pulp_task_dispatch('bench.noop', '{}', ARRAY['prn:bench.long:1'], ARRAY[]::text[], '', NULL, NULL, NULL, false, true, NULL)
+            FROM generate_series(1, ${blocked})`.execute(db);
+  await sql`ANALYZE task; ANALYZE task_reservation`.execute(db);
+  const claims: number[] = [];
+  const cycles: number[] = [];
+  for (let i = 0; i < 600; i++) {
+    const c0 = now();
+    await dispatcher.dispatch('bench.noop', {}, { exclusiveResources: [`prn:bench.free:${i}`] });
+    const t0 = now();
+    const t = await claimTask(db, me);
+    claims.push(now() - t0);
+    await unblockAfter(db, await finishTask(db, t!.task_id, me, { outcome: 'completed', result: null }));
+    cycles.push(now() - c0);
+  }
+  return { claim: pct(claims.slice(100), 50), cycle: pct(cycles.slice(100), 50) };
+}
+
+// 5. Resident size of an idle worker process (main thread + task thread).
+async function idleRss(): Promise<number> {
+  const [proc] = await startWorkers(1);
+  await sleep(3000);
+  const status = readFileSync(`/proc/${proc!.pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  await stopAll([proc!]);
+  return kb / 1024;
+}
+
+// 6. Repository modify through the public API: one API process, two workers, 8 concurrent clients.
+async function apiModify(total: number): Promise<number> {
+  await sql`TRUNCATE task CASCADE`.execute(db);
+  const port = await freePort();
+  const password = 'bench-password';
+  await db.insertInto('auth_user').values({ username: 'bench', password: await hashPassword(password, 1000), is_superuser: true, is_staff: true }).execute();
+  const api = spawnBin('pulpcore-api.js', ['--bind', `127.0.0.1:${port}`], {});
+  const procs = await startWorkers(2);
+  const base = `http://127.0.0.1:${port}/pulp/api/v3/`;
+  const headers = { authorization: `Basic ${Buffer.from(`bench:${password}`).toString('base64')}`, 'content-type': 'application/json' };
+  for (;;) {
+    const ok = await fetch(`${base}status/`).then((r) => r.ok, () => false);
+    if (ok) break;
+    await sleep(200);
+  }
+  const repos: string[] = [];
+  for (let i = 0; i < 8; i++) {
+    const r = await fetch(`${base}repositories/file/file/`, { method: 'POST', headers, body: JSON.stringify({ name: `bench-${i}` }) });
+    repos.push(((await r.json()) as { pulp_href: string }).pulp_href);
+  }
+  const t0 = now();
+  let next = 0;
+  await Promise.all(repos.map(async (href) => {
+    while (next < total) {
+      next++;
+      const r = await fetch(`http://127.0.0.1:${port}${href}modify/`, { method: 'POST', headers, body: '{}' });
+      if (r.status !== 202) throw new Error(`modify answered ${r.status}: ${await r.text()}`);
+    }
+  }));
+  await waitAllDone();
+  const rate = total / ((now() - t0) / 1000);
+  const failed = await sql<{ n: number }>`SELECT count(*)::int AS n FROM task WHERE state <> 'completed'`.execute(db);
+  if (failed.rows[0]?.n) console.error(`  (${failed.rows[0].n} modify tasks did not complete)`);
+  await stopAll([...procs, api]);
+  return rate;
+}
+
+try {
+  console.log(`bench/tasks: ${N} no-op tasks per throughput run, ${ADDERS} concurrent dispatchers, PostgreSQL ${server.url.split('@')[1]}`);
+  const rows: string[][] = [];
+  for (const w of [1, 2, 4]) {
+    const ours = await pulpThroughput(w);
+    const theirs = await graphileThroughput(w);
+    rows.push([`1. throughput, ${w} worker(s) (tasks/s)`, f(ours, 0), f(theirs, 0), f(ours / theirs, 2), '>= 0.5x']);
+    console.log(rows.at(-1)!.join(' | '));
+  }
+  const cont = await contention();
+  rows.push(['2. contention: unrelated task dispatch->done p50 / max (ms)', `${f(cont.p50)} / ${f(cont.max)}`, '-', '-', 'max < 2000 ms']);
+  console.log(rows.at(-1)!.join(' | '));
+  const ours = await pulpLatency(300);
+  const theirs = await graphileLatency(300);
+  rows.push(['3. dispatch->start latency p50 (ms)', f(pct(ours, 50), 2), f(pct(theirs, 50), 2), f(pct(ours, 50) / pct(theirs, 50), 2), '<= 3x']);
+  rows.push(['3. dispatch->start latency p99 (ms)', f(pct(ours, 99), 2), f(pct(theirs, 99), 2), f(pct(ours, 99) / pct(theirs, 99), 2), '< 20 ms']);
+  console.log(rows.at(-2)!.join(' | '));
+  console.log(rows.at(-1)!.join(' | '));
+  const c100 = await claimTime(100);
+  const c10k = await claimTime(10_000);
+  rows.push(['4. claim time p50, 100 blocked (ms)', f(c100.claim, 3), '-', '-', '']);
+  rows.push(['4. claim time p50, 10,000 blocked (ms)', f(c10k.claim, 3), '-', f(c10k.claim / c100.claim, 2), 'ratio < 2']);
+  rows.push(['4. dispatch+claim+finish cycle p50, 10,000 vs 100 blocked (ms)', `${f(c10k.cycle, 3)} vs ${f(c100.cycle, 3)}`, '-', f(c10k.cycle / c100.cycle, 2), '']);
+  console.log(rows.slice(-3).map((r) => r.join(' | ')).join('\n'));
+  const rss = await idleRss();
+  rows.push(['5. idle worker RSS (MB)', f(rss), '-', '-', '< 100 MB']);
+  console.log(rows.at(-1)!.join(' | '));
+  const modify = await apiModify(2000);
+  rows.push(['6. API repository modify, 1 API + 2 workers, 8 clients (tasks/s)', f(modify, 0), '-', f(modify / 30, 1) + 'x Pulp', '>= 300']);
+  console.log(rows.at(-1)!.join(' | '));
+  console.log('\n| measurement | pulp-ts | graphile-worker | ratio | target |\n| --- | --- | --- | --- | --- |');
+  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+} finally {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  await utils.release();
+  await db.destroy();
+  await server.stop();
+  rmSync(tmp, { recursive: true, force: true });
+}
