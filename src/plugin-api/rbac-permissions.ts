@@ -83,7 +83,13 @@ export type Principal = { userId: number } | { groupId: number };
 
 /** Gives a role (by name) to a user or group, globally (`ref` null) or on one object; idempotent. */
 export async function assignRole(db: Database, principal: Principal, roleName: string, ref: ObjectRef | null): Promise<boolean> {
-  const role = await db.selectFrom('core_role').select('pulp_id').where('name', '=', roleName).executeTakeFirst();
+  const find = () => db.selectFrom('core_role').select('pulp_id').where('name', '=', roleName).executeTakeFirst();
+  let role = await find();
+  // A worker may create objects before any API process seeded the built-in roles.
+  if (!role && roleName in LOCKED_ROLES) {
+    await ensureRbacDefaults(db);
+    role = await find();
+  }
   if (!role) return false;
   const target = { role_id: role.pulp_id, content_type: ref?.model.label ?? null, object_id: ref?.id ?? null };
   const inserted =
