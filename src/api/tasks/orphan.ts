@@ -1,18 +1,35 @@
-import { sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 
 import { isForeignKeyViolation } from '../../db/pg-errors.js';
+import type { DB } from '../../db/tables.js';
 import { ARTIFACT_LOCK_CLASS } from '../../plugin-api/artifacts.js';
 import type { TaskContext } from '../../plugin-api/tasks.js';
 
 const CONTENT_BATCH = 2000;
+const ARTIFACT_BATCH = 500;
 
 /*
  * Orphan cleanup, in an order that is safe at every instant: content rows go first (their content_artifact
  * rows cascade), so an artifact is unreferenced before anyone looks at it; then each orphan artifact's row is
  * deleted and committed before its file is removed, so a crash leaves at most an unreferenced file, never a
  * row whose file is gone. Each artifact is handled under the advisory lock importArtifactFromFile takes for
- * the same digest, so a concurrent import of the same bytes cannot have its file removed under it.
+ * the same digest (taken for a batch of 500 at a time), so a concurrent import of the same bytes cannot have
+ * its file removed under it.
  */
+
+/** A batch hit a row that became referenced meanwhile: delete the others one at a time. */
+async function deleteOneByOne(conn: Kysely<DB>, ids: string[], orphanArtifact: RawBuilder<unknown>): Promise<string[]> {
+  const files: string[] = [];
+  for (const id of ids) {
+    try {
+      const d = await sql<{ file: string }>`DELETE FROM artifact a WHERE a.pulp_id = ${id} AND ${orphanArtifact} RETURNING a.file`.execute(conn);
+      if (d.rows[0]) files.push(d.rows[0].file);
+    } catch (err) {
+      if (!isForeignKeyViolation(err)) throw err;
+    }
+  }
+  return files;
+}
 
 function contentIds(value: unknown): string[] | null {
   if (!Array.isArray(value)) return null;
@@ -74,23 +91,28 @@ export async function orphanCleanup(ctx: TaskContext): Promise<null> {
   const candidates = await sql<{ pulp_id: string; sha256: string }>`SELECT a.pulp_id, a.sha256 FROM artifact a WHERE ${orphanArtifact} ORDER BY a.pulp_id`.execute(db);
   const artifactReport = await ctx.progress('Clean up orphan Artifacts', 'clean-up.artifacts', { total: candidates.rows.length });
   await db.connection().execute(async (conn) => {
-    for (const a of candidates.rows) {
+    for (let i = 0; i < candidates.rows.length; i += ARTIFACT_BATCH) {
       ctx.signal.throwIfAborted();
-      await sql`SELECT pg_advisory_lock(${ARTIFACT_LOCK_CLASS}::int, hashtext(${a.sha256}))`.execute(conn);
+      const batch = candidates.rows.slice(i, i + ARTIFACT_BATCH);
+      const ids = batch.map((a) => a.pulp_id);
+      // Sorted keys; importers hold at most one of these locks at a time, so no deadlock cycle can form.
+      const shas = [...new Set(batch.map((a) => a.sha256))].sort();
+      await sql`SELECT pg_advisory_lock(${ARTIFACT_LOCK_CLASS}::int, hashtext(s)) FROM unnest(${shas}::text[]) AS s ORDER BY s`.execute(conn);
       try {
-        const deleted = await sql<{ file: string }>`DELETE FROM artifact a WHERE a.pulp_id = ${a.pulp_id} AND ${orphanArtifact} RETURNING a.file`.execute(conn);
-        const file = deleted.rows[0]?.file;
-        if (file) {
-          await storage.delete(file);
-          artifactReport.increment();
-        } else {
-          skipped += 1;
+        let files: string[];
+        try {
+          const deleted = await sql<{ file: string }>`DELETE FROM artifact a WHERE a.pulp_id = ANY(${ids}::uuid[]) AND ${orphanArtifact} RETURNING a.file`.execute(conn);
+          files = deleted.rows.map((r) => r.file);
+        } catch (err) {
+          if (!isForeignKeyViolation(err)) throw err;
+          files = await deleteOneByOne(conn, ids, orphanArtifact);
         }
-      } catch (err) {
-        if (!isForeignKeyViolation(err)) throw err;
-        skipped += 1;
+        skipped += batch.length - files.length;
+        // Rows are gone (committed) before their files.
+        await Promise.all(files.map((f) => storage.delete(f)));
+        artifactReport.increment(files.length);
       } finally {
-        await sql`SELECT pg_advisory_unlock(${ARTIFACT_LOCK_CLASS}::int, hashtext(${a.sha256}))`.execute(conn);
+        await sql`SELECT pg_advisory_unlock(${ARTIFACT_LOCK_CLASS}::int, hashtext(s)) FROM unnest(${shas}::text[]) AS s`.execute(conn);
       }
     }
   });
