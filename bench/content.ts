@@ -51,7 +51,7 @@ http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000; d
 }
 
 async function waitHttp(url: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 1200; i++) {
     try {
       const r = await request(url);
       await r.body.dump();

@@ -49,6 +49,7 @@ type Prepared =
   | { kind: 'notfound'; body: string };
 
 const DEFAULT_PUBLICATION_TYPES = ['file.file', 'rpm.rpm', 'deb.deb'];
+const SMALL_FILE_BUDGET = 256 * 1024 * 1024;
 
 function sendText(res: ServerResponse, status: number, body: string, head: boolean, extra: Record<string, string> = {}): void {
   const buf = Buffer.from(body);
@@ -76,8 +77,12 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
   const targets = cache.createMap<string, ServingTarget>();
   const resolutions = cache.createMap<string, Prepared>();
   let snapshot: DistributionSnapshot | null = null;
+  // Bytes of small files held with their resolutions; bounded so that a huge catalogue cannot exhaust memory.
+  let bodyBytes = 0;
+  const keepBodies = () => cache.enabled && bodyBytes < SMALL_FILE_BUDGET;
   cache.onInvalidate(() => {
     snapshot = null;
+    bodyBytes = 0;
   });
   const onDemand = new OnDemand({ db, storage, settings, logger });
 
@@ -150,7 +155,8 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
             freshCandidates = served.candidates;
             break;
           }
-          const file = await prepareStoredFile(storage, served.file, served.size, contentTypeFor(resolution.relativePath), cache.enabled);
+          const file = await prepareStoredFile(storage, served.file, served.size, contentTypeFor(resolution.relativePath), keepBodies());
+          bodyBytes += file.body?.length ?? 0;
           prepared = { kind: 'file', file };
           break;
         }
