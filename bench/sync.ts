@@ -86,7 +86,8 @@ interface ChildResult {
 
 function runSync(dbUrl: string, media: string, remote: string, repo: string): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'sync-child.ts'), dbUrl, media, remote, repo, 'false'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const prof = process.env.PULP_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PULP_BENCH_CPU_PROF}`] : [];
+    const child = spawn(process.execPath, [...prof, '--import', 'tsx', path.join(import.meta.dirname, 'sync-child.ts'), dbUrl, media, remote, repo, 'false'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as ChildResult) : reject(new Error(`sync child exited ${code}`))));

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { arch, platform } from 'node:os';
 import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { rootCertificates } from 'node:tls';
 
 import { Agent, type Dispatcher, interceptors, ProxyAgent } from 'undici';
@@ -90,22 +93,38 @@ export class Downloader {
     this.dispatcher = buildDispatcher(config, concurrency).compose(interceptors.redirect({ maxRedirections: 10 }));
   }
 
-  /** Downloads `url` to a verified temporary file. Throws the last error once retries are exhausted. */
+  /**
+   * Downloads `url` to a verified temporary file. Throws the last error once retries are exhausted. A
+   * concurrency slot is held while bytes flow; hashing and verification run after the slot is released, so
+   * the connections keep transferring while earlier files are being hashed (a digest mismatch retries and
+   * takes a slot again).
+   */
   async download(url: string, expected: ExpectedFile = {}, signal?: AbortSignal): Promise<DownloadResult> {
-    return this.semaphore.run(async () => {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return await this.attempt(url, expected, signal);
-        } catch (err) {
-          if (signal?.aborted) throw new TaskCanceledError('Download canceled.', { cause: err });
-          if (attempt >= this.maxRetries || !isRetriable(err)) throw err;
-          await sleep(Math.random() * this.retryBaseMs * 2 ** attempt, signal);
+    for (let attempt = 0; ; attempt++) {
+      let fetched: { path: string; size: number; headers: DownloadResult['headers'] } | null = null;
+      try {
+        fetched = await this.semaphore.run(() => this.fetch(url, expected, signal));
+        const hashed = await this.pool.hashFile(fetched.path, this.options.checksums);
+        if (hashed.size !== fetched.size) throw new SizeMismatchError(`${url}: expected ${fetched.size} bytes, found ${hashed.size} on disk.`);
+        for (const [name, want] of Object.entries(expected.digests ?? {})) {
+          if (!want) continue;
+          const got = hashed.digests[name as ChecksumName];
+          if (got !== undefined && got !== want.toLowerCase()) {
+            throw new DigestMismatchError(`${url}: expected ${name} ${want}, computed ${got}.`);
+          }
         }
+        return { url, path: fetched.path, size: fetched.size, digests: hashed.digests, headers: fetched.headers };
+      } catch (err) {
+        if (fetched) await rm(fetched.path, { force: true });
+        if (signal?.aborted) throw new TaskCanceledError('Download canceled.', { cause: err });
+        if (attempt >= this.maxRetries || !isRetriable(err)) throw err;
+        await sleep(Math.random() * this.retryBaseMs * 2 ** attempt, signal);
       }
-    });
+    }
   }
 
-  private async attempt(url: string, expected: ExpectedFile, signal?: AbortSignal): Promise<DownloadResult> {
+  /** One GET streamed to a temporary file (removed on any failure), with the size checked as bytes arrive. */
+  private async fetch(url: string, expected: ExpectedFile, signal?: AbortSignal): Promise<{ path: string; size: number; headers: DownloadResult['headers'] }> {
     this.tempDirReady ??= mkdir(this.options.tempDir, { recursive: true });
     await this.tempDirReady;
     if (this.limiter) await this.limiter.wait(signal);
@@ -125,31 +144,18 @@ export class Downloader {
         await res.body.dump().catch(() => undefined);
         throw new RemoteFetchError(`Downloading ${url} failed: HTTP ${res.statusCode}.`, { status: res.statusCode });
       }
-      const fh = await open(tempPath, 'w');
       let size = 0;
-      try {
-        for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      const limit = expected.size;
+      const counter = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
           size += chunk.length;
-          if (expected.size != null && size > expected.size) {
-            throw new SizeMismatchError(`${url}: expected ${expected.size} bytes, received more.`);
-          }
-          await fh.write(chunk);
-        }
-      } finally {
-        await fh.close();
-      }
-      if (expected.size != null && size !== expected.size) {
-        throw new SizeMismatchError(`${url}: expected ${expected.size} bytes, received ${size}.`);
-      }
-      const hashed = await this.pool.hashFile(tempPath, this.options.checksums);
-      for (const [name, want] of Object.entries(expected.digests ?? {})) {
-        if (!want) continue;
-        const got = hashed.digests[name as ChecksumName];
-        if (got !== undefined && got !== want.toLowerCase()) {
-          throw new DigestMismatchError(`${url}: expected ${name} ${want}, computed ${got}.`);
-        }
-      }
-      return { url, path: tempPath, size, digests: hashed.digests, headers: res.headers };
+          if (limit != null && size > limit) cb(new SizeMismatchError(`${url}: expected ${limit} bytes, received more.`));
+          else cb(null, chunk);
+        },
+      });
+      await pipeline(res.body, counter, createWriteStream(tempPath));
+      if (limit != null && size !== limit) throw new SizeMismatchError(`${url}: expected ${limit} bytes, received ${size}.`);
+      return { path: tempPath, size, headers: res.headers };
     } catch (err) {
       await rm(tempPath, { force: true });
       if (err instanceof PulpError) throw err;

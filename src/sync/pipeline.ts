@@ -51,7 +51,7 @@ export async function runSyncPipeline<T>(source: AsyncIterable<DeclarativeConten
   const downloaded = mapConcurrent(
     looked,
     // Enough items in flight to keep every download slot busy while others are being hashed.
-    Math.max(4, (options.downloader.concurrency ?? 10) * 2),
+    Math.max(4, (options.downloader.concurrency ?? 10) * 3),
     async (item: PipelineItem<T>) => {
       options.signal?.throwIfAborted();
       if (item.artifactId === null && !item.d.artifact.deferred) {

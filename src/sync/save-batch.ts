@@ -40,10 +40,12 @@ async function saveArtifacts<T>(batch: PipelineItem<T>[], options: PipelineOptio
     const sha = item.download!.digests.sha256;
     const list = bySha.get(sha);
     if (list) list.push(item);
-    else {
-      bySha.set(sha, [item]);
-      await options.storage.saveFromFile(item.download!.path, artifactPath(sha));
-    }
+    else bySha.set(sha, [item]);
+  }
+  // Moves are link+unlink pairs on the thread pool: a few at a time instead of one after another.
+  const firsts = [...bySha.entries()];
+  for (let i = 0; i < firsts.length; i += 16) {
+    await Promise.all(firsts.slice(i, i + 16).map(([sha, l]) => options.storage.saveFromFile(l[0]!.download!.path, artifactPath(sha))));
   }
   const first = [...bySha.values()].map((l) => l[0]!.download!);
   const col = (name: ChecksumName) => first.map((d) => (options.checksums.includes(name) || name === 'sha256' ? (d.digests[name] ?? null) : null));
