@@ -1,3 +1,5 @@
+import { sql } from 'kysely';
+
 import { NotFoundError, PermissionError } from '../../core/errors.js';
 import type { QueryScope } from '../../plugin-api/list.js';
 import type { Reply, RequestContext, Services } from '../../plugin-api/operations.js';
@@ -56,6 +58,15 @@ export function installRbac(services: Services): void {
       throw new NotFoundError(`No ${object.model.className} matches the given query.`);
     }
     const policy = await loadAccessPolicy(db, viewset);
+    // Objects scoped by something else than their own roles (content by repository, task groups by task).
+    if (object && object.model.viewset === viewset && !object.model.viewPermission && object.model.table && policy?.queryset_scoping) {
+      const condition = scopeCondition(ctx, viewset, perms, 'o');
+      if (condition) {
+        const idColumn = object.model.intId ? 'id' : 'pulp_id';
+        const hit = await sql`SELECT 1 FROM ${sql.table(object.model.table)} o WHERE o.${sql.ref(idColumn)}::text = ${object.id} AND ${condition}`.execute(db);
+        if (hit.rows.length === 0) throw new NotFoundError(`No ${object.model.className} matches the given query.`);
+      }
+    }
     let groups: Promise<string[]> | null = null;
     const allowed = await isAllowed(
       {

@@ -154,7 +154,10 @@ describe('content and versions follow repository visibility', () => {
       return c.pulp_id;
     };
     const mine = await add(repo, 'mine.txt');
-    await add(adminRepo, 'theirs.txt');
+    const theirs = await add(adminRepo, 'theirs.txt');
+    expect((await call(api, creator.auth, 'GET', `content/file/files/${mine}/`)).statusCode).toBe(200);
+    expect((await call(api, creator.auth, 'GET', `content/file/files/${theirs}/`)).statusCode).toBe(404);
+    expect((await call(api, stranger.auth, 'GET', `content/file/files/${mine}/`)).statusCode).toBe(404);
     const files = await call(api, creator.auth, 'GET', 'content/file/files/');
     expect(files.statusCode).toBe(200);
     expect(files.json().results.map((r: { relative_path: string }) => r.relative_path)).toEqual(['mine.txt']);
