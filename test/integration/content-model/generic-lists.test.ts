@@ -149,3 +149,17 @@ describe('generic lists', () => {
     expect((await call('GET', `${API}contentguards/`)).status).toBe(200);
   });
 });
+
+describe('labels', () => {
+  it('set_label and unset_label change one key, validated as Pulp does', async () => {
+    expect(await call('POST', `${repoHref}set_label/`, { key: 'team', value: 'core' })).toEqual({ status: 201, body: { key: 'team', value: 'core' } });
+    expect((await call('GET', `${API}repositories/?pulp_label_select=team=core`)).body!.count).toBe(1);
+    expect((await call('GET', repoHref)).body!.pulp_labels).toEqual({ env: 'prod', team: 'core' });
+    expect((await call('POST', `${repoHref}set_label/`, { key: 'bad/key', value: 'x' })).status).toBe(400);
+    expect((await call('POST', `${repoHref}set_label/`, { key: 'k', value: 'a(b)' })).status).toBe(400);
+    expect(await call('POST', `${repoHref}unset_label/`, { key: 'team' })).toEqual({ status: 201, body: { key: 'team', value: 'core' } });
+    expect((await call('POST', `${repoHref}unset_label/`, { key: 'team' })).status).toBe(400);
+    expect((await call('GET', `${API}repositories/?pulp_label_select=!team&name=gl-repo`)).body!.count).toBe(1);
+    expect((await call('POST', `${API}repositories/file/file/0199a0c4-0000-7000-8000-000000000000/set_label/`, { key: 'a', value: 'b' })).status).toBe(404);
+  });
+});
