@@ -53,3 +53,28 @@ export async function* mapConcurrent<T, R>(
     await it.return?.();
   }
 }
+
+/**
+ * Pulls the next item of `source` while the consumer works on the current one, so that two stages (for
+ * example a batch lookup and the previous batch's save) overlap instead of taking turns.
+ */
+export async function* prefetch<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  let next = it.next();
+  try {
+    for (;;) {
+      const r = await next;
+      if (r.done) return;
+      next = it.next();
+      yield r.value;
+    }
+  } finally {
+    next.catch(() => undefined);
+    await it.return?.(undefined);
+  }
+}
+
+/** Flattens a stream of arrays. */
+export async function* flatten<T>(source: AsyncIterable<T[]>): AsyncGenerator<T> {
+  for await (const batch of source) yield* batch;
+}

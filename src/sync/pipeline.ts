@@ -6,7 +6,7 @@ import type { ChecksumName } from '../core/settings.js';
 import type { Database } from '../db/database.js';
 import type { Downloader, DownloadResult } from '../download/downloader.js';
 import type { Storage } from '../storage/storage.js';
-import { inBatches, mapConcurrent } from './batches.js';
+import { flatten, inBatches, mapConcurrent, prefetch } from './batches.js';
 import type { ContentTypeAdapter, DeclarativeContent } from './declarative.js';
 import { saveBatch } from './save-batch.js';
 
@@ -47,7 +47,8 @@ export async function runSyncPipeline<T>(source: AsyncIterable<DeclarativeConten
   const batchSize = options.batchSize ?? SYNC_BATCH_SIZE;
   // Temp files not yet moved into storage: removed whatever happens, so a failed sync leaves none behind.
   const live = new Set<string>();
-  const looked = lookUpExisting(source, options, batchSize);
+  // The lookup of the next batch runs while the current one downloads and saves.
+  const looked = flatten(prefetch(lookUpExisting(source, options, batchSize)));
   const downloaded = mapConcurrent(
     looked,
     // Enough items in flight to keep every download slot busy while others are being hashed.
@@ -87,7 +88,7 @@ async function* lookUpExisting<T>(
   source: AsyncIterable<DeclarativeContent<T>>,
   options: PipelineOptions<T>,
   batchSize: number,
-): AsyncGenerator<PipelineItem<T>> {
+): AsyncGenerator<PipelineItem<T>[]> {
   for await (const batch of inBatches(source, batchSize)) {
     options.signal?.throwIfAborted();
     const shas = [...new Set(batch.map((d) => d.artifact.digests.sha256).filter((x): x is string => !!x))];
@@ -110,17 +111,17 @@ async function* lookUpExisting<T>(
       for (const r of rows) cas.set(`${r.content_id}\n${r.relative_path}`, { id: r.pulp_id, artifactId: r.artifact_id, relativePath: r.relative_path });
       await options.db.updateTable('content').set({ timestamp_of_interest: sql`clock_timestamp()` }).where('pulp_id', 'in', contentIds).execute();
     }
-    for (const d of batch) {
+    yield batch.map((d) => {
       const contentId = existing.get(options.adapter.naturalKey(d.unit)) ?? null;
       const ca = contentId ? cas.get(`${contentId}\n${d.artifact.relativePath}`) : undefined;
       const sha = d.artifact.digests.sha256;
-      yield {
+      return {
         d,
         contentId,
         contentArtifactId: ca?.id ?? null,
         artifactId: ca?.artifactId ?? (sha ? (artifacts.get(sha) ?? null) : null),
         download: null,
       };
-    }
+    });
   }
 }
