@@ -72,6 +72,19 @@ function queryOf(url: URL): Record<string, string[]> {
   return out;
 }
 
+const patterns = new Map<string, RegExp>();
+/** A route (`tasks/:pulp_id/`) as a regular expression over request paths. */
+function routePattern(prefix: string, url: string): RegExp {
+  const key = `${prefix}${url}`;
+  let re = patterns.get(key);
+  if (!re) {
+    const body = key.split(/(:[A-Za-z0-9_]+)/).map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
+    re = new RegExp(`^${body}$`);
+    patterns.set(key, re);
+  }
+  return re;
+}
+
 export async function buildApiApp(options: BuildApiOptions): Promise<ApiApp> {
   const { settings, db, logger } = options;
   const prefix = apiPrefix(settings.API_ROOT);
@@ -125,6 +138,11 @@ export async function buildApiApp(options: BuildApiOptions): Promise<ApiApp> {
     const url = new URL(request.url, 'http://localhost');
     if (!url.pathname.endsWith('/') && url.pathname.startsWith(prefix)) {
       return reply.code(301).header('location', `${url.pathname}/${url.search}`).send();
+    }
+    // A routed path asked with another method is DRF's 405, not a 404.
+    const allowed = operations.filter((op) => routePattern(prefix, op.url).test(url.pathname)).map((op) => op.method);
+    if (allowed.length > 0) {
+      return sendJson(reply.code(405).header('allow', [...new Set(allowed)].join(', ')), { detail: `Method "${request.method}" not allowed.` });
     }
     return sendJson(reply.code(404), { detail: 'Not found.' });
   });

@@ -140,6 +140,21 @@ describe('bad request bodies', () => {
   });
 });
 
+describe('unrouted requests', () => {
+  it('answers a routed path asked with another method with 405', async () => {
+    const res = await api.app.inject({ method: 'PUT', url: '/pulp/api/v3/test-widgets/', payload: {}, headers: { authorization: auth } });
+    expect(res.statusCode).toBe(405);
+    expect(res.json()).toEqual({ detail: 'Method "PUT" not allowed.' });
+    expect(res.headers.allow).toBe('POST, GET');
+  });
+
+  it('answers an unknown path with a JSON 404', async () => {
+    const res = await api.app.inject({ method: 'GET', url: '/pulp/api/v3/no-such-thing/' });
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['content-type']).toBe('application/json');
+  });
+});
+
 describe('list filters and q expressions', () => {
   it('refuses unknown filters with Pulp\'s 400', async () => {
     const res = await list('bogus=1&name=alpha-1');
