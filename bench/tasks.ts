@@ -1,8 +1,8 @@
 // bench/tasks: tasking vs graphile-worker 0.17 on one PostgreSQL: no-op throughput (1/2/4 workers), contention,
 // dispatch-to-start latency, claim time with 10,000 vs 100 blocked tasks, idle worker RSS, API modify rate.
-// Usage: npm run bench -- tasks [tasks=20000]
+// Usage: npm run bench -- tasks [tasks=20000] [stages=1,2,3,4,5,6]
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,6 +26,7 @@ import { tasks as benchTasks } from './tasks-child.js';
 
 const N = Number(process.argv[2] ?? 20_000);
 const ADDERS = 4;
+const STAGES = new Set((process.argv[3] ?? '1,2,3,4,5,6').split(',').map(Number));
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rootDir = path.resolve(here, '..');
 const tmp = mkdtempSync(path.join(tmpdir(), 'pulp-bench-tasks-'));
@@ -60,7 +61,7 @@ const dispatcher = createDispatcher({ db, settings, logger: pino({ level: 'silen
 const children: ChildProcess[] = [];
 
 function spawnBin(script: string, args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [path.join(rootDir, 'bin', script), ...args], {
+  const child = spawn(process.execPath, [path.isAbsolute(script) ? script : path.join(rootDir, 'bin', script), ...args], {
     cwd: rootDir,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PULP_DATABASE_URL: url, PULP_LOG_LEVEL: 'warn', PULP_HOME: path.join(tmp, 'home'), ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -69,16 +70,21 @@ function spawnBin(script: string, args: string[], env: Record<string, string>): 
   return child;
 }
 
-async function startWorkers(n: number): Promise<ChildProcess[]> {
+async function startWorkers(n: number, script?: string): Promise<ChildProcess[]> {
   const names = Array.from({ length: n }, (_, i) => `bench-${Date.now()}-${i}`);
-  const procs = names.map((name) => spawnBin('pulpcore-worker.js', ['--name', name], { PULP_TS_EXTRA_TASK_MODULES: path.join(here, 'tasks-child.ts') }));
+  const procs = names.map((name) =>
+    script
+      ? spawnBin(script, ['--name', name], {})
+      : spawnBin('pulpcore-worker.js', ['--name', name], { PULP_TS_EXTRA_TASK_MODULES: path.join(here, 'tasks-child.ts') }),
+  );
   // Ready = registered and its task thread has loaded (a first no-op per worker has run).
   for (;;) {
     const r = await db.selectFrom('app_status').select((eb) => eb.fn.countAll<number>().as('n')).where('name', 'in', names).executeTakeFirstOrThrow();
     if (Number(r.n) === n) break;
     await sleep(100);
   }
-  await Promise.all(Array.from({ length: n * 2 }, () => dispatcher.dispatch('bench.noop', {}, {})));
+  // A compiled build has no bench tasks: warm it up with a purge, which every build has.
+  await Promise.all(Array.from({ length: n * 2 }, () => (script ? dispatcher.dispatch('pulpcore.app.tasks.purge.purge', { finished_before: '2000-01-01T00:00:00Z' }, {}) : dispatcher.dispatch('bench.noop', {}, {}))));
   await waitAllDone();
   return procs;
 }
@@ -209,12 +215,14 @@ async function claimTime(blocked: number): Promise<{ claim: number; cycle: numbe
     await unblockAfter(db, await finishTask(db, t!.task_id, me, { outcome: 'completed', result: null }));
     cycles.push(now() - c0);
   }
+  await sql`TRUNCATE task CASCADE`.execute(db);
+  await db.deleteFrom('app_status').where('pulp_id', '=', me).execute();
   return { claim: pct(claims.slice(100), 50), cycle: pct(cycles.slice(100), 50) };
 }
 
-// 5. Resident size of an idle worker process (main thread + task thread).
-async function idleRss(): Promise<number> {
-  const [proc] = await startWorkers(1);
+// 5. Resident size of an idle worker process (main thread + task thread), from the checkout (tsx) or a build.
+async function idleRss(script?: string): Promise<number> {
+  const [proc] = await startWorkers(1, script);
   await sleep(3000);
   const status = readFileSync(`/proc/${proc!.pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
@@ -262,33 +270,49 @@ async function apiModify(total: number): Promise<number> {
 try {
   console.log(`bench/tasks: ${N} no-op tasks per throughput run, ${ADDERS} concurrent dispatchers, PostgreSQL ${server.url.split('@')[1]}`);
   const rows: string[][] = [];
-  for (const w of [1, 2, 4]) {
+  for (const w of STAGES.has(1) ? [1, 2, 4] : []) {
     const ours = await pulpThroughput(w);
     const theirs = await graphileThroughput(w);
     rows.push([`1. throughput, ${w} worker(s) (tasks/s)`, f(ours, 0), f(theirs, 0), f(ours / theirs, 2), '>= 0.5x']);
     console.log(rows.at(-1)!.join(' | '));
   }
+  if (STAGES.has(2)) {
   const cont = await contention();
   rows.push(['2. contention: unrelated task dispatch->done p50 / max (ms)', `${f(cont.p50)} / ${f(cont.max)}`, '-', '-', 'max < 2000 ms']);
   console.log(rows.at(-1)!.join(' | '));
+  }
+  if (STAGES.has(3)) {
   const ours = await pulpLatency(300);
   const theirs = await graphileLatency(300);
   rows.push(['3. dispatch->start latency p50 (ms)', f(pct(ours, 50), 2), f(pct(theirs, 50), 2), f(pct(ours, 50) / pct(theirs, 50), 2), '<= 3x']);
   rows.push(['3. dispatch->start latency p99 (ms)', f(pct(ours, 99), 2), f(pct(theirs, 99), 2), f(pct(ours, 99) / pct(theirs, 99), 2), '< 20 ms']);
   console.log(rows.at(-2)!.join(' | '));
   console.log(rows.at(-1)!.join(' | '));
+  }
+  if (STAGES.has(4)) {
   const c100 = await claimTime(100);
   const c10k = await claimTime(10_000);
   rows.push(['4. claim time p50, 100 blocked (ms)', f(c100.claim, 3), '-', '-', '']);
   rows.push(['4. claim time p50, 10,000 blocked (ms)', f(c10k.claim, 3), '-', f(c10k.claim / c100.claim, 2), 'ratio < 2']);
   rows.push(['4. dispatch+claim+finish cycle p50, 10,000 vs 100 blocked (ms)', `${f(c10k.cycle, 3)} vs ${f(c100.cycle, 3)}`, '-', f(c10k.cycle / c100.cycle, 2), '']);
   console.log(rows.slice(-3).map((r) => r.join(' | ')).join('\n'));
+  }
+  if (STAGES.has(5)) {
   const rss = await idleRss();
-  rows.push(['5. idle worker RSS (MB)', f(rss), '-', '-', '< 100 MB']);
+  rows.push(['5. idle worker RSS, checkout run through tsx (MB)', f(rss), '-', '-', '< 100 MB']);
   console.log(rows.at(-1)!.join(' | '));
+  // `npm run build` output (or PULP_BENCH_DIST): what a packaged install runs, without tsx's loader threads.
+  const dist = process.env.PULP_BENCH_DIST ?? path.join(rootDir, 'dist');
+  if (existsSync(path.join(dist, 'cli/pulpcore-worker.js'))) {
+    rows.push(['5. idle worker RSS, compiled build (MB)', f(await idleRss(path.join(dist, 'cli/pulpcore-worker.js'))), '-', '-', '< 100 MB']);
+    console.log(rows.at(-1)!.join(' | '));
+  }
+  }
+  if (STAGES.has(6)) {
   const modify = await apiModify(2000);
   rows.push(['6. API repository modify, 1 API + 2 workers, 8 clients (tasks/s)', f(modify, 0), '-', f(modify / 30, 1) + 'x Pulp', '>= 300']);
   console.log(rows.at(-1)!.join(' | '));
+  }
   console.log('\n| measurement | pulp-ts | graphile-worker | ratio | target |\n| --- | --- | --- | --- | --- |');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 } finally {
