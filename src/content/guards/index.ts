@@ -101,6 +101,22 @@ function x509Check(detail: Record<string, unknown>): Check {
   return async (req) => isTrustedClientCert(header(req, 'x-client-cert'), cas);
 }
 
+// As for the API's Basic authentication: many failures for one username slow it down, never lock it out.
+const failures = new Map<string, { count: number; since: number }>();
+
+async function slowDownAfterFailures(username: string): Promise<void> {
+  const f = failures.get(username);
+  if (f && f.count >= 20) await new Promise((r) => setTimeout(r, Math.min(2000, (f.count - 19) * 100)));
+}
+
+function recordFailure(username: string): void {
+  const now = Date.now();
+  const f = failures.get(username);
+  if (!f || now - f.since > 15 * 60_000) failures.set(username, { count: 1, since: now });
+  else f.count += 1;
+  if (failures.size > 10_000) failures.clear();
+}
+
 async function authenticatedUser(req: GuardRequest, state: State): Promise<{ id: number; isSuperuser: boolean } | null> {
   const auth = header(req, 'authorization');
   const m = auth ? /^Basic\s+(\S{1,4096})\s*$/i.exec(auth) : null;
@@ -112,8 +128,14 @@ async function authenticatedUser(req: GuardRequest, state: State): Promise<{ id:
   const decoded = Buffer.from(m[1] as string, 'base64').toString('utf8');
   const sep = decoded.indexOf(':');
   if (sep < 0) return null;
-  const row = await state.db.selectFrom('auth_user').select(['id', 'password', 'is_active', 'is_superuser']).where('username', '=', decoded.slice(0, sep)).executeTakeFirst();
-  if (!row || !row.is_active || !(await verifyPassword(decoded.slice(sep + 1), row.password))) return null;
+  const username = decoded.slice(0, sep);
+  await slowDownAfterFailures(username);
+  const row = await state.db.selectFrom('auth_user').select(['id', 'password', 'is_active', 'is_superuser']).where('username', '=', username).executeTakeFirst();
+  if (!row || !row.is_active || !(await verifyPassword(decoded.slice(sep + 1), row.password))) {
+    recordFailure(username);
+    return null;
+  }
+  failures.delete(username);
   const user = { id: row.id, isSuperuser: row.is_superuser };
   if (state.caches) state.caches.host.store(state.caches.users, key, user, generation, 10_000);
   return user;
