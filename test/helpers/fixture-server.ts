@@ -28,6 +28,9 @@ export interface FixtureServerOptions {
 export class FixtureServer {
   readonly requests = new Map<string, number>();
   readonly headersSeen: IncomingMessage['headers'][] = [];
+  /** Highest number of requests being answered at the same time. */
+  maxInFlight = 0;
+  private inFlight = 0;
   files: Map<string, Buffer | string>;
   private server: Server | null = null;
   baseUrl = '';
@@ -57,6 +60,9 @@ export class FixtureServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    res.on('close', () => this.inFlight--);
     const p = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname.slice(1));
     const attempt = (this.requests.get(p) ?? 0) + 1;
     this.requests.set(p, attempt);
