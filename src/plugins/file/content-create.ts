@@ -5,7 +5,7 @@ import { ValidationError } from '../../core/errors.js';
 import { hrefPath, isUuid, parsePrn } from '../../core/ids.js';
 import { assertSafeRelativePath } from '../../core/safe-path.js';
 import { artifactFromReference, importArtifactFromFile } from '../../plugin-api/artifacts.js';
-import type { Operation, RequestContext } from '../../plugin-api/operations.js';
+import type { Operation, RequestContext, Services } from '../../plugin-api/operations.js';
 import { validateLabels } from '../../plugin-api/resource-fields.js';
 import { createRepositoryVersion } from '../../plugin-api/repository-versions.js';
 import type { TaskContext } from '../../plugin-api/tasks.js';
@@ -77,19 +77,7 @@ export async function createFileContent(ctx: TaskContext, data: Record<string, u
     await deleteUpload(services, data.upload_pk as string);
   }
   if (!artifactId) throw new ValidationError({ artifact: ['This field is required.'] });
-  const artifact = await services.db.selectFrom('artifact').select(['pulp_id', 'sha256']).where('pulp_id', '=', artifactId).executeTakeFirstOrThrow();
-  const contentId = await services.db.transaction().execute(async (trx) => {
-    const existing = await trx.selectFrom('file_content').select('content_id').where('relative_path', '=', relativePath).where('digest', '=', artifact.sha256).executeTakeFirst();
-    if (existing) {
-      await sql`UPDATE content_artifact SET artifact_id = ${artifact.pulp_id} WHERE content_id = ${existing.content_id} AND artifact_id IS NULL`.execute(trx);
-      await sql`UPDATE content SET timestamp_of_interest = clock_timestamp() WHERE pulp_id = ${existing.content_id}`.execute(trx);
-      return existing.content_id;
-    }
-    const c = await trx.insertInto('content').values({ pulp_type: 'file.file', pulp_labels: JSON.stringify(data.pulp_labels ?? {}), upstream_id: null }).returning('pulp_id').executeTakeFirstOrThrow();
-    await trx.insertInto('file_content').values({ content_id: c.pulp_id, relative_path: relativePath, digest: artifact.sha256 }).execute();
-    await trx.insertInto('content_artifact').values({ content_id: c.pulp_id, artifact_id: artifact.pulp_id, relative_path: relativePath }).execute();
-    return c.pulp_id;
-  });
+  const contentId = await saveFileUnit(services, relativePath, artifactId, data.pulp_labels as Record<string, string | null> | undefined);
   if (typeof data.repository_pk === 'string') {
     const version = await createRepositoryVersion(services.db, data.repository_pk, { add: [contentId] }, { apiPrefix: services.apiPrefix, overwrite: data.overwrite !== false });
     if (version) {
@@ -98,4 +86,49 @@ export async function createFileContent(ctx: TaskContext, data: Record<string, u
     }
   }
   return contentId;
+}
+
+/** Creates the unit for (relative_path, artifact), or reuses the existing one (re-linking a missing artifact). */
+export async function saveFileUnit(services: Services, relativePath: string, artifactId: string, labels?: Record<string, string | null>): Promise<string> {
+  const artifact = await services.db.selectFrom('artifact').select(['pulp_id', 'sha256']).where('pulp_id', '=', artifactId).executeTakeFirstOrThrow();
+  return services.db.transaction().execute(async (trx) => {
+    const existing = await trx.selectFrom('file_content').select('content_id').where('relative_path', '=', relativePath).where('digest', '=', artifact.sha256).executeTakeFirst();
+    if (existing) {
+      await sql`UPDATE content_artifact SET artifact_id = ${artifact.pulp_id} WHERE content_id = ${existing.content_id} AND artifact_id IS NULL`.execute(trx);
+      await sql`UPDATE content SET timestamp_of_interest = clock_timestamp() WHERE pulp_id = ${existing.content_id}`.execute(trx);
+      return existing.content_id;
+    }
+    const c = await trx.insertInto('content').values({ pulp_type: 'file.file', pulp_labels: JSON.stringify(labels ?? {}), upstream_id: null }).returning('pulp_id').executeTakeFirstOrThrow();
+    await trx.insertInto('file_content').values({ content_id: c.pulp_id, relative_path: relativePath, digest: artifact.sha256 }).execute();
+    await trx.insertInto('content_artifact').values({ content_id: c.pulp_id, artifact_id: artifact.pulp_id, relative_path: relativePath }).execute();
+    return c.pulp_id;
+  });
+}
+
+/** `POST content/file/files/upload/`: the same fields minus `repository`, done in the request (201). */
+export function contentUploadOperation(serialize: (services: Services, id: string) => Promise<Record<string, unknown>>): Operation {
+  return {
+    method: 'POST', url: 'content/file/files/upload/', pathKey: 'content/file/files/upload/', operationId: 'content_file_files_upload', tag: 'Content: Files',
+    body: { name: 'FileContentUpload', schema: Type.Omit(FileContentSchema, ['repository']), encodings: 'file' },
+    responses: { 201: { schema: 'file.FileContentResponse' } },
+    access: { viewset: 'content/file/files', action: 'upload' },
+    async handle(ctx: RequestContext) {
+      const relativePath = assertSafeRelativePath(String(ctx.body.relative_path));
+      const file = ctx.files.find((f) => f.field === 'file');
+      const sources = [file, ctx.body.upload, ctx.body.artifact].filter((x) => x !== undefined);
+      if (sources.length !== 1) throw new ValidationError({ non_field_errors: ["Exactly one of 'file', 'upload' or 'artifact' must be specified."] });
+      const labels = ctx.body.pulp_labels !== undefined ? validateLabels(ctx.body.pulp_labels) : undefined;
+      let artifactId: string;
+      if (file) artifactId = (await importArtifactFromFile(ctx.services, file.path)).pulp_id;
+      else if (ctx.body.artifact !== undefined) artifactId = (await artifactFromReference(ctx.services.db, 'artifact', typeof ctx.body.artifact === 'string' ? ctx.body.artifact : '')).pulp_id;
+      else {
+        const id = uploadId(ctx.body.upload);
+        const assembled = await assembleUpload(ctx.services, id);
+        artifactId = (await importArtifactFromFile(ctx.services, assembled.path, { computed: assembled })).pulp_id;
+        await deleteUpload(ctx.services, id);
+      }
+      const contentId = await saveFileUnit(ctx.services, relativePath, artifactId, labels);
+      return { status: 201, body: await serialize(ctx.services, contentId) };
+    },
+  };
 }

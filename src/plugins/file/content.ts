@@ -9,7 +9,7 @@ import type { Operation, RequestContext, Services } from '../../plugin-api/opera
 import { baseFields, BaseFieldsSchema, labelOperations } from '../../plugin-api/resource-fields.js';
 import type { ResourceTypeDefinition } from '../../plugin-api/resource-types.js';
 import { routeId } from './common.js';
-import { contentCreateOperation, createFileContent, FileContentSchema } from './content-create.js';
+import { contentCreateOperation, contentUploadOperation, createFileContent, FileContentSchema } from './content-create.js';
 
 const ENDPOINT = 'content/file/files';
 const TAG = 'Content: Files';
@@ -121,6 +121,10 @@ export function contentOperations(): Operation[] {
       },
     },
     contentCreateOperation(),
+    contentUploadOperation(async (services, id) => {
+      const row = await selectContent(services).where('c.pulp_id', '=', id).executeTakeFirstOrThrow();
+      return serializeContent(services, row);
+    }),
     {
       method: 'GET', url: `${ENDPOINT}/:pulp_id/`, pathKey: PLACEHOLDER, operationId: 'content_file_files_read', tag: TAG,
       responses: { 200: { schema: 'file.FileContentResponse' } },

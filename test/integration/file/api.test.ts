@@ -1,4 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON bodies */
+import { createHash } from 'node:crypto';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { generalCreate, generalDelete } from '../../../src/api/tasks/base.js';
@@ -146,5 +148,24 @@ describe('file remotes and repositories over HTTP', () => {
     } finally {
       await server.stop();
     }
+  });
+
+  it('uploads a unit synchronously, reuses it on a repeat and refuses unsafe paths', async () => {
+    const post = (relativePath: string) => {
+      const b = 'UPB';
+      const payload = [
+        `--${b}\r\nContent-Disposition: form-data; name="relative_path"\r\n\r\n${relativePath}\r\n`,
+        `--${b}\r\nContent-Disposition: form-data; name="file"; filename="x"\r\n\r\nhello upload\r\n`,
+        `--${b}--\r\n`,
+      ].join('');
+      return api.app.inject({ method: 'POST', url: `${API}content/file/files/upload/`, payload, headers: { authorization: api.adminAuth, 'content-type': `multipart/form-data; boundary=${b}` } });
+    };
+    const first = await post('up/hello.txt');
+    expect(first.statusCode).toBe(201);
+    const body = first.json();
+    expect(body).toMatchObject({ relative_path: 'up/hello.txt', sha256: createHash('sha256').update('hello upload').digest('hex') });
+    const again = await post('up/hello.txt');
+    expect(again.json().pulp_href).toBe(body.pulp_href);
+    for (const bad of ['../up.txt', 'a/./b', 'x\u0000y']) expect((await post(bad)).statusCode, bad).toBe(400);
   });
 });
