@@ -110,6 +110,11 @@ export class TaskExecutor {
     });
   }
 
+  /** True when a thread is up and idle or running: run() will not have to wait for a thread start. */
+  isReady(): boolean {
+    return this.thread !== null && this.starting === null;
+  }
+
   /** The id of the task being run, if any. */
   currentTaskId(): string | null {
     return this.running?.taskId ?? null;

@@ -118,6 +118,18 @@ export class TaskWorker {
     let freed: string[] | null = null;
     while (!this.stopping) {
       this.wakePending = false;
+      if (!this.options.executor.isReady()) {
+        // The thread is being replaced (a task was killed): let live workers take what we freed meanwhile.
+        if (freed) await unblockAfter(db, freed).catch((err: unknown) => this.log.warn({ err }, 'unblock failed'));
+        freed = null;
+        try {
+          await this.options.executor.start();
+        } catch (err) {
+          this.log.error({ err }, 'task thread failed to start');
+          await this.sleep(1000);
+        }
+        continue;
+      }
       let claimed: ClaimedTask | null;
       try {
         claimed = await claimTask(db, me, freed);
