@@ -68,6 +68,13 @@ function page(prefix: string): string {
  */
 export function docsRoutes(appVersions: Record<string, string>): OperationModule {
   const cache = new Map<string, Record<string, unknown>>();
+  // Rendered texts per document: the YAML of the full document takes about a second to produce.
+  const rendered = new WeakMap<Record<string, unknown>, { json?: Buffer; yaml?: string }>();
+  const render = (doc: Record<string, unknown>) => {
+    let r = rendered.get(doc);
+    if (!r) rendered.set(doc, (r = {}));
+    return r;
+  };
   let assetDir: string | undefined;
 
   function document(ctx: RequestContext): Record<string, unknown> {
@@ -95,6 +102,15 @@ export function docsRoutes(appVersions: Record<string, string>): OperationModule
     return doc;
   }
 
+  const jsonText = (ctx: RequestContext): Buffer => {
+    const doc = document(ctx);
+    return (render(doc).json ??= Buffer.from(JSON.stringify(doc)));
+  };
+  const yamlText = (ctx: RequestContext): string => {
+    const doc = document(ctx);
+    return (render(doc).yaml ??= toYaml(doc, { aliasDuplicateObjects: false }));
+  };
+
   const get = (url: string, operationId: string, handle: (ctx: RequestContext) => Promise<Reply>): Operation => ({
     method: 'GET',
     url,
@@ -116,12 +132,12 @@ export function docsRoutes(appVersions: Record<string, string>): OperationModule
     operations: [
       get('docs/api.json', 'docs_api_json', async (ctx) => ({
         status: 200,
-        body: Buffer.from(JSON.stringify(document(ctx))),
+        body: jsonText(ctx),
         headers: { 'content-type': 'application/json' },
       })),
       get('docs/api.yaml', 'docs_api_yaml', async (ctx) => ({
         status: 200,
-        body: toYaml(document(ctx), { aliasDuplicateObjects: false }),
+        body: yamlText(ctx),
         headers: { 'content-type': 'application/yaml; charset=utf-8' },
       })),
       get('docs/', 'docs_read', html),
