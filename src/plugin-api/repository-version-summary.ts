@@ -44,6 +44,31 @@ export async function computeSummaryCounts(db: Db, repositoryId: string, number:
   return out;
 }
 
+/**
+ * The counts of version `number` from those of the version it was built on (the latest one before it):
+ * present = previous present + added - removed. Only the changed rows are read (and joined to their
+ * type), so a one-unit change of a 100,000-unit repository costs a few milliseconds instead of a full count.
+ */
+export async function nextSummaryCounts(db: Db, repositoryId: string, number: number, previous: SummaryCounts): Promise<SummaryCounts> {
+  const rows = await sql<{ pulp_type: string; added: number; removed: number }>`
+    SELECT c.pulp_type,
+      count(*) FILTER (WHERE rc.version_added = ${number})::int AS added,
+      count(*) FILTER (WHERE rc.version_removed = ${number})::int AS removed
+    FROM repository_content rc JOIN content c ON c.pulp_id = rc.content_id
+    WHERE rc.repository_id = ${repositoryId} AND (rc.version_added = ${number} OR rc.version_removed = ${number})
+    GROUP BY c.pulp_type`.execute(db);
+  const out: SummaryCounts = { added: {}, removed: {}, present: { ...previous.present } };
+  for (const r of rows.rows) {
+    if (r.added > 0) out.added[r.pulp_type] = r.added;
+    if (r.removed > 0) out.removed[r.pulp_type] = r.removed;
+    const present = (out.present[r.pulp_type] ?? 0) + r.added - r.removed;
+    if (present > 0) out.present[r.pulp_type] = present;
+    else delete out.present[r.pulp_type];
+  }
+  const sorted = (m: Record<string, number>) => Object.fromEntries(Object.entries(m).sort(([a], [b]) => a.localeCompare(b)));
+  return { added: sorted(out.added), removed: sorted(out.removed), present: sorted(out.present) };
+}
+
 /** The collection href of a content type, e.g. `/pulp/api/v3/content/file/files/`. */
 export function contentCollectionHref(apiPrefix: string, pulpType: string): string {
   const t = findResourceType('content', pulpType);

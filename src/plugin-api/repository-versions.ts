@@ -3,7 +3,7 @@ import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { bumpContentSerial } from '../db/content-serial.js';
 import type { DB } from '../db/tables.js';
-import { computeSummaryCounts } from './repository-version-summary.js';
+import { computeSummaryCounts, nextSummaryCounts, type SummaryCounts } from './repository-version-summary.js';
 import { findResourceType, typedHref } from './resource-types.js';
 
 /*
@@ -146,7 +146,7 @@ export async function createRepositoryVersion(db: Kysely<DB>, repositoryId: stri
         AND (version_added = ${n} OR version_removed = ${n})) AS changed`.execute(trx);
       if (!changed.rows[0]?.changed) throw new NoChange();
 
-      const summary = await computeSummaryCounts(trx, repositoryId, n);
+      const summary = await summaryFor(trx, repositoryId, n, latest);
       await trx.updateTable('repository_version').set({ complete: true, info: JSON.stringify({ content_summary: summary }) })
         .where('pulp_id', '=', version.pulp_id).execute();
       await trx.updateTable('repository').set({ next_version: n + 1 }).where('pulp_id', '=', repositoryId).execute();
@@ -158,6 +158,14 @@ export async function createRepositoryVersion(db: Kysely<DB>, repositoryId: stri
     if (err instanceof NoChange) return null;
     throw err;
   }
+}
+
+/** Counts of the new version n, derived from the latest version's stored counts when it has them. */
+async function summaryFor(trx: Transaction<DB>, repositoryId: string, n: number, latest: number | null): Promise<SummaryCounts> {
+  if (latest === null) return computeSummaryCounts(trx, repositoryId, n);
+  const prev = await trx.selectFrom('repository_version').select('info').where('repository_id', '=', repositoryId).where('number', '=', latest).executeTakeFirst();
+  const counts = (prev?.info as { content_summary?: SummaryCounts } | undefined)?.content_summary;
+  return counts?.present ? nextSummaryCounts(trx, repositoryId, n, counts) : computeSummaryCounts(trx, repositoryId, n);
 }
 
 async function checkContentTypes(trx: Transaction<DB>, add: string[], allowed: string[]): Promise<void> {

@@ -190,3 +190,23 @@ describe('repository versions', () => {
     expect(s3.present['file.file']?.count).toBe(3);
   });
 });
+
+describe('stored content summaries', () => {
+  it('match a full recount after additions, removals, base versions and deletions', async () => {
+    const repo = await newRepository('versions-summary');
+    const files = await newContent(6);
+    const others = await newContent(3, 'other.kind');
+    const opts = { contentTypes: ['file.file', 'other.kind'], finalize: () => Promise.resolve() };
+    await createRepositoryVersion(database.db, repo, { add: [...files.slice(0, 4), ...others.slice(0, 2)] }, opts);
+    await createRepositoryVersion(database.db, repo, { remove: [files[0]!, others[0]!], add: [files[4]!] }, opts);
+    await createRepositoryVersion(database.db, repo, { baseVersion: 1, add: [others[2]!] }, opts);
+    await createRepositoryVersion(database.db, repo, { removeAll: true, add: [files[5]!] }, opts);
+    await deleteRepositoryVersion(database.db, repo, 2);
+    const rows = await selectRepositoryVersions(database.db).where('v.repository_id', '=', repo).execute();
+    expect(rows.length).toBe(4);
+    for (const row of rows) {
+      const stored = serializeRepositoryVersion('/pulp/api/v3/', row).content_summary;
+      expect(stored).toEqual(await contentSummary(database.db, repo, row.number));
+    }
+  });
+});
