@@ -18,7 +18,7 @@ const { createReadStream } = require('node:fs');
 parentPort.on('message', ({ id, path, names }) => {
   const hashers = names.map((n) => [n, createHash(n)]);
   let size = 0;
-  const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
+  const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
   stream.on('data', (chunk) => { size += chunk.length; for (const [, h] of hashers) h.update(chunk); });
   stream.on('error', (err) => parentPort.postMessage({ id, error: String(err && err.message || err) }));
   stream.on('end', () => {

@@ -67,19 +67,31 @@ export async function runSyncPipeline<T>(source: AsyncIterable<DeclarativeConten
       if (item.download) await rm(item.download.path, { force: true });
     },
   );
+  // One batch saves while the next one downloads: awaiting the save before pulling again would stall every
+  // connection for the length of the save.
+  let saving: Promise<void> | null = null;
+  const save = async (batch: PipelineItem<T>[]) => {
+    options.signal?.throwIfAborted();
+    const ids = await saveBatch(batch, options);
+    await options.onContent(ids);
+    for (const item of batch) {
+      if (!item.download) continue;
+      // Usually already moved into storage; duplicates of one digest are not.
+      await rm(item.download.path, { force: true });
+      live.delete(item.download.path);
+    }
+  };
   try {
     for await (const batch of inBatches(downloaded, batchSize)) {
-      options.signal?.throwIfAborted();
-      const ids = await saveBatch(batch, options);
-      await options.onContent(ids);
-      for (const item of batch) {
-        if (!item.download) continue;
-        // Usually already moved into storage; duplicates of one digest are not.
-        await rm(item.download.path, { force: true });
-        live.delete(item.download.path);
-      }
+      if (saving) await saving;
+      saving = save(batch);
+      // Handled here so that a failure waiting for the next await is not reported as unhandled.
+      saving.catch(() => undefined);
     }
+    if (saving) await saving;
   } finally {
+    // A failure elsewhere: let the batch being saved settle before its files are cleaned up.
+    if (saving) await saving.catch(() => undefined);
     await Promise.all([...live].map((p) => rm(p, { force: true })));
   }
 }
