@@ -170,7 +170,7 @@ async function summaryFor(trx: Transaction<DB>, repositoryId: string, n: number,
 
 async function checkContentTypes(trx: Transaction<DB>, add: string[], allowed: string[]): Promise<void> {
   const bad = await trx.selectFrom('content').select(['pulp_type']).distinct()
-    .where('pulp_id', 'in', add).where('pulp_type', 'not in', allowed).execute();
+    .where(sql<boolean>`pulp_id = ANY(${add}::uuid[])`).where('pulp_type', 'not in', allowed).execute();
   if (bad.length > 0) {
     throw new ValidationError([`Content of type ${bad.map((b) => b.pulp_type).join(', ')} cannot be added to this repository (supported: ${allowed.join(', ')}).`]);
   }

@@ -1,3 +1,5 @@
+import { sql } from 'kysely';
+
 import { formatTimestamp } from '../../core/ids.js';
 import type { Services } from '../../plugin-api/operations.js';
 import { type ResourceKind, typedHref, typedPrn } from '../../plugin-api/resource-types.js';
@@ -25,7 +27,7 @@ const ref = (prefix: string, kind: ResourceKind, type: unknown, id: unknown): st
 export async function serializeContentPage(services: Services, rows: Row[]): Promise<Record<string, unknown>[]> {
   const prefix = services.apiPrefix;
   const ids = rows.map((r) => r.pulp_id);
-  const cas = ids.length === 0 ? [] : await services.db.selectFrom('content_artifact').select(['content_id', 'relative_path', 'artifact_id']).where('content_id', 'in', ids).execute();
+  const cas = ids.length === 0 ? [] : await services.db.selectFrom('content_artifact').select(['content_id', 'relative_path', 'artifact_id']).where(sql<boolean>`content_id = ANY(${ids}::uuid[])`).execute();
   const byContent = new Map<string, Record<string, string | null>>();
   for (const ca of cas) {
     const m = byContent.get(ca.content_id) ?? {};

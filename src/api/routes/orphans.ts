@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { sql } from 'kysely';
 
 import { ValidationError } from '../../core/errors.js';
 import { isUuid, pdrn } from '../../core/ids.js';
@@ -22,7 +23,7 @@ async function contentIds(ctx: RequestContext, refs: string[]): Promise<string[]
   if (refs.length === 0) throw new ValidationError({ content_hrefs: ['This list may not be empty.'] });
   const ids = refs.map((r) => pkFromReference('content_hrefs', r));
   const valid = ids.filter(isUuid);
-  const found = valid.length > 0 ? await ctx.services.db.selectFrom('content').select('pulp_id').where('pulp_id', 'in', valid).execute() : [];
+  const found = valid.length > 0 ? await ctx.services.db.selectFrom('content').select('pulp_id').where(sql<boolean>`pulp_id = ANY(${valid}::uuid[])`).execute() : [];
   const known = new Set(found.map((f) => f.pulp_id));
   const missing = refs.filter((_, i) => !known.has(ids[i] ?? ''));
   if (missing.length > 0) throw new ValidationError({ content_hrefs: [`Could not find the following content units: ${missing.join(', ')}`] });

@@ -62,7 +62,7 @@ export async function orphanCleanup(ctx: TaskContext): Promise<null> {
     if (ids.length === 0) break;
     after = ids[ids.length - 1] as string;
     if (only) {
-      const arts = await db.selectFrom('content_artifact').select('artifact_id').where('content_id', 'in', ids).where('artifact_id', 'is not', null).execute();
+      const arts = await db.selectFrom('content_artifact').select('artifact_id').where(sql<boolean>`content_id = ANY(${ids}::uuid[])`).where('artifact_id', 'is not', null).execute();
       for (const a of arts) if (a.artifact_id) touchedArtifacts.add(a.artifact_id);
     }
     try {

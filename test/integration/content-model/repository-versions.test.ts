@@ -210,3 +210,16 @@ describe('stored content summaries', () => {
     }
   });
 });
+
+describe('large versions', () => {
+  it('adds more units than PostgreSQL allows bind parameters (65535) in one version', async () => {
+    const repo = await newRepository('versions-large');
+    const ids = (await sql<{ pulp_id: string }>`INSERT INTO content (pulp_type) SELECT 'file.file' FROM generate_series(1, 70000) RETURNING pulp_id`.execute(database.db)).rows.map((r) => r.pulp_id);
+    const v = await createRepositoryVersion(database.db, repo, { add: ids }, { contentTypes: ['file.file'], finalize: () => Promise.resolve() });
+    expect(v?.number).toBe(1);
+    expect((await contentSummary(database.db, repo, 1)).present['file.file']?.count).toBe(70000);
+    const one = await createRepositoryVersion(database.db, repo, { remove: [ids[0]!] }, { finalize: () => Promise.resolve() });
+    const rows = await selectRepositoryVersions(database.db).where('v.repository_id', '=', repo).where('v.number', '=', one!.number).execute();
+    expect(serializeRepositoryVersion('/pulp/api/v3/', rows[0]!).content_summary).toMatchObject({ removed: { 'file.file': { count: 1 } }, present: { 'file.file': { count: 69999 } } });
+  });
+});
