@@ -83,24 +83,27 @@ export type Principal = { userId: number } | { groupId: number };
 
 /** Gives a role (by name) to a user or group, globally (`ref` null) or on one object; idempotent. */
 export async function assignRole(db: Database, principal: Principal, roleName: string, ref: ObjectRef | null): Promise<boolean> {
-  const find = () => db.selectFrom('core_role').select('pulp_id').where('name', '=', roleName).executeTakeFirst();
-  let role = await find();
+  const contentType = ref?.model.label ?? null;
+  const objectId = ref?.id ?? null;
+  // Role lookup and insert in one statement: this runs for the task of every 202 and every created object.
+  const insert = async () => {
+    const target = sql`SELECT r.pulp_id, ${contentType}::text, ${objectId}::text FROM role_row r`;
+    const ins = 'userId' in principal
+      ? sql`INSERT INTO core_userrole (user_id, role_id, content_type, object_id) SELECT ${principal.userId}::integer, t.* FROM (${target}) t ON CONFLICT DO NOTHING RETURNING 1`
+      : sql`INSERT INTO core_grouprole (group_id, role_id, content_type, object_id) SELECT ${principal.groupId}::integer, t.* FROM (${target}) t ON CONFLICT DO NOTHING RETURNING 1`;
+    const r = await sql<{ found: boolean; inserted: number }>`
+      WITH role_row AS (SELECT pulp_id FROM core_role WHERE name = ${roleName}), ins AS (${ins})
+      SELECT EXISTS (SELECT 1 FROM role_row) AS found, (SELECT count(*) FROM ins)::integer AS inserted`.execute(db);
+    return r.rows[0] ?? { found: false, inserted: 0 };
+  };
+  let result = await insert();
   // A worker may create objects before any API process seeded the built-in roles.
-  if (!role && roleName in LOCKED_ROLES) {
+  if (!result.found && roleName in LOCKED_ROLES) {
     await ensureRbacDefaults(db);
-    role = await find();
+    result = await insert();
   }
-  if (!role) return false;
-  const target = { role_id: role.pulp_id, content_type: ref?.model.label ?? null, object_id: ref?.id ?? null };
-  const inserted =
-    'userId' in principal
-      ? await sql`INSERT INTO core_userrole (user_id, role_id, content_type, object_id)
-                  VALUES (${principal.userId}, ${target.role_id}, ${target.content_type}, ${target.object_id})
-                  ON CONFLICT DO NOTHING`.execute(db)
-      : await sql`INSERT INTO core_grouprole (group_id, role_id, content_type, object_id)
-                  VALUES (${principal.groupId}, ${target.role_id}, ${target.content_type}, ${target.object_id})
-                  ON CONFLICT DO NOTHING`.execute(db);
-  if (Number(inserted.numAffectedRows ?? 0) > 0 && affectsDownloads(ref)) await bumpContentSerial(db);
+  if (!result.found) return false;
+  if (result.inserted > 0 && affectsDownloads(ref)) await bumpContentSerial(db);
   return true;
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-import { ValidationError } from '../../core/errors.js';
+import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { createRepositoryVersion, deleteRepositoryVersion } from '../../plugin-api/repository-versions.js';
 import { findResourceType } from '../../plugin-api/resource-types.js';
 import type { TaskContext } from '../../plugin-api/tasks.js';
@@ -35,6 +35,13 @@ export async function addAndRemove(ctx: TaskContext): Promise<null> {
   const removeList = stringList(args.remove_content_units, 'remove_content_units');
   const removeAll = removeList.includes('*');
   const baseVersion = typeof args.base_version === 'number' ? args.base_version : undefined;
+  if (add.length === 0 && removeList.length === 0 && baseVersion === undefined) {
+    // Nothing asked of the latest version: no version can result (Pulp discards an unchanged one, and finalize
+    // only enforces its rules on what a version changes), so only the repository's existence is checked.
+    const repo = await services.db.selectFrom('repository').select('pulp_id').where('pulp_id', '=', repositoryId).executeTakeFirst();
+    if (!repo) throw new NotFoundError('No Repository matches the given query.');
+    return null;
+  }
   const version = await createRepositoryVersion(services.db, repositoryId, {
     add,
     remove: removeAll ? [] : removeList,
