@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- JSON bodies */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type ApiWithTasks, createApiWithTasks } from '../../helpers/task-runner.js';
@@ -41,6 +40,6 @@ describe('modify without changes', () => {
     await t.runTasks();
     const task = await t.task(modify.body.task);
     expect(task.state).toBe('failed');
-    expect(task.error.description).toBe('No Repository matches the given query.');
+    expect((task.error as { description: string }).description).toBe('No Repository matches the given query.');
   });
 });
