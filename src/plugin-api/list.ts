@@ -119,6 +119,19 @@ export interface ListOptions<Row> {
   tableAlias: string;
   /** Turns a page of rows into response objects (may batch extra queries for the page). */
   serialize(rows: Row[]): Promise<Record<string, unknown>[]> | Record<string, unknown>[];
+  /**
+   * The query to count, when it can be narrower than the page query: the same rows, minus joins that only add
+   * columns (such as LEFT JOINs to optional details) and that would make PostgreSQL join every row to count it.
+   * Filters and the query scope are applied to it as to the page query. Defaults to the page query.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  countQuery?: SelectQueryBuilder<any, any, any>;
+  /**
+   * The list's exact count when it is known without counting rows (such as a repository version's stored
+   * content summary), or null to count in SQL. Called with the names of the filters in the request (`q`
+   * included), only when no query scope applies; it runs alongside the page query, in place of the count.
+   */
+  exactCount?: (applied: string[]) => Promise<number | null>;
 }
 
 /**
@@ -136,12 +149,20 @@ export async function listResponse<DB, TB extends keyof DB, Row>(
   const scoped = scope ? await scope(ctx, options.tableAlias) : null;
   if (scoped) conditions.push(scoped);
   let q = query;
-  for (const c of conditions) q = q.where(c);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let counted: SelectQueryBuilder<any, any, any> = options.countQuery ?? query;
+  for (const c of conditions) {
+    q = q.where(c);
+    counted = counted.where(c);
+  }
   const { limit, offset } = parsePaging(ctx.query);
   const ordered = q.orderBy(orderBy(ctx, options.filterSet, options.tableAlias)).limit(limit).offset(offset);
-  const countQuery = q.clearSelect().select(sql<number>`count(*)::int`.as('count'));
-  const [countRow, rows] = await Promise.all([countQuery.executeTakeFirst(), ordered.execute()]);
-  const count = Number((countRow as { count?: number } | undefined)?.count ?? 0);
+  const countQuery = counted.clearSelect().select(sql<number>`count(*)::int`.as('count'));
+  const countRows = async () => Number(((await countQuery.executeTakeFirst()) as { count?: number } | undefined)?.count ?? 0);
+  const applied = options.filterSet.filters.filter((f) => ctx.query[f.name] !== undefined).map((f) => f.name);
+  if (ctx.query.q !== undefined) applied.push('q');
+  const known = !scoped && options.exactCount ? options.exactCount(applied) : null;
+  const [count, rows] = await Promise.all([known ? known.then((n) => n ?? countRows()) : countRows(), ordered.execute()]);
   const results = (await options.serialize(rows as Row[])).map((r) => selectFields(r, ctx.query));
   return {
     status: 200,

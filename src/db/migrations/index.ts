@@ -4,6 +4,7 @@ import * as m0001 from './0001_core.js';
 import * as m0002 from './0002_tasking.js';
 import * as m0004 from './0004_rbac.js';
 import * as m0050 from './0050_content_app_lookup.js';
+import * as m0060 from './0060_list_indexes.js';
 
 /** Core migrations, listed statically so that tsx and a compiled build see the same set. */
 export const coreMigrations: Record<string, Migration> = {
@@ -11,4 +12,5 @@ export const coreMigrations: Record<string, Migration> = {
   '0002_tasking': m0002,
   '0004_rbac': m0004,
   '0050_content_app_lookup': m0050,
+  '0060_list_indexes': m0060,
 };

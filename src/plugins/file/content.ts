@@ -2,10 +2,11 @@ import { type TObject, Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
 
 import { NotFoundError, ValidationError } from '../../core/errors.js';
-import { hrefPath } from '../../core/ids.js';
+import { hrefPath, isUuid } from '../../core/ids.js';
 import { exactFilter, type Filter, type FilterSet, identityFilters, labelSelectFilter, nameFilters } from '../../plugin-api/filters.js';
 import { listResponse } from '../../plugin-api/list.js';
 import type { Operation, RequestContext, Services } from '../../plugin-api/operations.js';
+import type { SummaryCounts } from '../../plugin-api/repository-version-summary.js';
 import { baseFields, BaseFieldsSchema, labelOperations } from '../../plugin-api/resource-fields.js';
 import type { ResourceTypeDefinition } from '../../plugin-api/resource-types.js';
 import { routeId } from './common.js';
@@ -44,14 +45,16 @@ interface ContentRow {
   sha512: string | null;
 }
 
+/** File units as filters see them (`c` and `f`); the list counts this, without the artifact joins. */
+function fileUnits(services: Services) {
+  return services.db.selectFrom('content as c').innerJoin('file_content as f', 'f.content_id', 'c.pulp_id').where('c.pulp_type', '=', 'file.file');
+}
+
 function selectContent(services: Services) {
-  return services.db
-    .selectFrom('content as c')
-    .innerJoin('file_content as f', 'f.content_id', 'c.pulp_id')
+  return fileUnits(services)
     .leftJoin('content_artifact as ca', 'ca.content_id', 'c.pulp_id')
     .leftJoin('artifact as a', 'a.pulp_id', 'ca.artifact_id')
-    .select(['c.pulp_id', 'c.pulp_created', 'c.pulp_last_updated', 'c.pulp_labels', 'f.relative_path', 'ca.artifact_id', 'a.md5', 'a.sha1', 'a.sha224', 'a.sha256', 'a.sha384', 'a.sha512'])
-    .where('c.pulp_type', '=', 'file.file');
+    .select(['c.pulp_id', 'c.pulp_created', 'c.pulp_last_updated', 'c.pulp_labels', 'f.relative_path', 'ca.artifact_id', 'a.md5', 'a.sha1', 'a.sha224', 'a.sha256', 'a.sha384', 'a.sha512']);
 }
 
 export function serializeContent(services: Services, r: ContentRow): Record<string, unknown> {
@@ -70,16 +73,20 @@ export function serializeContent(services: Services, r: ContentRow): Record<stri
   };
 }
 
+/** Repository id and version number of a file repository version href (the last value), or a field error. */
+function parseVersionHref(name: string, values: string[]): { repo: string; n: number } {
+  const m = /repositories\/[a-z_]+\/[a-z_]+\/([0-9a-f-]{36})\/versions\/(\d+)\/$/.exec(hrefPath(values[values.length - 1] ?? '') ?? '');
+  if (!m) throw new ValidationError({ [name]: ['Invalid hyperlink - Object does not exist.'] });
+  return { repo: m[1]!, n: Number(m[2]) };
+}
+
 /** `repository_version`, `_added`, `_removed`: a version href as a range condition on the unit. */
 function versionFilter(name: string, mode: 'present' | 'added' | 'removed'): Filter {
   return {
     name,
     type: 'string',
     apply: (v) => {
-      const m = /repositories\/[a-z_]+\/[a-z_]+\/([0-9a-f-]{36})\/versions\/(\d+)\/$/.exec(hrefPath(v[v.length - 1] ?? '') ?? '');
-      if (!m) throw new ValidationError({ [name]: ['Invalid hyperlink - Object does not exist.'] });
-      const repo = m[1]!;
-      const n = Number(m[2]);
+      const { repo, n } = parseVersionHref(name, v);
       const cond =
         mode === 'present' ? sql`rcf.version_added <= ${n} AND (rcf.version_removed IS NULL OR rcf.version_removed > ${n})`
         : mode === 'added' ? sql`rcf.version_added = ${n}`
@@ -87,6 +94,24 @@ function versionFilter(name: string, mode: 'present' | 'added' | 'removed'): Fil
       return sql<boolean>`EXISTS (SELECT 1 FROM repository_content rcf WHERE rcf.repository_id = ${repo} AND rcf.content_id = c.pulp_id AND ${cond})`;
     },
   };
+}
+
+/**
+ * With `repository_version` as the only filter, the list is the version's file units, whose number the
+ * version stores in its content summary (written in the transaction that completes it): reading it spares
+ * joining and counting every unit of a large version. Null (count in SQL) for anything else, or a version
+ * that is missing, incomplete or without a summary.
+ */
+async function versionSummaryCount(ctx: RequestContext, applied: string[]): Promise<number | null> {
+  if (applied.length !== 1 || applied[0] !== 'repository_version') return null;
+  const { repo, n } = parseVersionHref('repository_version', ctx.query.repository_version ?? []);
+  if (!isUuid(repo)) return null;
+  const row = await ctx.services.db.selectFrom('repository_version').select('info')
+    .where('repository_id', '=', repo).where('number', '=', n).where('complete', '=', true).executeTakeFirst();
+  const present = (row?.info as { content_summary?: SummaryCounts } | undefined)?.content_summary?.present;
+  if (!present) return null;
+  const count = present['file.file'] ?? 0;
+  return typeof count === 'number' ? count : null;
 }
 
 const filterSet: FilterSet = {
@@ -117,7 +142,7 @@ export function contentOperations(): Operation[] {
       responses: { 200: { schema: 'Paginatedfile.FileContentResponseList' } },
       access: { viewset: 'content/file/files', action: 'list' },
       async handle(ctx) {
-        return listResponse(ctx, selectContent(ctx.services), { filterSet, tableAlias: 'c', serialize: (rows: ContentRow[]) => rows.map((r) => serializeContent(ctx.services, r)) });
+        return listResponse(ctx, selectContent(ctx.services), { filterSet, tableAlias: 'c', countQuery: fileUnits(ctx.services), exactCount: (applied) => versionSummaryCount(ctx, applied), serialize: (rows: ContentRow[]) => rows.map((r) => serializeContent(ctx.services, r)) });
       },
     },
     contentCreateOperation(),
