@@ -1,10 +1,10 @@
 import { arch, platform } from 'node:os';
-import { rootCertificates } from 'node:tls';
 
-import { Agent, type Dispatcher, interceptors, ProxyAgent } from 'undici';
+import { type Dispatcher, interceptors } from 'undici';
 
 import { PULP_VERSION } from '../core/version.js';
-import { DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_TOTAL_TIMEOUT_S, type DownloaderConfig, requestHeaders } from '../download/config.js';
+import { DEFAULT_TOTAL_TIMEOUT_S, type DownloaderConfig, requestHeaders } from '../download/config.js';
+import { buildDispatcher } from '../download/downloader.js';
 
 const USER_AGENT = `pulpcore/${PULP_VERSION} (node ${process.version}, ${platform()} ${arch()}) (undici) content-app`;
 
@@ -54,20 +54,3 @@ export class UpstreamClients {
   }
 }
 
-function buildDispatcher(config: DownloaderConfig): Dispatcher {
-  const tls = {
-    rejectUnauthorized: config.tls_validation !== false,
-    ...(config.tls_validation === false ? { checkServerIdentity: () => undefined } : {}),
-    ...(config.ca_cert ? { ca: [...rootCertificates, config.ca_cert] } : {}),
-    ...(config.client_cert ? { cert: config.client_cert } : {}),
-    ...(config.client_key ? { key: config.client_key } : {}),
-  };
-  const timeout = (config.sock_connect_timeout ?? config.connect_timeout ?? DEFAULT_CONNECT_TIMEOUT_S) * 1000;
-  if (config.proxy_url) {
-    const token = config.proxy_username
-      ? `Basic ${Buffer.from(`${config.proxy_username}:${config.proxy_password ?? ''}`).toString('base64')}`
-      : undefined;
-    return new ProxyAgent({ uri: config.proxy_url, token, requestTls: tls, connect: { timeout } });
-  }
-  return new Agent({ connect: { ...tls, timeout } });
-}

@@ -175,7 +175,8 @@ function splitUrl(url: string): { origin: string; path: string } {
   return { origin: u.origin, path: `${u.pathname}${u.search}` };
 }
 
-function buildDispatcher(config: DownloaderConfig, connections: number): Dispatcher {
+/** An undici dispatcher honouring a remote's TLS, client certificate, proxy and connect timeout settings. */
+export function buildDispatcher(config: DownloaderConfig, connections?: number): Dispatcher {
   const tls = {
     rejectUnauthorized: config.tls_validation !== false,
     ...(config.tls_validation === false ? { checkServerIdentity: () => undefined } : {}),
