@@ -19,3 +19,4 @@ export * from './rbac-catalogue.js';
 export * from './rbac-permissions.js';
 export * from './rbac-roles-actions.js';
 export type * from './rbac-types.js';
+export * from './remote-fields.js';

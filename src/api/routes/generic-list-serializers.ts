@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 
 import { formatTimestamp } from '../../core/ids.js';
 import type { Services } from '../../plugin-api/operations.js';
+import { remoteBaseFields } from '../../plugin-api/remote-fields.js';
 import { type ResourceKind, typedHref, typedPrn } from '../../plugin-api/resource-types.js';
 
 /*
@@ -60,30 +61,9 @@ export function serializeRepositoryPage(prefix: string, rows: Row[]): Record<str
   });
 }
 
-const HIDDEN = ['client_key', 'proxy_username', 'proxy_password', 'username', 'password'] as const;
-
 /** Remotes: the base fields of spec 7.8; secrets only as `hidden_fields`. */
 export function serializeRemotePage(prefix: string, rows: Row[]): Record<string, unknown>[] {
-  return rows.map((r) => ({
-    ...common(prefix, 'remote', r),
-    name: r.name,
-    url: r.url,
-    ca_cert: r.ca_cert,
-    client_cert: r.client_cert,
-    tls_validation: r.tls_validation,
-    proxy_url: r.proxy_url,
-    pulp_labels: r.pulp_labels,
-    download_concurrency: r.download_concurrency,
-    max_retries: r.max_retries,
-    policy: r.policy,
-    total_timeout: r.total_timeout,
-    connect_timeout: r.connect_timeout,
-    sock_connect_timeout: r.sock_connect_timeout,
-    sock_read_timeout: r.sock_read_timeout,
-    headers: r.headers,
-    rate_limit: r.rate_limit,
-    hidden_fields: HIDDEN.map((name) => ({ name, is_set: typeof r[name] === 'string' && r[name] !== '' })),
-  }));
+  return rows.map((r) => ({ ...common(prefix, 'remote', r), ...remoteBaseFields(r) }));
 }
 
 /** Publications: common + `repository_version` and `repository` (row carries `repository_id`, `number`, `repository_type`). */

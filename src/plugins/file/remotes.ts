@@ -6,6 +6,7 @@ import type { RemoteTable } from '../../db/tables.js';
 import { dateTimeFilters, exactFilter, type FilterSet, identityFilters, labelSelectFilter, nameFilters } from '../../plugin-api/filters.js';
 import { listResponse } from '../../plugin-api/list.js';
 import type { Operation, RequestContext, Services } from '../../plugin-api/operations.js';
+import { REMOTE_SECRET_FIELDS, remoteBaseFields } from '../../plugin-api/remote-fields.js';
 import { baseFields, BaseFieldsSchema, labelOperations, LabelsSchema, validateLabels } from '../../plugin-api/resource-fields.js';
 import type { ResourceTypeDefinition } from '../../plugin-api/resource-types.js';
 import { checkUniqueName, dispatchGeneric, GENERAL_DELETE, GENERAL_UPDATE, lockName, routeId } from './common.js';
@@ -14,7 +15,7 @@ const ENDPOINT = 'remotes/file/file';
 const TAG = 'Remotes: File';
 const PLACEHOLDER = '{file_file_remote_href}';
 const PRN_MODEL = 'file.fileremote';
-const SECRETS = ['client_key', 'proxy_username', 'proxy_password', 'username', 'password'] as const;
+const SECRETS = REMOTE_SECRET_FIELDS;
 
 const nullable = <T extends import('@sinclair/typebox').TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const timeout = () => Type.Optional(nullable(Type.Number({ minimum: 0 })));
@@ -56,23 +57,7 @@ type RemoteRow = Selectable<RemoteTable>;
 export function serializeRemote(services: Services, r: RemoteRow): Record<string, unknown> {
   return {
     ...baseFields(r, `${services.apiPrefix}${ENDPOINT}/${r.pulp_id}/`, PRN_MODEL),
-    name: r.name,
-    url: r.url,
-    ca_cert: r.ca_cert,
-    client_cert: r.client_cert,
-    tls_validation: r.tls_validation,
-    proxy_url: r.proxy_url,
-    pulp_labels: r.pulp_labels,
-    download_concurrency: r.download_concurrency,
-    max_retries: r.max_retries,
-    policy: r.policy,
-    total_timeout: r.total_timeout,
-    connect_timeout: r.connect_timeout,
-    sock_connect_timeout: r.sock_connect_timeout,
-    sock_read_timeout: r.sock_read_timeout,
-    headers: r.headers,
-    rate_limit: r.rate_limit,
-    hidden_fields: SECRETS.map((name) => ({ name, is_set: !!r[name] })),
+    ...remoteBaseFields(r),
   };
 }
 
