@@ -91,7 +91,9 @@ function versionFilter(name: string, mode: 'present' | 'added' | 'removed'): Fil
         mode === 'present' ? sql`rcf.version_added <= ${n} AND (rcf.version_removed IS NULL OR rcf.version_removed > ${n})`
         : mode === 'added' ? sql`rcf.version_added = ${n}`
         : sql`rcf.version_removed = ${n}`;
-      return sql<boolean>`EXISTS (SELECT 1 FROM repository_content rcf WHERE rcf.repository_id = ${repo} AND rcf.content_id = c.pulp_id AND ${cond})`;
+      // A version number past the latest would otherwise match the latest content: require the version itself.
+      return sql<boolean>`EXISTS (SELECT 1 FROM repository_version rvf WHERE rvf.repository_id = ${repo} AND rvf.number = ${n} AND rvf.complete)
+        AND EXISTS (SELECT 1 FROM repository_content rcf WHERE rcf.repository_id = ${repo} AND rcf.content_id = c.pulp_id AND ${cond})`;
     },
   };
 }

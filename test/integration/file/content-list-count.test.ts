@@ -65,8 +65,11 @@ describe('file content list by repository version', () => {
   it('counts the rows it lists for a version without a stored summary (missing or incomplete)', async () => {
     const missing = await list(`repository_version=${repoHref}versions/9/`);
     expect(missing.count).toBe(missing.results.length);
+    // A version that does not exist holds nothing: never the latest version's content.
+    expect(missing.count).toBe(0);
     await api.database.db.insertInto('repository_version').values({ repository_id: repoId, number: 3, complete: false, info: {} }).execute();
     const incomplete = await list(`repository_version=${repoHref}versions/3/`);
     expect(incomplete.count).toBe(incomplete.results.length);
+    expect(incomplete.count).toBe(0);
   });
 });
