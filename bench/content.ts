@@ -95,7 +95,10 @@ async function main(): Promise<void> {
   const server = await startEmbeddedPostgres({ dataDir: path.join(root, 'pg'), port: pgPort, database: 'pulp_bench' });
   const { db } = createDatabase({ url: server.url, max: 5 });
   try {
-    const registry = buildRegistry(builtinPlugins, builtinPlugins.map((p) => p.name));
+    const registry = buildRegistry(
+      builtinPlugins,
+      builtinPlugins.map((p) => p.name),
+    );
     await migrate(db, registry.migrations);
     const home = path.join(root, 'home');
     const settings = loadSettings({ env: {}, overrides: { PULP_HOME: home, DATABASE_URL: server.url } });
@@ -116,14 +119,20 @@ async function main(): Promise<void> {
 
     const repo = await f.repository();
     const units = [];
-    for (const [name, data] of [['small.bin', small], ['big.bin', big]] as const) {
+    for (const [name, data] of [
+      ['small.bin', small],
+      ['big.bin', big],
+    ] as const) {
       units.push((await f.content(name, (await f.artifact(data)).pulp_id)).contentId);
     }
     // On-demand units: fresh content each time so every request is a first request.
     const remote = await f.remote(`${nginx}/pub/`, 'on_demand');
     const ODN = 15;
     for (let i = 0; i < ODN; i++) {
-      for (const [name, data] of [['mid', mid], ['big', big]] as const) {
+      for (const [name, data] of [
+        ['mid', mid],
+        ['big', big],
+      ] as const) {
         const c = await f.content(`od/${name}-${i}.bin`, null);
         await f.remoteArtifact(c.contentArtifactId, remote, `${nginx}/pub/${name}.bin`, null, { size: data.length });
         units.push(c.contentId);
@@ -133,10 +142,14 @@ async function main(): Promise<void> {
 
     const contentPort = await freePort();
     children.push(
-      spawn(process.execPath, ['bin/pulpcore-content.js', '--bind', `127.0.0.1:${contentPort}`, '--processes', String(PROCESSES)], {
-        env: { ...process.env, PULP_DATABASE_URL: server.url, PULP_HOME: home, PULP_LOG_LEVEL: 'warn' },
-        stdio: 'inherit',
-      }),
+      spawn(
+        process.execPath,
+        ['bin/pulpcore-content.js', '--bind', `127.0.0.1:${contentPort}`, '--processes', String(PROCESSES)],
+        {
+          env: { ...process.env, PULP_DATABASE_URL: server.url, PULP_HOME: home, PULP_LOG_LEVEL: 'warn' },
+          stdio: 'inherit',
+        },
+      ),
     );
     const content = `http://127.0.0.1:${contentPort}/pulp/content/bench`;
     await waitHttp(`${nginx}/pub/small.bin`);
@@ -147,13 +160,17 @@ async function main(): Promise<void> {
     wrk(`${content}/small.bin`, 64, 2);
     const aN = wrk(`${nginx}/pub/small.bin`, 64);
     const aC = wrk(`${content}/small.bin`, 64);
-    console.log(`(a) 4 KiB file:   nginx ${fmt(aN.rps)} req/s, content app ${fmt(aC.rps)} req/s, ratio ${fmt(aC.rps / aN.rps, 2)} (target >= 0.25)`);
+    console.log(
+      `(a) 4 KiB file:   nginx ${fmt(aN.rps)} req/s, content app ${fmt(aC.rps)} req/s, ratio ${fmt(aC.rps / aN.rps, 2)} (target >= 0.25)`,
+    );
 
     // (b)
     const bN = wrk(`${nginx}/pub/big.bin`, 4);
     const bC = wrk(`${content}/big.bin`, 4);
     const mb = (x: number) => x / 1024 ** 2;
-    console.log(`(b) 100 MiB file: nginx ${fmt(mb(bN.bytesPerSec))} MB/s, content app ${fmt(mb(bC.bytesPerSec))} MB/s, ratio ${fmt(bC.bytesPerSec / bN.bytesPerSec, 2)} (target >= 0.8)`);
+    console.log(
+      `(b) 100 MiB file: nginx ${fmt(mb(bN.bytesPerSec))} MB/s, content app ${fmt(mb(bC.bytesPerSec))} MB/s, ratio ${fmt(bC.bytesPerSec / bN.bytesPerSec, 2)} (target >= 0.8)`,
+    );
 
     // (c)
     const dTtfb: number[] = [];
@@ -185,9 +202,15 @@ async function main(): Promise<void> {
         numbered AS (SELECT pulp_id, row_number() OVER () AS n FROM c),
         ca AS (INSERT INTO content_artifact (content_id, artifact_id, relative_path)
           SELECT pulp_id, ${artifact.pulp_id}::uuid, 'dir-' || (n % 1000) || '/unit-' || n || '.bin' FROM numbered)
-        INSERT INTO repository_content (repository_id, content_id, version_added) SELECT ${r}::uuid, pulp_id, 1 FROM numbered`.execute(db);
+        INSERT INTO repository_content (repository_id, content_id, version_added) SELECT ${r}::uuid, pulp_id, 1 FROM numbered`.execute(
+        db,
+      );
       await sql`ANALYZE`.execute(db);
-      const v = await db.insertInto('repository_version').values({ repository_id: r, number: 1, complete: true }).returning('pulp_id').executeTakeFirstOrThrow();
+      const v = await db
+        .insertInto('repository_version')
+        .values({ repository_id: r, number: 1, complete: true })
+        .returning('pulp_id')
+        .executeTakeFirstOrThrow();
       await f.distribution(`units-${size}`, { publication_id: await f.publication(v.pulp_id) });
       const base = `http://127.0.0.1:${contentPort}/pulp/content/units-${size}`;
       const cold: number[] = [];

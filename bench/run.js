@@ -20,7 +20,9 @@ function available() {
 // Only plain names: never a path that could leave bench/.
 const file = name && /^[a-z0-9][a-z0-9-]*$/.test(name) ? path.join(here, `${name}.ts`) : '';
 if (!file || !existsSync(file)) {
-  console.error(`usage: npm run bench -- <name> [args...]\n\nbenchmarks (see bench/README.md):\n${available().join('\n')}`);
+  console.error(
+    `usage: npm run bench -- <name> [args...]\n\nbenchmarks (see bench/README.md):\n${available().join('\n')}`,
+  );
   process.exit(name ? 2 : 0);
 }
 const r = spawnSync(process.execPath, ['--import', 'tsx', file, ...rest], { stdio: 'inherit' });

@@ -46,7 +46,11 @@ const pct = (xs: number[], p: number) => {
 };
 const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 
-const server = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg'), port: await freePort(), database: 'postgres' });
+const server = await startEmbeddedPostgres({
+  dataDir: path.join(tmp, 'pg'),
+  port: await freePort(),
+  database: 'postgres',
+});
 const url = server.url.replace(/\/[^/]*$/, '/bench');
 {
   const c = new pg.Client({ connectionString: server.url });
@@ -55,17 +59,39 @@ const url = server.url.replace(/\/[^/]*$/, '/bench');
   await c.end();
 }
 const { db } = createDatabase({ url, max: 12 });
-await migrate(db, buildRegistry(builtinPlugins, builtinPlugins.map((p) => p.name)).migrations);
+await migrate(
+  db,
+  buildRegistry(
+    builtinPlugins,
+    builtinPlugins.map((p) => p.name),
+  ).migrations,
+);
 const settings = loadSettings({ env: {}, overrides: { LOG_LEVEL: 'silent', PULP_HOME: path.join(tmp, 'home') } });
-const dispatcher = createDispatcher({ db, settings, logger: pino({ level: 'silent' }), tasks: new Map(Object.entries(benchTasks)) });
+const dispatcher = createDispatcher({
+  db,
+  settings,
+  logger: pino({ level: 'silent' }),
+  tasks: new Map(Object.entries(benchTasks)),
+});
 const children: ChildProcess[] = [];
 
 function spawnBin(script: string, args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [path.isAbsolute(script) ? script : path.join(rootDir, 'bin', script), ...args], {
-    cwd: rootDir,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PULP_DATABASE_URL: url, PULP_LOG_LEVEL: 'warn', PULP_HOME: path.join(tmp, 'home'), ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.isAbsolute(script) ? script : path.join(rootDir, 'bin', script), ...args],
+    {
+      cwd: rootDir,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        PULP_DATABASE_URL: url,
+        PULP_LOG_LEVEL: 'warn',
+        PULP_HOME: path.join(tmp, 'home'),
+        ...env,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   children.push(child);
   return child;
 }
@@ -75,27 +101,43 @@ async function startWorkers(n: number, script?: string): Promise<ChildProcess[]>
   const procs = names.map((name) =>
     script
       ? spawnBin(script, ['--name', name], {})
-      : spawnBin('pulpcore-worker.js', ['--name', name], { PULP_TS_EXTRA_TASK_MODULES: path.join(here, 'tasks-child.ts') }),
+      : spawnBin('pulpcore-worker.js', ['--name', name], {
+          PULP_TS_EXTRA_TASK_MODULES: path.join(here, 'tasks-child.ts'),
+        }),
   );
   // Ready = registered and its task thread has loaded (a first no-op per worker has run).
   for (;;) {
-    const r = await db.selectFrom('app_status').select((eb) => eb.fn.countAll<number>().as('n')).where('name', 'in', names).executeTakeFirstOrThrow();
+    const r = await db
+      .selectFrom('app_status')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('name', 'in', names)
+      .executeTakeFirstOrThrow();
     if (Number(r.n) === n) break;
     await sleep(100);
   }
   // A compiled build has no bench tasks: warm it up with a purge, which every build has.
-  await Promise.all(Array.from({ length: n * 2 }, () => (script ? dispatcher.dispatch('pulpcore.app.tasks.purge.purge', { finished_before: '2000-01-01T00:00:00Z' }, {}) : dispatcher.dispatch('bench.noop', {}, {}))));
+  await Promise.all(
+    Array.from({ length: n * 2 }, () =>
+      script
+        ? dispatcher.dispatch('pulpcore.app.tasks.purge.purge', { finished_before: '2000-01-01T00:00:00Z' }, {})
+        : dispatcher.dispatch('bench.noop', {}, {}),
+    ),
+  );
   await waitAllDone();
   return procs;
 }
 
 async function stopAll(procs: ChildProcess[]): Promise<void> {
-  await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : (p.once('exit', r), p.kill('SIGTERM'))))));
+  await Promise.all(
+    procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : (p.once('exit', r), p.kill('SIGTERM'))))),
+  );
 }
 
 async function waitAllDone(): Promise<void> {
   for (;;) {
-    const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM task WHERE state IN ('waiting', 'running', 'canceling')`.execute(db);
+    const r = await sql<{
+      n: number;
+    }>`SELECT count(*)::int AS n FROM task WHERE state IN ('waiting', 'running', 'canceling')`.execute(db);
     if (r.rows[0]?.n === 0) return;
     await sleep(20);
   }
@@ -103,9 +145,11 @@ async function waitAllDone(): Promise<void> {
 
 async function inParallel(total: number, workers: number, fn: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: workers }, async () => {
-    while (next < total) await fn(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (next < total) await fn(next++);
+    }),
+  );
 }
 
 // 1. Throughput with resource locks: every task is exclusive on a resource of its own (+ shared domain).
@@ -113,7 +157,9 @@ async function pulpThroughput(workers: number): Promise<number> {
   await sql`TRUNCATE task CASCADE`.execute(db);
   const procs = await startWorkers(workers);
   const t0 = now();
-  await inParallel(N, ADDERS, (i) => dispatcher.dispatch('bench.noop', {}, { exclusiveResources: [`prn:bench.thing:${i}`] }));
+  await inParallel(N, ADDERS, (i) =>
+    dispatcher.dispatch('bench.noop', {}, { exclusiveResources: [`prn:bench.thing:${i}`] }),
+  );
   await waitAllDone();
   const rate = N / ((now() - t0) / 1000);
   await stopAll(procs);
@@ -133,7 +179,12 @@ async function graphileThroughput(concurrency: number): Promise<number> {
     concurrency,
     noHandleSignals: true,
     logger: graphileLogger,
-    taskList: { noop: () => { if (++done === N) resolveAll(); return Promise.resolve(); } },
+    taskList: {
+      noop: () => {
+        if (++done === N) resolveAll();
+        return Promise.resolve();
+      },
+    },
   });
   const t0 = now();
   await inParallel(N, ADDERS, () => utils.addJob('noop', {}));
@@ -152,7 +203,11 @@ async function pulpLatency(samples: number): Promise<number[]> {
     const t0 = now();
     const ref = await dispatcher.dispatch('bench.stamp', {}, {});
     for (;;) {
-      const r = await db.selectFrom('task').select(['state', 'result']).where('pulp_id', '=', ref.pulp_id).executeTakeFirstOrThrow();
+      const r = await db
+        .selectFrom('task')
+        .select(['state', 'result'])
+        .where('pulp_id', '=', ref.pulp_id)
+        .executeTakeFirstOrThrow();
       if (r.state === 'completed') {
         out.push((r.result as { start: number }).start - t0);
         break;
@@ -166,7 +221,18 @@ async function pulpLatency(samples: number): Promise<number[]> {
 
 async function graphileLatency(samples: number): Promise<number[]> {
   let onStart: (t: number) => void = () => undefined;
-  const runner = await runGraphile({ connectionString: url, concurrency: 1, noHandleSignals: true, logger: graphileLogger, taskList: { stamp: () => { onStart(now()); return Promise.resolve(); } } });
+  const runner = await runGraphile({
+    connectionString: url,
+    concurrency: 1,
+    noHandleSignals: true,
+    logger: graphileLogger,
+    taskList: {
+      stamp: () => {
+        onStart(now());
+        return Promise.resolve();
+      },
+    },
+  });
   await sleep(500);
   const out: number[] = [];
   for (let i = 0; i < samples; i++) {
@@ -185,11 +251,19 @@ async function contention(): Promise<{ p50: number; max: number; total: number }
   await sql`TRUNCATE task CASCADE`.execute(db);
   const procs = await startWorkers(2);
   const t0 = now();
-  await inParallel(2000, ADDERS, () => dispatcher.dispatch('bench.noop', {}, { exclusiveResources: ['prn:bench.hot:1'] }));
-  await inParallel(200, ADDERS, (i) => dispatcher.dispatch('bench.stamp', {}, { exclusiveResources: [`prn:bench.cold:${i}`] }));
+  await inParallel(2000, ADDERS, () =>
+    dispatcher.dispatch('bench.noop', {}, { exclusiveResources: ['prn:bench.hot:1'] }),
+  );
+  await inParallel(200, ADDERS, (i) =>
+    dispatcher.dispatch('bench.stamp', {}, { exclusiveResources: [`prn:bench.cold:${i}`] }),
+  );
   await waitAllDone();
   const total = now() - t0;
-  const r = await sql<{ ms: number }>`SELECT extract(epoch FROM finished_at - pulp_created) * 1000 AS ms FROM task WHERE name = 'bench.stamp'`.execute(db);
+  const r = await sql<{
+    ms: number;
+  }>`SELECT extract(epoch FROM finished_at - pulp_created) * 1000 AS ms FROM task WHERE name = 'bench.stamp'`.execute(
+    db,
+  );
   await stopAll(procs);
   const ms = r.rows.map((x) => Number(x.ms));
   return { p50: pct(ms, 50), max: Math.max(...ms), total };
@@ -198,7 +272,13 @@ async function contention(): Promise<{ p50: number; max: number; total: number }
 // 4. Claim time with B tasks blocked behind one running task (measured in-process on the claim statement).
 async function claimTime(blocked: number): Promise<{ claim: number; cycle: number }> {
   await sql`TRUNCATE task CASCADE`.execute(db);
-  const me = (await db.insertInto('app_status').values({ name: `claimer-${blocked}-${Date.now()}`, app_type: 'worker', versions: '{}' }).returning('pulp_id').executeTakeFirstOrThrow()).pulp_id;
+  const me = (
+    await db
+      .insertInto('app_status')
+      .values({ name: `claimer-${blocked}-${Date.now()}`, app_type: 'worker', versions: '{}' })
+      .returning('pulp_id')
+      .executeTakeFirstOrThrow()
+  ).pulp_id;
   await dispatcher.dispatch('bench.noop', {}, { exclusiveResources: ['prn:bench.long:1'] });
   await claimTask(db, me);
   await sql`SELECT pulp_task_dispatch('bench.noop', '{}', ARRAY['prn:bench.long:1'], ARRAY[]::text[], '', NULL, NULL, NULL, false, true, NULL)
@@ -235,30 +315,45 @@ async function apiModify(total: number): Promise<number> {
   await sql`TRUNCATE task CASCADE`.execute(db);
   const port = await freePort();
   const password = 'bench-password';
-  await db.insertInto('auth_user').values({ username: 'bench', password: await hashPassword(password, 1000), is_superuser: true, is_staff: true }).execute();
+  await db
+    .insertInto('auth_user')
+    .values({ username: 'bench', password: await hashPassword(password, 1000), is_superuser: true, is_staff: true })
+    .execute();
   const api = spawnBin('pulpcore-api.js', ['--bind', `127.0.0.1:${port}`], {});
   const procs = await startWorkers(2);
   const base = `http://127.0.0.1:${port}/pulp/api/v3/`;
-  const headers = { authorization: `Basic ${Buffer.from(`bench:${password}`).toString('base64')}`, 'content-type': 'application/json' };
+  const headers = {
+    authorization: `Basic ${Buffer.from(`bench:${password}`).toString('base64')}`,
+    'content-type': 'application/json',
+  };
   for (;;) {
-    const ok = await fetch(`${base}status/`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${base}status/`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     await sleep(200);
   }
   const repos: string[] = [];
   for (let i = 0; i < 8; i++) {
-    const r = await fetch(`${base}repositories/file/file/`, { method: 'POST', headers, body: JSON.stringify({ name: `bench-${i}` }) });
+    const r = await fetch(`${base}repositories/file/file/`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: `bench-${i}` }),
+    });
     repos.push(((await r.json()) as { pulp_href: string }).pulp_href);
   }
   const t0 = now();
   let next = 0;
-  await Promise.all(repos.map(async (href) => {
-    while (next < total) {
-      next++;
-      const r = await fetch(`http://127.0.0.1:${port}${href}modify/`, { method: 'POST', headers, body: '{}' });
-      if (r.status !== 202) throw new Error(`modify answered ${r.status}: ${await r.text()}`);
-    }
-  }));
+  await Promise.all(
+    repos.map(async (href) => {
+      while (next < total) {
+        next++;
+        const r = await fetch(`http://127.0.0.1:${port}${href}modify/`, { method: 'POST', headers, body: '{}' });
+        if (r.status !== 202) throw new Error(`modify answered ${r.status}: ${await r.text()}`);
+      }
+    }),
+  );
   await waitAllDone();
   const rate = total / ((now() - t0) / 1000);
   const failed = await sql<{ n: number }>`SELECT count(*)::int AS n FROM task WHERE state <> 'completed'`.execute(db);
@@ -268,7 +363,9 @@ async function apiModify(total: number): Promise<number> {
 }
 
 try {
-  console.log(`bench/tasks: ${N} no-op tasks per throughput run, ${ADDERS} concurrent dispatchers, PostgreSQL ${server.url.split('@')[1]}`);
+  console.log(
+    `bench/tasks: ${N} no-op tasks per throughput run, ${ADDERS} concurrent dispatchers, PostgreSQL ${server.url.split('@')[1]}`,
+  );
   const rows: string[][] = [];
   for (const w of STAGES.has(1) ? [1, 2, 4] : []) {
     const ours = await pulpThroughput(w);
@@ -277,41 +374,88 @@ try {
     console.log(rows.at(-1)!.join(' | '));
   }
   if (STAGES.has(2)) {
-  const cont = await contention();
-  rows.push(['2. contention: unrelated task dispatch->done p50 / max (ms)', `${f(cont.p50)} / ${f(cont.max)}`, '-', '-', 'max < 2000 ms']);
-  console.log(rows.at(-1)!.join(' | '));
-  }
-  if (STAGES.has(3)) {
-  const ours = await pulpLatency(300);
-  const theirs = await graphileLatency(300);
-  rows.push(['3. dispatch->start latency p50 (ms)', f(pct(ours, 50), 2), f(pct(theirs, 50), 2), f(pct(ours, 50) / pct(theirs, 50), 2), '<= 3x']);
-  rows.push(['3. dispatch->start latency p99 (ms)', f(pct(ours, 99), 2), f(pct(theirs, 99), 2), f(pct(ours, 99) / pct(theirs, 99), 2), '< 20 ms']);
-  console.log(rows.at(-2)!.join(' | '));
-  console.log(rows.at(-1)!.join(' | '));
-  }
-  if (STAGES.has(4)) {
-  const c100 = await claimTime(100);
-  const c10k = await claimTime(10_000);
-  rows.push(['4. claim time p50, 100 blocked (ms)', f(c100.claim, 3), '-', '-', '']);
-  rows.push(['4. claim time p50, 10,000 blocked (ms)', f(c10k.claim, 3), '-', f(c10k.claim / c100.claim, 2), 'ratio < 2']);
-  rows.push(['4. dispatch+claim+finish cycle p50, 10,000 vs 100 blocked (ms)', `${f(c10k.cycle, 3)} vs ${f(c100.cycle, 3)}`, '-', f(c10k.cycle / c100.cycle, 2), '']);
-  console.log(rows.slice(-3).map((r) => r.join(' | ')).join('\n'));
-  }
-  if (STAGES.has(5)) {
-  const rss = await idleRss();
-  rows.push(['5. idle worker RSS, checkout run through tsx (MB)', f(rss), '-', '-', '< 100 MB']);
-  console.log(rows.at(-1)!.join(' | '));
-  // `npm run build` output (or PULP_BENCH_DIST): what a packaged install runs, without tsx's loader threads.
-  const dist = process.env.PULP_BENCH_DIST ?? path.join(rootDir, 'dist');
-  if (existsSync(path.join(dist, 'cli/pulpcore-worker.js'))) {
-    rows.push(['5. idle worker RSS, compiled build (MB)', f(await idleRss(path.join(dist, 'cli/pulpcore-worker.js'))), '-', '-', '< 100 MB']);
+    const cont = await contention();
+    rows.push([
+      '2. contention: unrelated task dispatch->done p50 / max (ms)',
+      `${f(cont.p50)} / ${f(cont.max)}`,
+      '-',
+      '-',
+      'max < 2000 ms',
+    ]);
     console.log(rows.at(-1)!.join(' | '));
   }
+  if (STAGES.has(3)) {
+    const ours = await pulpLatency(300);
+    const theirs = await graphileLatency(300);
+    rows.push([
+      '3. dispatch->start latency p50 (ms)',
+      f(pct(ours, 50), 2),
+      f(pct(theirs, 50), 2),
+      f(pct(ours, 50) / pct(theirs, 50), 2),
+      '<= 3x',
+    ]);
+    rows.push([
+      '3. dispatch->start latency p99 (ms)',
+      f(pct(ours, 99), 2),
+      f(pct(theirs, 99), 2),
+      f(pct(ours, 99) / pct(theirs, 99), 2),
+      '< 20 ms',
+    ]);
+    console.log(rows.at(-2)!.join(' | '));
+    console.log(rows.at(-1)!.join(' | '));
+  }
+  if (STAGES.has(4)) {
+    const c100 = await claimTime(100);
+    const c10k = await claimTime(10_000);
+    rows.push(['4. claim time p50, 100 blocked (ms)', f(c100.claim, 3), '-', '-', '']);
+    rows.push([
+      '4. claim time p50, 10,000 blocked (ms)',
+      f(c10k.claim, 3),
+      '-',
+      f(c10k.claim / c100.claim, 2),
+      'ratio < 2',
+    ]);
+    rows.push([
+      '4. dispatch+claim+finish cycle p50, 10,000 vs 100 blocked (ms)',
+      `${f(c10k.cycle, 3)} vs ${f(c100.cycle, 3)}`,
+      '-',
+      f(c10k.cycle / c100.cycle, 2),
+      '',
+    ]);
+    console.log(
+      rows
+        .slice(-3)
+        .map((r) => r.join(' | '))
+        .join('\n'),
+    );
+  }
+  if (STAGES.has(5)) {
+    const rss = await idleRss();
+    rows.push(['5. idle worker RSS, checkout run through tsx (MB)', f(rss), '-', '-', '< 100 MB']);
+    console.log(rows.at(-1)!.join(' | '));
+    // `npm run build` output (or PULP_BENCH_DIST): what a packaged install runs, without tsx's loader threads.
+    const dist = process.env.PULP_BENCH_DIST ?? path.join(rootDir, 'dist');
+    if (existsSync(path.join(dist, 'cli/pulpcore-worker.js'))) {
+      rows.push([
+        '5. idle worker RSS, compiled build (MB)',
+        f(await idleRss(path.join(dist, 'cli/pulpcore-worker.js'))),
+        '-',
+        '-',
+        '< 100 MB',
+      ]);
+      console.log(rows.at(-1)!.join(' | '));
+    }
   }
   if (STAGES.has(6)) {
-  const modify = await apiModify(2000);
-  rows.push(['6. API repository modify, 1 API + 2 workers, 8 clients (tasks/s)', f(modify, 0), '-', f(modify / 30, 1) + 'x Pulp', '>= 300']);
-  console.log(rows.at(-1)!.join(' | '));
+    const modify = await apiModify(2000);
+    rows.push([
+      '6. API repository modify, 1 API + 2 workers, 8 clients (tasks/s)',
+      f(modify, 0),
+      '-',
+      f(modify / 30, 1) + 'x Pulp',
+      '>= 300',
+    ]);
+    console.log(rows.at(-1)!.join(' | '));
   }
   console.log('\n| measurement | pulp-ts | graphile-worker | ratio | target |\n| --- | --- | --- | --- | --- |');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);

@@ -28,7 +28,9 @@ export class BasicAuthenticator {
     if (!header) return null;
     const m = /^Basic\s+(\S+)\s*$/i.exec(header);
     if (!m) return null;
-    const key = createHash('sha256').update(m[1] as string).digest('hex');
+    const key = createHash('sha256')
+      .update(m[1] as string)
+      .digest('hex');
     const hit = this.cache.get(key);
     if (hit && hit.expires > Date.now()) return hit.user;
     const decoded = Buffer.from(m[1] as string, 'base64').toString('utf8');

@@ -73,30 +73,40 @@ function tryJson(text: string): unknown {
 function messageFor(schema: TSchema, value: unknown): string {
   if (value === null) return 'This field may not be null.';
   const kinds = kindsOf(schema);
-  if (Array.isArray(schema.enum) || (Array.isArray(schema.anyOf) && (schema.anyOf as TSchema[]).every((s) => s.const !== undefined || s.type === 'null'))) {
+  if (
+    Array.isArray(schema.enum) ||
+    (Array.isArray(schema.anyOf) &&
+      (schema.anyOf as TSchema[]).every((s) => s.const !== undefined || s.type === 'null'))
+  ) {
     return `"${typeof value === 'string' ? value : JSON.stringify(value)}" is not a valid choice.`;
   }
   if (kinds.has('integer')) {
     if (typeof value === 'number' && Number.isInteger(value)) {
-      if (typeof schema.minimum === 'number' && value < schema.minimum) return `Ensure this value is greater than or equal to ${schema.minimum}.`;
-      if (typeof schema.maximum === 'number' && value > schema.maximum) return `Ensure this value is less than or equal to ${schema.maximum}.`;
+      if (typeof schema.minimum === 'number' && value < schema.minimum)
+        return `Ensure this value is greater than or equal to ${schema.minimum}.`;
+      if (typeof schema.maximum === 'number' && value > schema.maximum)
+        return `Ensure this value is less than or equal to ${schema.maximum}.`;
     }
     return 'A valid integer is required.';
   }
   if (kinds.has('number')) {
     if (typeof value === 'number') {
-      if (typeof schema.minimum === 'number' && value < schema.minimum) return `Ensure this value is greater than or equal to ${schema.minimum}.`;
-      if (typeof schema.exclusiveMinimum === 'number' && value <= schema.exclusiveMinimum) return `Ensure this value is greater than ${schema.exclusiveMinimum}.`;
+      if (typeof schema.minimum === 'number' && value < schema.minimum)
+        return `Ensure this value is greater than or equal to ${schema.minimum}.`;
+      if (typeof schema.exclusiveMinimum === 'number' && value <= schema.exclusiveMinimum)
+        return `Ensure this value is greater than ${schema.exclusiveMinimum}.`;
     }
     return 'A valid number is required.';
   }
   if (kinds.has('boolean')) return 'Must be a valid boolean.';
-  if (kinds.has('array')) return Array.isArray(value) ? 'Invalid list item.' : `Expected a list of items but got type "${typeof value}".`;
+  if (kinds.has('array'))
+    return Array.isArray(value) ? 'Invalid list item.' : `Expected a list of items but got type "${typeof value}".`;
   if (kinds.has('object')) return 'Value must be valid JSON.';
   if (kinds.has('string')) {
     if (typeof value !== 'string') return 'Not a valid string.';
     if (value === '' && (schema.minLength ?? 0) > 0) return 'This field may not be blank.';
-    if (typeof schema.maxLength === 'number' && value.length > schema.maxLength) return `Ensure this field has no more than ${schema.maxLength} characters.`;
+    if (typeof schema.maxLength === 'number' && value.length > schema.maxLength)
+      return `Ensure this field has no more than ${schema.maxLength} characters.`;
     if (typeof schema.pattern === 'string') return 'This value does not match the required pattern.';
     return 'Not a valid string.';
   }
@@ -107,10 +117,18 @@ function messageFor(schema: TSchema, value: unknown): string {
  * Validates a request body against its spec and renders DRF-style errors: `{"field": ["msg"]}`,
  * "This field is required.", "This field may not be null.", "Unexpected field".
  */
-export function validateBody(spec: BodySpec, body: unknown, options: { partial?: boolean } = {}): Record<string, unknown> {
+export function validateBody(
+  spec: BodySpec,
+  body: unknown,
+  options: { partial?: boolean } = {},
+): Record<string, unknown> {
   if (body === undefined || body === null || body === '') body = {};
   if (typeof body !== 'object' || Array.isArray(body)) {
-    throw new ValidationError({ non_field_errors: ['Invalid data. Expected a dictionary, but got ' + (Array.isArray(body) ? 'list' : typeof body) + '.'] });
+    throw new ValidationError({
+      non_field_errors: [
+        'Invalid data. Expected a dictionary, but got ' + (Array.isArray(body) ? 'list' : typeof body) + '.',
+      ],
+    });
   }
   const input = { ...(body as Record<string, unknown>) };
   delete input.csrfmiddlewaretoken;
@@ -132,7 +150,7 @@ export function validateBody(spec: BodySpec, body: unknown, options: { partial?:
     }
     if (!Value.Check(prop, value)) {
       const first = Value.Errors(prop, value).First();
-      const nested = first && first.path && first.path !== '' ? (first.schema) : prop;
+      const nested = first && first.path && first.path !== '' ? first.schema : prop;
       errors[key] = [messageFor(nested, first?.value ?? value)];
     }
   }

@@ -78,7 +78,10 @@ function routePattern(prefix: string, url: string): RegExp {
   const key = `${prefix}${url}`;
   let re = patterns.get(key);
   if (!re) {
-    const body = key.split(/(:[A-Za-z0-9_]+)/).map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
+    const body = key
+      .split(/(:[A-Za-z0-9_]+)/)
+      .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('');
     re = new RegExp(`^${body}$`);
     patterns.set(key, re);
   }
@@ -88,7 +91,15 @@ function routePattern(prefix: string, url: string): RegExp {
 export async function buildApiApp(options: BuildApiOptions): Promise<ApiApp> {
   const { settings, db, logger } = options;
   const prefix = apiPrefix(settings.API_ROOT);
-  const services: Services = { db, settings, logger, apiPrefix: prefix, storage: options.storage, dispatcher: options.dispatcher, extensions: options.extensions ?? new Map<string, unknown>() };
+  const services: Services = {
+    db,
+    settings,
+    logger,
+    apiPrefix: prefix,
+    storage: options.storage,
+    dispatcher: options.dispatcher,
+    extensions: options.extensions ?? new Map<string, unknown>(),
+  };
   const authenticator = new BasicAuthenticator(db);
   services.extensions.set('authenticator', authenticator);
   installRbac(services);
@@ -130,7 +141,10 @@ export async function buildApiApp(options: BuildApiOptions): Promise<ApiApp> {
   });
 
   app.addHook('onResponse', async (request, reply) => {
-    request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    request.log.info(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
   });
 
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
@@ -142,7 +156,9 @@ export async function buildApiApp(options: BuildApiOptions): Promise<ApiApp> {
     // A routed path asked with another method is DRF's 405, not a 404.
     const allowed = operations.filter((op) => routePattern(prefix, op.url).test(url.pathname)).map((op) => op.method);
     if (allowed.length > 0) {
-      return sendJson(reply.code(405).header('allow', [...new Set(allowed)].join(', ')), { detail: `Method "${request.method}" not allowed.` });
+      return sendJson(reply.code(405).header('allow', [...new Set(allowed)].join(', ')), {
+        detail: `Method "${request.method}" not allowed.`,
+      });
     }
     return sendJson(reply.code(404), { detail: 'Not found.' });
   });
@@ -206,7 +222,8 @@ export async function buildApiApp(options: BuildApiOptions): Promise<ApiApp> {
               const dest = path.join(tmpDir, `upload-${randomUUID()}`);
               files.push({ field: part.fieldname, filename: part.filename, path: dest, size: 0 });
               await pipeline(part.file, createWriteStream(dest));
-              if (part.file.truncated) throw new ValidationError({ [part.fieldname]: ['The submitted file is too large.'] });
+              if (part.file.truncated)
+                throw new ValidationError({ [part.fieldname]: ['The submitted file is too large.'] });
               const last = files[files.length - 1];
               if (last) last.size = part.file.bytesRead;
               (form[part.fieldname] ??= []).push(dest);

@@ -23,7 +23,11 @@ export function renderError(error: unknown, request?: FastifyRequest): ErrorResp
   if (err instanceof NotFoundError) return { status: 404, body: { detail: err.message } };
   if (err instanceof AuthenticationError) {
     const xhr = request?.headers['x-requested-with'] === 'XMLHttpRequest';
-    return { status: 401, body: { detail: err.message }, headers: { 'www-authenticate': `${xhr ? 'x' : ''}Basic realm="api"` } };
+    return {
+      status: 401,
+      body: { detail: err.message },
+      headers: { 'www-authenticate': `${xhr ? 'x' : ''}Basic realm="api"` },
+    };
   }
   if (err instanceof PermissionError) return { status: 403, body: { detail: err.message } };
   if (err instanceof ConflictError) return { status: 409, body: err.body ?? { detail: err.message } };
@@ -31,9 +35,13 @@ export function renderError(error: unknown, request?: FastifyRequest): ErrorResp
   const fe = err as Partial<FastifyError> & { statusCode?: number };
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return { status: 415, body: { detail: `Unsupported media type "${request?.headers['content-type'] ?? ''}" in request.` } };
+      return {
+        status: 415,
+        body: { detail: `Unsupported media type "${request?.headers['content-type'] ?? ''}" in request.` },
+      };
     }
-    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, body: { detail: 'Request body is too large.' } };
+    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return { status: 413, body: { detail: 'Request body is too large.' } };
     if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.name === 'SyntaxError') {
       return { status: 400, body: { detail: `JSON parse error - ${fe.message ?? 'invalid JSON'}` } };
     }

@@ -24,7 +24,13 @@ import { workerRoutes } from './routes/workers.js';
 export function versionEntries(registry: PluginRegistry): VersionEntry[] {
   return [
     { component: 'core', version: PULP_VERSION, package: 'pulpcore', module: 'pulpcore.app', domain_compatible: true },
-    ...registry.plugins.map((p) => ({ component: p.name, version: PULP_VERSION, package: 'pulpcore', module: p.module, domain_compatible: true })),
+    ...registry.plugins.map((p) => ({
+      component: p.name,
+      version: PULP_VERSION,
+      package: 'pulpcore',
+      module: p.module,
+      domain_compatible: true,
+    })),
   ];
 }
 
@@ -32,24 +38,25 @@ export function versionEntries(registry: PluginRegistry): VersionEntry[] {
 export function apiModules(registry: PluginRegistry): (services: Services) => OperationModule[] {
   const versions = versionEntries(registry);
   // Roles actions (add_role, ...) are mounted on every RolesMixin endpoint that exists (see rbac-roles-actions).
-  return (services) => withRoleActions([
-    rootRoutes(),
-    statusRoutes(versions),
-    taskRoutes(),
-    taskGroupRoutes(),
-    workerRoutes(),
-    loginRoutes(),
-    userRoutes(),
-    groupRoutes(),
-    roleRoutes(),
-    roleAssignmentRoutes(),
-    accessPolicyRoutes(),
-    contentGuardRoutes(),
-    artifactRoutes(services),
-    uploadRoutes(),
-    genericListRoutes(services),
-    orphanRoutes(),
-    docsRoutes(Object.fromEntries(versions.map((v) => [v.component, v.version]))),
-    ...registry.plugins.flatMap((p) => (p.operations ? [p.operations(services)] : [])),
-  ]);
+  return (services) =>
+    withRoleActions([
+      rootRoutes(),
+      statusRoutes(versions),
+      taskRoutes(),
+      taskGroupRoutes(),
+      workerRoutes(),
+      loginRoutes(),
+      userRoutes(),
+      groupRoutes(),
+      roleRoutes(),
+      roleAssignmentRoutes(),
+      accessPolicyRoutes(),
+      contentGuardRoutes(),
+      artifactRoutes(services),
+      uploadRoutes(),
+      genericListRoutes(services),
+      orphanRoutes(),
+      docsRoutes(Object.fromEntries(versions.map((v) => [v.component, v.version]))),
+      ...registry.plugins.flatMap((p) => (p.operations ? [p.operations(services)] : [])),
+    ]);
 }

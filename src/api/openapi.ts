@@ -36,7 +36,15 @@ export interface ApiDescription {
 
 /** Operation ids fixed upstream; `?bindings` keeps them as they are. */
 const EXPLICIT_IDS = new Set([
-  'status_read', 'livez_read', 'tasks_cancel', 'task_groups_cancel', 'login', 'login_read', 'login_update', 'logout', 'pulp_import_check_post',
+  'status_read',
+  'livez_read',
+  'tasks_cancel',
+  'task_groups_cancel',
+  'login',
+  'login_read',
+  'login_update',
+  'logout',
+  'pulp_import_check_post',
 ]);
 
 /** Schemas every Pulp document has, registered unless a module provides its own. */
@@ -119,8 +127,18 @@ function filterSchema(filter: Filter): Json {
 function listParameters(filterSet: FilterSet): Json[] {
   const params: Json[] = [
     { in: 'query', name: 'limit', schema: { type: 'integer' }, description: 'Number of results to return per page.' },
-    { in: 'query', name: 'offset', schema: { type: 'integer' }, description: 'The initial index from which to return the results.' },
-    { in: 'query', name: 'q', schema: { type: 'string' }, description: 'Filter results by a boolean expression over the other filters (NOT, AND, OR, parentheses).' },
+    {
+      in: 'query',
+      name: 'offset',
+      schema: { type: 'integer' },
+      description: 'The initial index from which to return the results.',
+    },
+    {
+      in: 'query',
+      name: 'q',
+      schema: { type: 'string' },
+      description: 'Filter results by a boolean expression over the other filters (NOT, AND, OR, parentheses).',
+    },
   ];
   const names = [...new Set([...filterSet.ordering, 'pk', 'pulp_created'])].sort();
   params.push({
@@ -162,13 +180,26 @@ function queryParameters(query: TSchema): Json[] {
 }
 
 const FIELD_SELECTORS: Json[] = [
-  { in: 'query', name: 'exclude_fields', schema: { type: 'array', items: { type: 'string' } }, description: 'A list of fields to exclude from the response.' },
-  { in: 'query', name: 'fields', schema: { type: 'array', items: { type: 'string' } }, description: 'A list of fields to include in the response.' },
+  {
+    in: 'query',
+    name: 'exclude_fields',
+    schema: { type: 'array', items: { type: 'string' } },
+    description: 'A list of fields to exclude from the response.',
+  },
+  {
+    in: 'query',
+    name: 'fields',
+    schema: { type: 'array', items: { type: 'string' } },
+    description: 'A list of fields to include in the response.',
+  },
 ];
 
 /** Literal path tokens of a route, e.g. `repositories/file/file/:id/sync/` gives repositories, file, file, sync. */
 function literalTokens(url: string): string[] {
-  return url.split('/').filter((t) => t !== '' && !t.startsWith(':')).map((t) => t.replace(/-/g, '_'));
+  return url
+    .split('/')
+    .filter((t) => t !== '' && !t.startsWith(':'))
+    .map((t) => t.replace(/-/g, '_'));
 }
 
 /** `?bindings`: an id made of the path tokens plus an action becomes the action alone. */
@@ -201,7 +232,8 @@ function bodyComponentName(operation: Operation): string | null {
 function responseObject(code: number, spec: Operation['responses'][number]): Json {
   const description = spec.description ?? (code === 204 ? 'No response body' : '');
   if (spec.schema === undefined) return { description };
-  const schema = typeof spec.schema === 'string' ? { $ref: `#/components/schemas/${spec.schema}` } : toOpenApiSchema(spec.schema);
+  const schema =
+    typeof spec.schema === 'string' ? { $ref: `#/components/schemas/${spec.schema}` } : toOpenApiSchema(spec.schema);
   return { description, content: { 'application/json': { schema } } };
 }
 
@@ -225,9 +257,10 @@ function operationObject(operation: Operation, params: string[], options: OpenAp
   const bodyName = bodyComponentName(operation);
   if (bodyName) {
     const media = { schema: { $ref: `#/components/schemas/${bodyName}` } };
-    const types = operation.body?.encodings === 'file'
-      ? ['multipart/form-data', 'application/x-www-form-urlencoded']
-      : ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
+    const types =
+      operation.body?.encodings === 'file'
+        ? ['multipart/form-data', 'application/x-www-form-urlencoded']
+        : ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
     out.requestBody = { content: Object.fromEntries(types.map((t) => [t, media])), required: true };
   }
   if (operation.auth !== false) out.security = [{ basicAuth: [] }, { cookieAuth: [] }];
@@ -285,10 +318,13 @@ export function buildOpenApiDocument(source: OpenApiSource, options: OpenApiOpti
   const labels = new Set(Object.keys(source.appVersions));
   if (options.components) {
     const unknown = options.components.filter((c) => !labels.has(c));
-    if (unknown.length > 0 || options.components.length === 0) throw new ValidationError(['Invalid component specified.']);
+    if (unknown.length > 0 || options.components.length === 0)
+      throw new ValidationError(['Invalid component specified.']);
   }
   const wanted = options.components ? new Set(options.components) : null;
-  const operations = source.operations.filter((op) => !op.hidden && (!wanted || wanted.has(operationComponent(op, labels))));
+  const operations = source.operations.filter(
+    (op) => !op.hidden && (!wanted || wanted.has(operationComponent(op, labels))),
+  );
 
   const paths: Record<string, Json> = {};
   for (const op of operations) {

@@ -22,7 +22,13 @@ export interface RunningApi {
  * heartbeats every API_APP_TTL/3 (Pulp's interval). close() unregisters first, so the process leaves the
  * status at once instead of after the TTL.
  */
-export async function startApiServer(options: { settings: Settings; db: Database; logger: Logger; host: string; port: number }): Promise<RunningApi> {
+export async function startApiServer(options: {
+  settings: Settings;
+  db: Database;
+  logger: Logger;
+  host: string;
+  port: number;
+}): Promise<RunningApi> {
   const { settings, db, logger } = options;
   const registry = loadRegistry(settings);
   const storage = new FileSystemStorage(settings.MEDIA_ROOT);
@@ -41,7 +47,9 @@ export async function startApiServer(options: { settings: Settings; db: Database
     address,
     async close() {
       stopHeartbeat();
-      await unregisterApp(db, record.pulp_id).catch((err: unknown) => logger.warn({ err }, 'could not unregister api app'));
+      await unregisterApp(db, record.pulp_id).catch((err: unknown) =>
+        logger.warn({ err }, 'could not unregister api app'),
+      );
       await api.app.close();
     },
   };

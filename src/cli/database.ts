@@ -53,7 +53,11 @@ export async function importEmbedded(): Promise<typeof import('../db/embedded.js
  * The configured database, or else the embedded one under PULP_HOME: reused when `pulp-ts run` already
  * serves it, started for the duration of the command otherwise.
  */
-export async function openCliDatabase(settings: Settings, logger: Logger, options: { applicationName: string; max?: number; startEmbedded?: boolean }): Promise<CliDatabase> {
+export async function openCliDatabase(
+  settings: Settings,
+  logger: Logger,
+  options: { applicationName: string; max?: number; startEmbedded?: boolean },
+): Promise<CliDatabase> {
   let url = configuredDatabaseUrl(settings);
   let stopEmbedded: (() => Promise<void>) | null = null;
   if (!url) {
@@ -66,7 +70,10 @@ export async function openCliDatabase(settings: Settings, logger: Logger, option
         );
       }
       await mkdir(settings.PULP_HOME, { recursive: true });
-      logger.info({ dataDir: embeddedDataDir(settings), port: settings.EMBEDDED_DB_PORT }, 'starting embedded PostgreSQL');
+      logger.info(
+        { dataDir: embeddedDataDir(settings), port: settings.EMBEDDED_DB_PORT },
+        'starting embedded PostgreSQL',
+      );
       const server = await embedded.startEmbeddedPostgres({
         dataDir: embeddedDataDir(settings),
         port: settings.EMBEDDED_DB_PORT,

@@ -23,7 +23,10 @@ import { UsageError } from './run-cli.js';
 
 export type Flags = Record<string, string | boolean>;
 
-async function withDatabase<T>(settings: Settings, fn: (db: Awaited<ReturnType<typeof openCliDatabase>>) => Promise<T>): Promise<T> {
+async function withDatabase<T>(
+  settings: Settings,
+  fn: (db: Awaited<ReturnType<typeof openCliDatabase>>) => Promise<T>,
+): Promise<T> {
   const logger = createLogger({ LOG_LEVEL: settings.LOG_LEVEL === 'info' ? 'warn' : settings.LOG_LEVEL }, 'manager');
   const database = await openCliDatabase(settings, logger, { applicationName: 'pulpcore-manager', max: 2 });
   try {
@@ -36,17 +39,26 @@ async function withDatabase<T>(settings: Settings, fn: (db: Awaited<ReturnType<t
 export async function commandMigrate(settings: Settings): Promise<number> {
   const registry = loadRegistry(settings);
   const applied = await withDatabase(settings, (d) => migrate(d.db, registry.migrations));
-  console.log(applied.length === 0 ? 'No migrations to apply.' : `Applied ${applied.length} migration(s):\n  ${applied.join('\n  ')}`);
+  console.log(
+    applied.length === 0
+      ? 'No migrations to apply.'
+      : `Applied ${applied.length} migration(s):\n  ${applied.join('\n  ')}`,
+  );
   return 0;
 }
 
 export async function commandResetAdminPassword(settings: Settings, flags: Flags): Promise<number> {
   const random = flags.random === true;
-  if (random === (typeof flags.password === 'string')) throw new UsageError('give exactly one of --password P or --random');
+  if (random === (typeof flags.password === 'string'))
+    throw new UsageError('give exactly one of --password P or --random');
   const password = random ? randomPassword() : (flags.password as string);
   if (password.length === 0) throw new UsageError('--password must not be empty');
   await withDatabase(settings, (d) => resetAdminPassword(d.db, password));
-  console.log(random ? `Successfully set password for "admin" user to: ${password}` : 'Successfully set "admin" user\'s password.');
+  console.log(
+    random
+      ? `Successfully set password for "admin" user to: ${password}`
+      : 'Successfully set "admin" user\'s password.',
+  );
   return 0;
 }
 
@@ -71,7 +83,10 @@ export async function commandCheck(settings: Settings): Promise<number> {
       for (const r of rows.rows) applied.add(r.name);
     }
     const missing = expected.filter((m) => !applied.has(m));
-    if (missing.length > 0) problems.push(`database: ${missing.length} migration(s) not applied (run \`pulpcore-manager migrate\`): ${missing.join(', ')}`);
+    if (missing.length > 0)
+      problems.push(
+        `database: ${missing.length} migration(s) not applied (run \`pulpcore-manager migrate\`): ${missing.join(', ')}`,
+      );
   });
   if (problems.length > 0) {
     console.error(`System check identified ${problems.length} issue(s):\n  - ${problems.join('\n  - ')}`);
@@ -103,13 +118,22 @@ export async function commandOpenApi(settings: Settings, flags: Flags): Promise<
       },
       {
         serverUrl: 'http://localhost:24817/',
-        components: typeof flags.component === 'string' ? flags.component.split(',').map((c) => c.trim()).filter(Boolean) : undefined,
+        components:
+          typeof flags.component === 'string'
+            ? flags.component
+                .split(',')
+                .map((c) => c.trim())
+                .filter(Boolean)
+            : undefined,
         bindings: flags.bindings === true,
         pkPath: flags['pk-path'] === true,
       },
     );
     const file = typeof flags.file === 'string' ? flags.file : undefined;
-    const text = file && /\.ya?ml$/i.test(file) ? toYaml(doc, { aliasDuplicateObjects: false }) : `${JSON.stringify(doc, null, 2)}\n`;
+    const text =
+      file && /\.ya?ml$/i.test(file)
+        ? toYaml(doc, { aliasDuplicateObjects: false })
+        : `${JSON.stringify(doc, null, 2)}\n`;
     if (file) await writeFile(file, text);
     else process.stdout.write(text);
   } finally {
@@ -135,4 +159,3 @@ export async function commandRunserver(settings: Settings, positionals: string[]
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
-

@@ -51,7 +51,12 @@ async function checkEmbeddedFolder(settings: Settings): Promise<void> {
 
 /** app_status rows of this host whose process is gone (a hard-killed earlier run) stop counting at once. */
 async function forgetDeadLocalApps(db: Database): Promise<void> {
-  const rows = await db.selectFrom('app_status').select(['pulp_id', 'pid']).where('hostname', '=', hostname()).where('stopped_at', 'is', null).execute();
+  const rows = await db
+    .selectFrom('app_status')
+    .select(['pulp_id', 'pid'])
+    .where('hostname', '=', hostname())
+    .where('stopped_at', 'is', null)
+    .execute();
   const dead = rows.filter((r) => {
     try {
       process.kill(Number(r.pid), 0);
@@ -60,7 +65,16 @@ async function forgetDeadLocalApps(db: Database): Promise<void> {
       return (err as NodeJS.ErrnoException).code !== 'EPERM';
     }
   });
-  if (dead.length > 0) await db.updateTable('app_status').set({ stopped_at: new Date().toISOString() }).where('pulp_id', 'in', dead.map((r) => r.pulp_id)).execute();
+  if (dead.length > 0)
+    await db
+      .updateTable('app_status')
+      .set({ stopped_at: new Date().toISOString() })
+      .where(
+        'pulp_id',
+        'in',
+        dead.map((r) => r.pulp_id),
+      )
+      .execute();
 }
 
 interface StatusCounts {
@@ -74,7 +88,11 @@ async function statusCounts(url: string): Promise<StatusCounts | null> {
     const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
     if (!res.ok) return null;
     const body = (await res.json()) as Record<string, unknown[]>;
-    return { api: body.online_api_apps?.length ?? 0, content: body.online_content_apps?.length ?? 0, workers: body.online_workers?.length ?? 0 };
+    return {
+      api: body.online_api_apps?.length ?? 0,
+      content: body.online_content_apps?.length ?? 0,
+      workers: body.online_workers?.length ?? 0,
+    };
   } catch {
     return null;
   }
@@ -86,7 +104,11 @@ const shownHost = (host: string) => (host === '0.0.0.0' || host === '::' ? 'loca
 async function waitUntilReady(settings: Settings, logger: Logger, isStopping: () => boolean): Promise<boolean> {
   const { host, port } = parseBind(settings.API_BIND);
   const url = `http://${localHost(host)}:${port}${apiPrefix(settings.API_ROOT)}status/`;
-  const want: StatusCounts = { api: settings.API_PROCESSES, content: settings.CONTENT_PROCESSES, workers: settings.WORKERS };
+  const want: StatusCounts = {
+    api: settings.API_PROCESSES,
+    content: settings.CONTENT_PROCESSES,
+    workers: settings.WORKERS,
+  };
   let lastReport = Date.now();
   while (!isStopping()) {
     const got = await statusCounts(url);
@@ -131,7 +153,10 @@ async function run(settings: Settings): Promise<void> {
     if (!url) {
       await checkEmbeddedFolder(settings);
       const embedded = await importEmbedded();
-      logger.info({ dataDir: embeddedDataDir(settings), port: settings.EMBEDDED_DB_PORT }, 'starting embedded PostgreSQL');
+      logger.info(
+        { dataDir: embeddedDataDir(settings), port: settings.EMBEDDED_DB_PORT },
+        'starting embedded PostgreSQL',
+      );
       const server = await embedded.startEmbeddedPostgres({
         dataDir: embeddedDataDir(settings),
         port: settings.EMBEDDED_DB_PORT,
@@ -156,9 +181,20 @@ async function run(settings: Settings): Promise<void> {
     if (stopping) return;
 
     const env = { PULP_DATABASE_URL: url };
-    supervisor.start({ name: 'api', script: bin('pulpcore-api.js'), args: ['--bind', settings.API_BIND, '--processes', String(settings.API_PROCESSES)], env });
-    supervisor.start({ name: 'content', script: bin('pulpcore-content.js'), args: ['--bind', settings.CONTENT_BIND, '--processes', String(settings.CONTENT_PROCESSES)], env });
-    for (let i = 1; i <= settings.WORKERS; i++) supervisor.start({ name: `worker-${i}`, script: bin('pulpcore-worker.js'), args: [], env });
+    supervisor.start({
+      name: 'api',
+      script: bin('pulpcore-api.js'),
+      args: ['--bind', settings.API_BIND, '--processes', String(settings.API_PROCESSES)],
+      env,
+    });
+    supervisor.start({
+      name: 'content',
+      script: bin('pulpcore-content.js'),
+      args: ['--bind', settings.CONTENT_BIND, '--processes', String(settings.CONTENT_PROCESSES)],
+      env,
+    });
+    for (let i = 1; i <= settings.WORKERS; i++)
+      supervisor.start({ name: `worker-${i}`, script: bin('pulpcore-worker.js'), args: [], env });
 
     if (await waitUntilReady(settings, logger, () => stopping)) {
       const api = parseBind(settings.API_BIND);
@@ -196,7 +232,11 @@ runCli('pulp-ts', async () => {
   const overrides: Record<string, unknown> = {};
   if (typeof flags.bind === 'string') overrides.API_BIND = flags.bind;
   if (typeof flags['content-bind'] === 'string') overrides.CONTENT_BIND = flags['content-bind'];
-  const counts = { API_PROCESSES: 'api-processes', CONTENT_PROCESSES: 'content-processes', WORKERS: 'workers' } as const;
+  const counts = {
+    API_PROCESSES: 'api-processes',
+    CONTENT_PROCESSES: 'content-processes',
+    WORKERS: 'workers',
+  } as const;
   for (const [setting, flag] of Object.entries(counts)) {
     const n = intFlag(flags, flag);
     if (n !== undefined) overrides[setting] = n;

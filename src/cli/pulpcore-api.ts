@@ -27,7 +27,11 @@ runCli('pulpcore-api', async () => {
     processes: settings.API_PROCESSES,
     logger,
     async start() {
-      const database = await openCliDatabase(settings, logger, { applicationName: 'pulpcore-api', max: 10, startEmbedded: false });
+      const database = await openCliDatabase(settings, logger, {
+        applicationName: 'pulpcore-api',
+        max: 10,
+        startEmbedded: false,
+      });
       try {
         const server = await startApiServer({ settings, db: database.db, logger, host, port });
         return async () => {

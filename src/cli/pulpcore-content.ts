@@ -29,9 +29,21 @@ runCli('pulpcore-content', async () => {
     logger,
     async start() {
       // The embedded PostgreSQL belongs to `pulp-ts run`; a content app on its own needs a configured database.
-      const database = await openCliDatabase(settings, logger, { applicationName: 'pulpcore-content', max: 10, startEmbedded: false });
+      const database = await openCliDatabase(settings, logger, {
+        applicationName: 'pulpcore-content',
+        max: 10,
+        startEmbedded: false,
+      });
       try {
-        const app = await startContentApp({ settings, db: database.db, databaseUrl: database.url, logger, storage: new FileSystemStorage(settings.MEDIA_ROOT), host, port });
+        const app = await startContentApp({
+          settings,
+          db: database.db,
+          databaseUrl: database.url,
+          logger,
+          storage: new FileSystemStorage(settings.MEDIA_ROOT),
+          host,
+          port,
+        });
         return async () => {
           await app.close();
           await database.close();

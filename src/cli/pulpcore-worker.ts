@@ -27,10 +27,20 @@ runCli('pulpcore-worker', async () => {
     );
   }
   const logger = createLogger(settings, 'worker');
-  const extraTaskModules = (process.env.PULP_TS_EXTRA_TASK_MODULES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  const threadModule = new URL(import.meta.url.endsWith('.ts') ? './task-thread.ts' : './task-thread.js', import.meta.url);
+  const extraTaskModules = (process.env.PULP_TS_EXTRA_TASK_MODULES ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const threadModule = new URL(
+    import.meta.url.endsWith('.ts') ? './task-thread.ts' : './task-thread.js',
+    import.meta.url,
+  );
   const workerData: TaskThreadData = { settings, databaseUrl, extraTaskModules };
-  const executor = new TaskExecutor({ threadModule, workerData: { ...workerData }, logger: logger.child({ component: 'executor' }) });
+  const executor = new TaskExecutor({
+    threadModule,
+    workerData: { ...workerData },
+    logger: logger.child({ component: 'executor' }),
+  });
   const { db } = createDatabase({ url: databaseUrl, max: 3, applicationName: 'pulpcore-worker' });
   const worker = new TaskWorker({
     db,

@@ -31,7 +31,10 @@ export function runCli(name: string, main: () => Promise<number | void>): void {
 }
 
 /** Minimal flag parsing: `--name value`, `--name=value`, boolean `--flag`, and positionals. */
-export function parseArgs(argv: string[], spec: { strings?: string[]; booleans?: string[] }): { flags: Record<string, string | boolean>; positionals: string[] } {
+export function parseArgs(
+  argv: string[],
+  spec: { strings?: string[]; booleans?: string[] },
+): { flags: Record<string, string | boolean>; positionals: string[] } {
   const strings = new Set(spec.strings ?? []);
   const booleans = new Set(spec.booleans ?? []);
   const flags: Record<string, string | boolean> = {};
@@ -62,6 +65,7 @@ export function intFlag(flags: Record<string, string | boolean>, name: string): 
   const v = flags[name];
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (typeof v !== 'string' || !Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a non-negative integer, got ${String(v)}`);
+  if (typeof v !== 'string' || !Number.isInteger(n) || n < 0)
+    throw new UsageError(`--${name} must be a non-negative integer, got ${String(v)}`);
   return n;
 }

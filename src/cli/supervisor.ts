@@ -65,7 +65,10 @@ export class ProcessSupervisor {
       if (this.stopping) return;
       entry.failures = Date.now() - startedAt > 60_000 ? 1 : entry.failures + 1;
       const delay = Math.min(30_000, 500 * 2 ** (entry.failures - 1));
-      this.logger.warn({ child: spec.name, pid: child.pid, code, signal, restartInMs: delay }, 'process exited; restarting');
+      this.logger.warn(
+        { child: spec.name, pid: child.pid, code, signal, restartInMs: delay },
+        'process exited; restarting',
+      );
       entry.restartTimer = setTimeout(() => {
         entry.restartTimer = null;
         if (!this.stopping) this.spawn(entry);

@@ -5,5 +5,8 @@ import { loadRegistry } from './registry.js';
 
 await runTaskThread((settings) => {
   const registry = loadRegistry(settings);
-  return { tasks: registry.tasks, versions: Object.fromEntries(versionEntries(registry).map((v) => [v.component, v.version])) };
+  return {
+    tasks: registry.tasks,
+    versions: Object.fromEntries(versionEntries(registry).map((v) => [v.component, v.version])),
+  };
 });

@@ -84,7 +84,9 @@ export class ContentCache {
     const client = this.client;
     if (!client || !this.enabled) return;
     try {
-      const result = await client.query<{ serial: string }>('SELECT serial::text AS serial FROM content_serial WHERE id = 1');
+      const result = await client.query<{ serial: string }>(
+        'SELECT serial::text AS serial FROM content_serial WHERE id = 1',
+      );
       const serial = result.rows[0]?.serial ?? null;
       if (serial !== this.serial) {
         this.invalidate();

@@ -24,11 +24,24 @@ export interface DistributionSnapshot {
 export async function loadDistributions(db: Database): Promise<DistributionSnapshot> {
   const rows = await db
     .selectFrom('distribution')
-    .select(['pulp_id', 'base_path', 'pulp_type', 'hidden', 'content_guard_id', 'repository_id', 'repository_version_id', 'publication_id', 'remote_id'])
+    .select([
+      'pulp_id',
+      'base_path',
+      'pulp_type',
+      'hidden',
+      'content_guard_id',
+      'repository_id',
+      'repository_version_id',
+      'publication_id',
+      'remote_id',
+    ])
     .execute();
   const byBasePath = new Map<string, DistributionInfo>();
   for (const row of rows) byBasePath.set(row.base_path, row);
-  const visibleBasePaths = rows.filter((r) => !r.hidden && !r.pulp_type.startsWith('core.')).map((r) => r.base_path).sort();
+  const visibleBasePaths = rows
+    .filter((r) => !r.hidden && !r.pulp_type.startsWith('core.'))
+    .map((r) => r.base_path)
+    .sort();
   return { byBasePath, visibleBasePaths };
 }
 
@@ -79,7 +92,11 @@ const NOT_POINTING = 'Distribution is not pointing to a publication, repository,
  * Resolves the serving target (spec runtime §2.3 step 5). Distribution types that serve publications
  * (file and the other publishing plugins) look for the newest complete publication; others serve versions.
  */
-export async function loadServingTarget(db: Database, dist: DistributionInfo, servesPublications: boolean): Promise<ServingTarget> {
+export async function loadServingTarget(
+  db: Database,
+  dist: DistributionInfo,
+  servesPublications: boolean,
+): Promise<ServingTarget> {
   if (dist.publication_id) {
     const row = await sql<{ pulp_id: string; pass_through: boolean; repository_id: string; number: number }>`
       SELECT p.pulp_id, p.pass_through, v.repository_id, v.number
@@ -87,7 +104,13 @@ export async function loadServingTarget(db: Database, dist: DistributionInfo, se
       WHERE p.pulp_id = ${dist.publication_id}`.execute(db);
     const p = row.rows[0];
     if (!p) return { kind: 'none', reason: NOT_POINTING };
-    return { kind: 'publication', publicationId: p.pulp_id, repositoryId: p.repository_id, versionNumber: p.number, passThrough: p.pass_through };
+    return {
+      kind: 'publication',
+      publicationId: p.pulp_id,
+      repositoryId: p.repository_id,
+      versionNumber: p.number,
+      passThrough: p.pass_through,
+    };
   }
   if (dist.repository_version_id) {
     if (servesPublications) {
@@ -98,7 +121,13 @@ export async function loadServingTarget(db: Database, dist: DistributionInfo, se
         ORDER BY p.pulp_created DESC LIMIT 1`.execute(db);
       const p = row.rows[0];
       if (!p) return { kind: 'none', reason: 'The repository version has no publication.' };
-      return { kind: 'publication', publicationId: p.pulp_id, repositoryId: p.repository_id, versionNumber: p.number, passThrough: p.pass_through };
+      return {
+        kind: 'publication',
+        publicationId: p.pulp_id,
+        repositoryId: p.repository_id,
+        versionNumber: p.number,
+        passThrough: p.pass_through,
+      };
     }
     const v = await db
       .selectFrom('repository_version')
@@ -117,7 +146,13 @@ export async function loadServingTarget(db: Database, dist: DistributionInfo, se
         ORDER BY v.number DESC, p.pulp_created DESC LIMIT 1`.execute(db);
       const p = row.rows[0];
       if (!p) return { kind: 'none', reason: 'The repository has no publication.' };
-      return { kind: 'publication', publicationId: p.pulp_id, repositoryId: p.repository_id, versionNumber: p.number, passThrough: p.pass_through };
+      return {
+        kind: 'publication',
+        publicationId: p.pulp_id,
+        repositoryId: p.repository_id,
+        versionNumber: p.number,
+        passThrough: p.pass_through,
+      };
     }
     const v = await db
       .selectFrom('repository_version')

@@ -18,7 +18,21 @@ import { UpstreamClients, type UpstreamRemote } from './upstream.js';
 const FAILURE_COOLDOWN_SECONDS = 300;
 const READ_CHUNK = 256 * 1024;
 /** Upstream headers that describe the connection or the encoding, never passed on (spec runtime §2.6). */
-const HOP_BY_HOP = new Set(['connection', 'content-encoding', 'content-length', 'keep-alive', 'public', 'proxy-authenticate', 'transfer-encoding', 'upgrade', 'content-type', 'content-range', 'accept-ranges', 'date', 'server']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'content-encoding',
+  'content-length',
+  'keep-alive',
+  'public',
+  'proxy-authenticate',
+  'transfer-encoding',
+  'upgrade',
+  'content-type',
+  'content-range',
+  'accept-ranges',
+  'date',
+  'server',
+]);
 
 export interface Candidate extends UpstreamRemote {
   remote_artifact_id: string;
@@ -36,7 +50,8 @@ export function toCandidates(rows: Record<string, unknown>[]): Candidate[] {
     .filter((r) => r.remote_artifact_id !== null && r.pulp_id !== null)
     .map((r) => {
       const digests: Partial<Record<ChecksumName, string | null>> = {};
-      for (const c of ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const) digests[c] = r[`ra_${c}`] as string | null;
+      for (const c of ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const)
+        digests[c] = r[`ra_${c}`] as string | null;
       return { ...(r as unknown as Candidate), digests };
     });
 }
@@ -63,7 +78,9 @@ export class OnDemand {
   constructor(private readonly options: OnDemandOptions) {}
 
   /** In one query: the artifact if someone saved it meanwhile, else the remote artifacts to try, oldest first. */
-  private async lookup(contentArtifactId: string): Promise<{ stored: { file: string; size: number } | null; candidates: Candidate[] }> {
+  private async lookup(
+    contentArtifactId: string,
+  ): Promise<{ stored: { file: string; size: number } | null; candidates: Candidate[] }> {
     const { rows } = await sql<Record<string, unknown>>`
       SELECT a.file AS a_file, a.size AS a_size, ${CANDIDATE_COLUMNS}
       FROM content_artifact ca
@@ -73,7 +90,8 @@ export class OnDemand {
       WHERE ca.pulp_id = ${contentArtifactId}
       ORDER BY ra.pulp_created, ra.pulp_id`.execute(this.options.db);
     const first = rows[0];
-    if (first && typeof first.a_file === 'string') return { stored: { file: first.a_file, size: Number(first.a_size) }, candidates: [] };
+    if (first && typeof first.a_file === 'string')
+      return { stored: { file: first.a_file, size: Number(first.a_size) }, candidates: [] };
     return { stored: null, candidates: toCandidates(rows) };
   }
 
@@ -98,37 +116,49 @@ export class OnDemand {
     const allowed = settings.ALLOWED_CONTENT_CHECKSUMS;
     const sources = candidates.map((c) => this.source(c));
     const byDescribe = new Map(sources.map((s) => [s, s.candidate]));
-    const download = new SharedDownload(sources, storage.tempDir(), {
-      shouldSave: (s) => byDescribe.get(s as never)?.policy !== 'streamed',
-      // Streamed content is only verified: sha256 plus the allowed digests the remote artifact announces.
-      digestsFor: (s, save) => {
-        if (save) return allowed;
-        const c = byDescribe.get(s as never)!;
-        return allowed.filter((name) => name === 'sha256' || Boolean(c.digests[name]));
+    const download = new SharedDownload(
+      sources,
+      storage.tempDir(),
+      {
+        shouldSave: (s) => byDescribe.get(s as never)?.policy !== 'streamed',
+        // Streamed content is only verified: sha256 plus the allowed digests the remote artifact announces.
+        digestsFor: (s, save) => {
+          if (save) return allowed;
+          const c = byDescribe.get(s as never)!;
+          return allowed.filter((name) => name === 'sha256' || Boolean(c.digests[name]));
+        },
+        verify: async (s, result) => {
+          const c = byDescribe.get(s as never)!;
+          try {
+            verifyExpected(result, { size: c.ra_size, digests: c.digests }, allowed);
+          } catch (err) {
+            await db
+              .updateTable('remote_artifact')
+              .set({ failed_at: sql<string>`clock_timestamp()` })
+              .where('pulp_id', '=', c.remote_artifact_id)
+              .execute();
+            throw err;
+          }
+        },
+        save: async (_s, tempPath, result) => {
+          const artifact = await importArtifactFromFile({ db, storage, settings }, tempPath, { computed: result });
+          await db
+            .updateTable('content_artifact')
+            .set({ artifact_id: artifact.pulp_id, pulp_last_updated: sql<string>`clock_timestamp()` })
+            .where('pulp_id', '=', contentArtifactId)
+            .where('artifact_id', 'is', null)
+            .execute();
+        },
+        onError: (err, s) => {
+          const mismatch = err instanceof DigestMismatchError || err instanceof SizeMismatchError;
+          logger[mismatch ? 'error' : 'warn'](
+            { err, url: s.describe, content_artifact: contentArtifactId },
+            mismatch ? 'on-demand file failed verification; nothing saved' : 'on-demand fetch failed',
+          );
+        },
       },
-      verify: async (s, result) => {
-        const c = byDescribe.get(s as never)!;
-        try {
-          verifyExpected(result, { size: c.ra_size, digests: c.digests }, allowed);
-        } catch (err) {
-          await db.updateTable('remote_artifact').set({ failed_at: sql<string>`clock_timestamp()` }).where('pulp_id', '=', c.remote_artifact_id).execute();
-          throw err;
-        }
-      },
-      save: async (_s, tempPath, result) => {
-        const artifact = await importArtifactFromFile({ db, storage, settings }, tempPath, { computed: result });
-        await db
-          .updateTable('content_artifact')
-          .set({ artifact_id: artifact.pulp_id, pulp_last_updated: sql<string>`clock_timestamp()` })
-          .where('pulp_id', '=', contentArtifactId)
-          .where('artifact_id', 'is', null)
-          .execute();
-      },
-      onError: (err, s) => {
-        const mismatch = err instanceof DigestMismatchError || err instanceof SizeMismatchError;
-        logger[mismatch ? 'error' : 'warn']({ err, url: s.describe, content_artifact: contentArtifactId }, mismatch ? 'on-demand file failed verification; nothing saved' : 'on-demand fetch failed');
-      },
-    }, this.hashers);
+      this.hashers,
+    );
     this.downloads.set(contentArtifactId, download);
     void download.finished.then(() => {
       if (this.downloads.get(contentArtifactId) === download) this.downloads.delete(contentArtifactId);
@@ -141,7 +171,14 @@ export class OnDemand {
    * Streams the file to the client (joining a running download if there is one). `fresh` are candidates this
    * request already read along with the path resolution, which saves a query on a first request.
    */
-  async serve(req: IncomingMessage, res: ServerResponse, contentArtifactId: string, contentType: string, serveStored: (file: string, size: number) => Promise<void>, fresh?: Candidate[]): Promise<void> {
+  async serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    contentArtifactId: string,
+    contentType: string,
+    serveStored: (file: string, size: number) => Promise<void>,
+    fresh?: Candidate[],
+  ): Promise<void> {
     let download = this.downloads.get(contentArtifactId);
     if (!download || download.state === 'done' || download.state === 'failed') {
       let candidates = fresh;
@@ -164,7 +201,12 @@ export class OnDemand {
     }
   }
 
-  private async pump(req: IncomingMessage, res: ServerResponse, download: SharedDownload, contentType: string): Promise<void> {
+  private async pump(
+    req: IncomingMessage,
+    res: ServerResponse,
+    download: SharedDownload,
+    contentType: string,
+  ): Promise<void> {
     try {
       await download.ready;
     } catch (err) {
@@ -175,7 +217,8 @@ export class OnDemand {
     let end = total !== null ? total - 1 : Infinity;
     let status = 200;
     const headers: OutgoingHttpHeaders = { 'Content-Type': contentType, 'Accept-Ranges': 'bytes' };
-    for (const [k, v] of Object.entries(download.upstreamHeaders)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
+    for (const [k, v] of Object.entries(download.upstreamHeaders))
+      if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
     if (total !== null) {
       headers['X-PULP-ARTIFACT-SIZE'] = String(total);
       const range = parseRange(req.headers.range, total);

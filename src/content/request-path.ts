@@ -18,7 +18,7 @@ export function splitRequestPath(url: string, prefix: string): { sub: string; ra
     }
   }
   if (sub === '') return { sub, rawPath };
-   
+
   if (/[\u0000-\u001f\u007f\\]/.test(sub)) return null;
   const body = sub.endsWith('/') ? sub.slice(0, -1) : sub;
   for (const segment of body.split('/')) {

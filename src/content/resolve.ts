@@ -32,9 +32,19 @@ interface ExactRow {
   sha256: string | null;
 }
 
-function scope(target: Exclude<ServingTarget, { kind: 'none' }>): { pub: string | null; repo: string; n: number; content: boolean } {
+function scope(target: Exclude<ServingTarget, { kind: 'none' }>): {
+  pub: string | null;
+  repo: string;
+  n: number;
+  content: boolean;
+} {
   if (target.kind === 'publication') {
-    return { pub: target.publicationId, repo: target.repositoryId, n: target.versionNumber, content: target.passThrough };
+    return {
+      pub: target.publicationId,
+      repo: target.repositoryId,
+      n: target.versionNumber,
+      content: target.passThrough,
+    };
   }
   return { pub: null, repo: target.repositoryId, n: target.versionNumber, content: true };
 }
@@ -44,7 +54,11 @@ function scope(target: Exclude<ServingTarget, { kind: 'none' }>): { pub: string 
  * versions) the version's content artifacts. Each branch is a unique-index lookup, so the cost does not grow
  * with the size of the repository (content_artifact.relative_path is indexed by migration 0050).
  */
-export async function findExact(db: Database, target: Exclude<ServingTarget, { kind: 'none' }>, path: string): Promise<Served | 'ambiguous' | undefined> {
+export async function findExact(
+  db: Database,
+  target: Exclude<ServingTarget, { kind: 'none' }>,
+  path: string,
+): Promise<Served | 'ambiguous' | undefined> {
   const s = scope(target);
   const { rows } = await sql<ExactRow & Record<string, unknown>>`
     WITH hit AS (
@@ -86,7 +100,12 @@ function prefixBounds(prefix: string): [string, string] {
 }
 
 /** Entries of the directory `prefix` ('' for the top, else ending with '/'); `limit` 1 answers "is it a directory". */
-export async function listDirectory(db: Database, target: Exclude<ServingTarget, { kind: 'none' }>, prefix: string, limit?: number): Promise<ListingEntry[]> {
+export async function listDirectory(
+  db: Database,
+  target: Exclude<ServingTarget, { kind: 'none' }>,
+  prefix: string,
+  limit?: number,
+): Promise<ListingEntry[]> {
   const s = scope(target);
   const [lo, hi] = prefix === '' ? ['', ''] : prefixBounds(prefix);
   const all = prefix === '';
@@ -121,7 +140,12 @@ export async function listDirectory(db: Database, target: Exclude<ServingTarget,
  * says whether the request ended with '/'. An exact file is looked up first (one indexed query, the common
  * case), then `index.html` and the directory listing.
  */
-export async function resolvePath(db: Database, target: ServingTarget, rel: string, endsSlash: boolean): Promise<Resolution> {
+export async function resolvePath(
+  db: Database,
+  target: ServingTarget,
+  rel: string,
+  endsSlash: boolean,
+): Promise<Resolution> {
   if (target.kind === 'none') return { kind: 'notfound', reason: target.reason };
   if (rel !== '' && !endsSlash) {
     const exact = await findExact(db, target, rel);

@@ -31,7 +31,13 @@ const STREAM_CHUNK = 256 * 1024;
 export class MissingFileError extends Error {}
 
 /** Stats (and for small files reads) an artifact; throws MissingFileError when storage lost it. */
-export async function prepareStoredFile(storage: Storage, name: string, size: number, contentType: string, keepBody: boolean): Promise<StoredFile> {
+export async function prepareStoredFile(
+  storage: Storage,
+  name: string,
+  size: number,
+  contentType: string,
+  keepBody: boolean,
+): Promise<StoredFile> {
   const localPath = storage.localPath(name);
   if (localPath === null) {
     return { name, localPath, size, contentType, etag: null, lastModified: null, mtimeSeconds: 0, body: null };
@@ -75,7 +81,12 @@ function rangeApplies(req: IncomingMessage, file: StoredFile): boolean {
 }
 
 /** Sends a stored artifact: validators, conditional requests, a single Range, HEAD without a body. */
-export async function sendStoredFile(req: IncomingMessage, res: ServerResponse, storage: Storage, file: StoredFile): Promise<void> {
+export async function sendStoredFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  storage: Storage,
+  file: StoredFile,
+): Promise<void> {
   const headers: OutgoingHttpHeaders = {
     'Content-Type': file.contentType,
     'Accept-Ranges': 'bytes',

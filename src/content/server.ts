@@ -10,7 +10,16 @@ import type { Database } from '../db/database.js';
 import type { Storage } from '../storage/storage.js';
 import { ContentCache } from './content-cache.js';
 import { contentTypeFor } from './content-types.js';
-import { childSegments, type DistributionInfo, type DistributionSnapshot, hasDistributionsBelow, loadDistributions, loadServingTarget, matchDistribution, type ServingTarget } from './distributions.js';
+import {
+  childSegments,
+  type DistributionInfo,
+  type DistributionSnapshot,
+  hasDistributionsBelow,
+  loadDistributions,
+  loadServingTarget,
+  matchDistribution,
+  type ServingTarget,
+} from './distributions.js';
 import { isAllowedByGuard } from './guards/index.js';
 import { renderListing } from './listing.js';
 import { type Candidate, OnDemand } from './on-demand.js';
@@ -51,9 +60,19 @@ type Prepared =
 const DEFAULT_PUBLICATION_TYPES = ['file.file', 'rpm.rpm', 'deb.deb'];
 const SMALL_FILE_BUDGET = 256 * 1024 * 1024;
 
-function sendText(res: ServerResponse, status: number, body: string, head: boolean, extra: Record<string, string> = {}): void {
+function sendText(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  head: boolean,
+  extra: Record<string, string> = {},
+): void {
   const buf = Buffer.from(body);
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(buf.length), ...extra });
+  res.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': String(buf.length),
+    ...extra,
+  });
   res.end(head ? undefined : buf);
 }
 
@@ -136,7 +155,8 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
     }
     if (dist.content_guard_id !== null) {
       const allowed = await isAllowedByGuard(db, dist.content_guard_id, { request: req, path: sub });
-      if (!allowed) return sendText(res, 403, '403: Access to the requested resource is forbidden by the content guard.', head);
+      if (!allowed)
+        return sendText(res, 403, '403: Access to the requested resource is forbidden by the content guard.', head);
     }
     const rel = path.length > dist.base_path.length ? path.slice(dist.base_path.length + 1) : '';
     if (rel === '' && !endsSlash) return redirect(res, `${rawPath}/`);
@@ -151,11 +171,21 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
         case 'served': {
           const served = resolution.served;
           if (served.kind === 'remote') {
-            prepared = { kind: 'remote', contentArtifactId: served.contentArtifactId, contentType: contentTypeFor(resolution.relativePath) };
+            prepared = {
+              kind: 'remote',
+              contentArtifactId: served.contentArtifactId,
+              contentType: contentTypeFor(resolution.relativePath),
+            };
             freshCandidates = served.candidates;
             break;
           }
-          const file = await prepareStoredFile(storage, served.file, served.size, contentTypeFor(resolution.relativePath), keepBodies());
+          const file = await prepareStoredFile(
+            storage,
+            served.file,
+            served.size,
+            contentTypeFor(resolution.relativePath),
+            keepBodies(),
+          );
           bodyBytes += file.body?.length ?? 0;
           prepared = { kind: 'file', file };
           break;
@@ -186,12 +216,19 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
         return;
       case 'remote': {
         const { contentType } = prepared;
-        return onDemand.serve(req, res, prepared.contentArtifactId, contentType, async (name, size) => {
-          const file = await prepareStoredFile(storage, name, size, contentType, cache.enabled);
-          // Saved meanwhile: later requests go straight to storage.
-          cache.store(resolutions, key, { kind: 'file', file }, generation);
-          await sendStoredFile(req, res, storage, file);
-        }, freshCandidates);
+        return onDemand.serve(
+          req,
+          res,
+          prepared.contentArtifactId,
+          contentType,
+          async (name, size) => {
+            const file = await prepareStoredFile(storage, name, size, contentType, cache.enabled);
+            // Saved meanwhile: later requests go straight to storage.
+            cache.store(resolutions, key, { kind: 'file', file }, generation);
+            await sendStoredFile(req, res, storage, file);
+          },
+          freshCandidates,
+        );
       }
       case 'redirect':
         return redirect(res, `${rawPath}/`);

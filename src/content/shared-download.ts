@@ -25,7 +25,9 @@ export interface UpstreamSource {
   describe: string;
   /** Expected size and digests of this source's remote artifact. */
   expectedSize: number | null;
-  open(signal: AbortSignal): Promise<{ headers: Record<string, string | string[] | undefined>; body: AsyncIterable<Uint8Array> }>;
+  open(
+    signal: AbortSignal,
+  ): Promise<{ headers: Record<string, string | string[] | undefined>; body: AsyncIterable<Uint8Array> }>;
 }
 
 export interface SharedDownloadHooks {
@@ -164,7 +166,9 @@ export class SharedDownload {
       const handle = await this.fileReady!;
       hash = this.hashers.start(this.tempPath, this.hooks.digestsFor(source, save));
       const length = Number(response.headers['content-length']);
-      this.total = source.expectedSize ?? (Number.isFinite(length) && response.headers['content-encoding'] === undefined ? length : null);
+      this.total =
+        source.expectedSize ??
+        (Number.isFinite(length) && response.headers['content-encoding'] === undefined ? length : null);
       this.upstreamHeaders = response.headers;
       this.state = 'streaming';
       this.resolveReady();
@@ -175,7 +179,11 @@ export class SharedDownload {
       const persist = (chunk: Uint8Array, offset: number) => async () => {
         await handle.write(chunk, 0, chunk.length, offset);
         this.written = offset + chunk.length;
-        while (this.recent.length > 1 && this.recent[0]!.offset + this.recent[0]!.buf.length <= this.written && this.recentBytes - this.recent[0]!.buf.length >= MEMORY_WINDOW) {
+        while (
+          this.recent.length > 1 &&
+          this.recent[0]!.offset + this.recent[0]!.buf.length <= this.written &&
+          this.recentBytes - this.recent[0]!.buf.length >= MEMORY_WINDOW
+        ) {
           this.recentBytes -= this.recent.shift()!.buf.length;
         }
         if (this.written - hashed >= HASH_STEP) {

@@ -53,4 +53,3 @@ export class UpstreamClients {
     await Promise.all(all.map((d) => d.dispatcher.close().catch(() => undefined)));
   }
 }
-

@@ -7,7 +7,7 @@ import { ValidationError } from './errors.js';
 export function relativePathProblem(path: string): string | null {
   if (path.length === 0) return 'The path may not be empty.';
   if (path.length > 4096) return 'The path is too long.';
-   
+
   if (/[\u0000-\u001f\u007f]/.test(path)) return 'The path may not contain control characters.';
   if (path.startsWith('/')) return 'The path may not start with "/".';
   if (path.endsWith('/')) return 'The path may not end with "/".';

@@ -121,7 +121,11 @@ function parseEnvValue(name: string, raw: string, schema: TSchema): unknown {
         throw new ConfigurationError(`Setting ${name}: PULP_${name} is not valid JSON`);
       }
     }
-    if (kinds.has('array')) return trimmed.split(',').map((s) => s.trim()).filter(Boolean);
+    if (kinds.has('array'))
+      return trimmed
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
   }
   if (kinds.has('literal-false')) return /^(true|1|yes|on)$/i.test(raw) ? true : false;
   return raw;
@@ -217,7 +221,9 @@ export function configuredDatabaseUrl(settings: Settings): string | null {
   if (settings.DATABASE_URL) return settings.DATABASE_URL;
   const db = settings.DATABASES?.default;
   if (!db) return null;
-  const auth = db.USER ? `${encodeURIComponent(db.USER)}${db.PASSWORD ? `:${encodeURIComponent(db.PASSWORD)}` : ''}@` : '';
+  const auth = db.USER
+    ? `${encodeURIComponent(db.USER)}${db.PASSWORD ? `:${encodeURIComponent(db.PASSWORD)}` : ''}@`
+    : '';
   return `postgres://${auth}${db.HOST ?? '127.0.0.1'}:${db.PORT ?? 5432}/${encodeURIComponent(db.NAME)}`;
 }
 

@@ -17,7 +17,12 @@ export function processName(suffix?: string): string {
 }
 
 /** Registers (or re-registers) a process in app_status; it is online while it heartbeats. */
-export async function registerApp(db: Database, type: AppType, name: string, versions: Record<string, string>): Promise<AppRecord> {
+export async function registerApp(
+  db: Database,
+  type: AppType,
+  name: string,
+  versions: Record<string, string>,
+): Promise<AppRecord> {
   const row = await db
     .insertInto('app_status')
     .values({ name, app_type: type, versions: JSON.stringify(versions), pid: process.pid, hostname: hostname() })
@@ -45,11 +50,20 @@ export async function heartbeat(db: Database, appId: string): Promise<void> {
 
 /** Marks a process as stopped: it leaves the online lists at once. */
 export async function unregisterApp(db: Database, appId: string): Promise<void> {
-  await db.updateTable('app_status').set({ stopped_at: sql<string>`clock_timestamp()` }).where('pulp_id', '=', appId).execute();
+  await db
+    .updateTable('app_status')
+    .set({ stopped_at: sql<string>`clock_timestamp()` })
+    .where('pulp_id', '=', appId)
+    .execute();
 }
 
 /** Heartbeats every `intervalMs` until stopped; errors are reported, never thrown (the DB may blink). */
-export function startHeartbeat(db: Database, appId: string, intervalMs: number, onError: (err: unknown) => void): () => void {
+export function startHeartbeat(
+  db: Database,
+  appId: string,
+  intervalMs: number,
+  onError: (err: unknown) => void,
+): () => void {
   const timer = setInterval(() => {
     heartbeat(db, appId).catch(onError);
   }, intervalMs);

@@ -66,7 +66,9 @@ async function clearLeftoverServer(dataDir: string, log: (line: string) => void)
   const ppid = Number(/^\d+ \(.*\) \S (\d+)/s.exec(procText(pid, 'stat'))?.[1] ?? 0);
   const launcher = ppid > 1 && isAlive(ppid) ? procText(ppid, 'cmdline').replace(/\0/g, ' ') : '';
   if (/pulp|vitest/.test(launcher)) {
-    throw new Error(`The embedded PostgreSQL in ${dataDir} is in use by another running process (pid ${ppid}: ${launcher.trim()})`);
+    throw new Error(
+      `The embedded PostgreSQL in ${dataDir} is in use by another running process (pid ${ppid}: ${launcher.trim()})`,
+    );
   }
   log(`stopping leftover PostgreSQL (pid ${pid}) of an earlier run`);
   process.kill(pid, 'SIGINT');
@@ -111,7 +113,13 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     );
   }
   const database = options.database ?? 'pulp';
-  const admin = new pg.Client({ host: '127.0.0.1', port: options.port, user: 'postgres', password: PASSWORD, database: 'postgres' });
+  const admin = new pg.Client({
+    host: '127.0.0.1',
+    port: options.port,
+    user: 'postgres',
+    password: PASSWORD,
+    database: 'postgres',
+  });
   await admin.connect();
   try {
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);

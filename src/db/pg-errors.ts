@@ -26,7 +26,8 @@ export function isSerializationFailure(err: unknown): boolean {
 export function translatePgError(err: unknown): unknown {
   if (!isPgError(err)) return err;
   if (err.code === '23505') return new ConflictError(err.detail ?? 'Duplicate value', { cause: err });
-  if (err.code === '23503') return new ValidationError([err.detail ?? 'Referenced object does not exist'], { cause: err });
+  if (err.code === '23503')
+    return new ValidationError([err.detail ?? 'Referenced object does not exist'], { cause: err });
   if (err.code === '22P02') return new ValidationError(['Invalid value'], { cause: err });
   return err;
 }

@@ -10,7 +10,13 @@ import { rootCertificates } from 'node:tls';
 import { Agent, type Dispatcher, interceptors, ProxyAgent } from 'undici';
 
 import type { Digests } from '../core/checksums.js';
-import { DigestMismatchError, PulpError, RemoteFetchError, SizeMismatchError, TaskCanceledError } from '../core/errors.js';
+import {
+  DigestMismatchError,
+  PulpError,
+  RemoteFetchError,
+  SizeMismatchError,
+  TaskCanceledError,
+} from '../core/errors.js';
 import type { ChecksumName } from '../core/settings.js';
 import { PULP_VERSION } from '../core/version.js';
 import {
@@ -105,7 +111,8 @@ export class Downloader {
       try {
         fetched = await this.semaphore.run(() => this.fetch(url, expected, signal));
         const hashed = await this.pool.hashFile(fetched.path, this.options.checksums);
-        if (hashed.size !== fetched.size) throw new SizeMismatchError(`${url}: expected ${fetched.size} bytes, found ${hashed.size} on disk.`);
+        if (hashed.size !== fetched.size)
+          throw new SizeMismatchError(`${url}: expected ${fetched.size} bytes, found ${hashed.size} on disk.`);
         for (const [name, want] of Object.entries(expected.digests ?? {})) {
           if (!want) continue;
           const got = hashed.digests[name as ChecksumName];
@@ -124,7 +131,11 @@ export class Downloader {
   }
 
   /** One GET streamed to a temporary file (removed on any failure), with the size checked as bytes arrive. */
-  private async fetch(url: string, expected: ExpectedFile, signal?: AbortSignal): Promise<{ path: string; size: number; headers: DownloadResult['headers'] }> {
+  private async fetch(
+    url: string,
+    expected: ExpectedFile,
+    signal?: AbortSignal,
+  ): Promise<{ path: string; size: number; headers: DownloadResult['headers'] }> {
     this.tempDirReady ??= mkdir(this.options.tempDir, { recursive: true });
     await this.tempDirReady;
     if (this.limiter) await this.limiter.wait(signal);
@@ -149,17 +160,20 @@ export class Downloader {
       const counter = new Transform({
         transform(chunk: Buffer, _enc, cb) {
           size += chunk.length;
-          if (limit != null && size > limit) cb(new SizeMismatchError(`${url}: expected ${limit} bytes, received more.`));
+          if (limit != null && size > limit)
+            cb(new SizeMismatchError(`${url}: expected ${limit} bytes, received more.`));
           else cb(null, chunk);
         },
       });
       await pipeline(res.body, counter, createWriteStream(tempPath));
-      if (limit != null && size !== limit) throw new SizeMismatchError(`${url}: expected ${limit} bytes, received ${size}.`);
+      if (limit != null && size !== limit)
+        throw new SizeMismatchError(`${url}: expected ${limit} bytes, received ${size}.`);
       return { path: tempPath, size, headers: res.headers };
     } catch (err) {
       await rm(tempPath, { force: true });
       if (err instanceof PulpError) throw err;
-      if (timeout.aborted && !signal?.aborted) throw new RemoteFetchError(`Downloading ${url} timed out.`, { cause: err });
+      if (timeout.aborted && !signal?.aborted)
+        throw new RemoteFetchError(`Downloading ${url} timed out.`, { cause: err });
       throw new RemoteFetchError(`Downloading ${url} failed: ${(err as Error).message}`, { cause: err });
     }
   }
@@ -171,7 +185,8 @@ export class Downloader {
 
 function splitUrl(url: string): { origin: string; path: string } {
   const u = new URL(url);
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new RemoteFetchError(`Unsupported URL scheme: ${url}`, { status: 400 });
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new RemoteFetchError(`Unsupported URL scheme: ${url}`, { status: 400 });
   return { origin: u.origin, path: `${u.pathname}${u.search}` };
 }
 
@@ -190,7 +205,13 @@ export function buildDispatcher(config: DownloaderConfig, connections?: number):
     const token = config.proxy_username
       ? `Basic ${Buffer.from(`${config.proxy_username}:${config.proxy_password ?? ''}`).toString('base64')}`
       : undefined;
-    return new ProxyAgent({ uri: config.proxy_url, token, requestTls: tls, connections, connect: { timeout: connectTimeout } });
+    return new ProxyAgent({
+      uri: config.proxy_url,
+      token,
+      requestTls: tls,
+      connections,
+      connect: { timeout: connectTimeout },
+    });
   }
   return new Agent({ connections, connect: { ...tls, timeout: connectTimeout } });
 }

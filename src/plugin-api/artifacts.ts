@@ -36,7 +36,11 @@ export interface ImportArtifactOptions {
 }
 
 /** Size and every allowed digest of a file, read once in 1 MiB chunks. */
-export async function hashFile(path: string, algorithms: readonly ChecksumName[], signal?: AbortSignal): Promise<{ size: number; digests: Digests }> {
+export async function hashFile(
+  path: string,
+  algorithms: readonly ChecksumName[],
+  signal?: AbortSignal,
+): Promise<{ size: number; digests: Digests }> {
   const hasher = new MultiHasher(algorithms);
   const stream = createReadStream(path, { highWaterMark: 1024 * 1024, signal });
   for await (const chunk of stream) hasher.update(chunk as Buffer);
@@ -47,7 +51,11 @@ export async function hashFile(path: string, algorithms: readonly ChecksumName[]
  * Checks a file's size and digests against expectations. An expected digest of an algorithm outside
  * ALLOWED_CONTENT_CHECKSUMS is refused (Pulp's UnsupportedDigestValidationError).
  */
-export function verifyExpected(actual: { size: number; digests: Digests }, expected: ExpectedFile | undefined, allowed: readonly ChecksumName[]): void {
+export function verifyExpected(
+  actual: { size: number; digests: Digests },
+  expected: ExpectedFile | undefined,
+  allowed: readonly ChecksumName[],
+): void {
   if (!expected) return;
   if (expected.size !== undefined && expected.size !== null && expected.size !== actual.size) {
     throw new SizeMismatchError(`Downloaded file has size ${actual.size}, expected ${expected.size}.`);
@@ -58,7 +66,8 @@ export function verifyExpected(actual: { size: number; digests: Digests }, expec
     if (!allowed.includes(name)) {
       throw new DigestMismatchError(`Checksum algorithm ${name} is forbidden for this Pulp instance.`);
     }
-    if (want.toLowerCase() !== actual.digests[name]) throw new DigestMismatchError(`The ${name} checksum did not match.`);
+    if (want.toLowerCase() !== actual.digests[name])
+      throw new DigestMismatchError(`The ${name} checksum did not match.`);
   }
 }
 
@@ -66,7 +75,11 @@ export function verifyExpected(actual: { size: number; digests: Digests }, expec
  * The artifact matching any of the given digests, tried in Pulp's order (sha256, sha512, sha384, sha224,
  * sha1, md5) among the allowed algorithms; null when none matches.
  */
-export async function findArtifactByDigests(db: Db, digests: Partial<Record<ChecksumName, string | null | undefined>>, allowed: readonly ChecksumName[] = ALL_CHECKSUMS): Promise<ArtifactRow | null> {
+export async function findArtifactByDigests(
+  db: Db,
+  digests: Partial<Record<ChecksumName, string | null | undefined>>,
+  allowed: readonly ChecksumName[] = ALL_CHECKSUMS,
+): Promise<ArtifactRow | null> {
   for (const name of DIGEST_PREFERENCE) {
     const value = digests[name];
     if (!value || !allowed.includes(name)) continue;
@@ -94,7 +107,11 @@ export async function touchArtifacts(db: Db, ids: string[]): Promise<void> {
  * the unique sha256 and an advisory lock on the digest (shared with orphan cleanup).
  * On success the temporary file is consumed; on a mismatch it is left for the caller, and nothing is stored.
  */
-export async function importArtifactFromFile(services: Pick<Services, 'db' | 'storage' | 'settings'>, tempPath: string, options: ImportArtifactOptions = {}): Promise<ArtifactRow> {
+export async function importArtifactFromFile(
+  services: Pick<Services, 'db' | 'storage' | 'settings'>,
+  tempPath: string,
+  options: ImportArtifactOptions = {},
+): Promise<ArtifactRow> {
   const allowed = services.settings.ALLOWED_CONTENT_CHECKSUMS;
   const actual = options.computed ?? (await hashFile(tempPath, allowed, options.signal));
   verifyExpected(actual, options.expected, allowed);
@@ -147,7 +164,8 @@ export function serializeArtifact(apiPrefix: string, row: ArtifactRow): Record<s
 
 /** Resolves an artifact href or PRN to its row; a field error on `field` when it does not exist. */
 export async function artifactFromReference(db: Db, field: string, reference: string): Promise<ArtifactRow> {
-  const m = /artifacts\/([0-9a-f-]{36})\/?$/i.exec(reference) ?? /^prn:core\.artifact:([0-9a-f-]{36})$/i.exec(reference);
+  const m =
+    /artifacts\/([0-9a-f-]{36})\/?$/i.exec(reference) ?? /^prn:core\.artifact:([0-9a-f-]{36})$/i.exec(reference);
   const id = m?.[1];
   const row = id ? await db.selectFrom('artifact').selectAll().where('pulp_id', '=', id).executeTakeFirst() : undefined;
   if (!row) throw new ValidationError({ [field]: ['Invalid hyperlink - Object does not exist.'] });

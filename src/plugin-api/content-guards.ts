@@ -42,7 +42,11 @@ export interface ContentGuardType {
   /** Read-only response fields besides the writable ones. */
   responseFields?: TProperties;
   /** Turns the validated body (merged over the current detail for updates) into the stored detail. */
-  detail(ctx: RequestContext, merged: Record<string, unknown>, current: GuardRow | null): Promise<Record<string, unknown>>;
+  detail(
+    ctx: RequestContext,
+    merged: Record<string, unknown>,
+    current: GuardRow | null,
+  ): Promise<Record<string, unknown>>;
   /** Response fields from the stored detail (a page at a time). */
   render(ctx: RequestContext, rows: GuardRow[]): Promise<Record<string, unknown>[]>;
   /** Whether the endpoint has Pulp's roles actions. */
@@ -50,7 +54,11 @@ export interface ContentGuardType {
 }
 
 const filterSet: FilterSet = {
-  filters: [...nameFilters('name', 'g.name'), ...identityFilters('g.pulp_id'), ...dateTimeFilters('pulp_created', 'g.pulp_created')],
+  filters: [
+    ...nameFilters('name', 'g.name'),
+    ...identityFilters('g.pulp_id'),
+    ...dateTimeFilters('pulp_created', 'g.pulp_created'),
+  ],
   ordering: ['name', 'description', 'pulp_last_updated'],
 };
 
@@ -65,7 +73,11 @@ export function guardHref(apiPrefix: string, pulpType: string, id: string): stri
  * roles actions when `roles` is set. Every write bumps the content serial, so content apps re-read guards.
  */
 export function contentGuardOperations(t: ContentGuardType): OperationModule {
-  const props = { name: Type.String({ minLength: 1 }), description: Type.Optional(Type.Union([Type.String(), Type.Null()])), ...t.fields };
+  const props = {
+    name: Type.String({ minLength: 1 }),
+    description: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    ...t.fields,
+  };
   const requestSchema = Type.Object(props, { required: ['name', ...(t.required ?? [])], additionalProperties: false });
   const responseSchema = Type.Object({ ...BaseFieldsSchema, ...props, ...(t.responseFields ?? {}) });
   const url = `${t.endpoint}/`;
@@ -84,7 +96,12 @@ export function contentGuardOperations(t: ContentGuardType): OperationModule {
   const load = async (ctx: RequestContext): Promise<GuardRow> => {
     const id = ctx.params.pulp_id;
     if (!id || !isUuid(id)) throw notFound();
-    const row = await ctx.services.db.selectFrom('content_guard').selectAll().where('pulp_id', '=', id).where('pulp_type', '=', t.pulpType).executeTakeFirst();
+    const row = await ctx.services.db
+      .selectFrom('content_guard')
+      .selectAll()
+      .where('pulp_id', '=', id)
+      .where('pulp_type', '=', t.pulpType)
+      .executeTakeFirst();
     if (!row) throw notFound();
     return row;
   };
@@ -125,11 +142,15 @@ export function contentGuardOperations(t: ContentGuardType): OperationModule {
       filters: filterSet,
       responses: { 200: { schema: `Paginated${t.component}ResponseList` } },
       handle: (ctx) =>
-        listResponse(ctx, ctx.services.db.selectFrom('content_guard as g').selectAll().where('g.pulp_type', '=', t.pulpType), {
-          filterSet,
-          tableAlias: 'g',
-          serialize: (rows: GuardRow[]) => render(ctx, rows),
-        }),
+        listResponse(
+          ctx,
+          ctx.services.db.selectFrom('content_guard as g').selectAll().where('g.pulp_type', '=', t.pulpType),
+          {
+            filterSet,
+            tableAlias: 'g',
+            serialize: (rows: GuardRow[]) => render(ctx, rows),
+          },
+        ),
     },
     {
       method: 'POST',
@@ -147,7 +168,12 @@ export function contentGuardOperations(t: ContentGuardType): OperationModule {
         const row = await ctx.services.db.transaction().execute(async (trx) => {
           const r = await trx
             .insertInto('content_guard')
-            .values({ pulp_type: t.pulpType, name, description: (ctx.body.description ?? null) as string | null, detail: JSON.stringify(detail) })
+            .values({
+              pulp_type: t.pulpType,
+              name,
+              description: (ctx.body.description ?? null) as string | null,
+              detail: JSON.stringify(detail),
+            })
             .returningAll()
             .executeTakeFirstOrThrow();
           await bumpContentSerial(trx);
@@ -166,8 +192,28 @@ export function contentGuardOperations(t: ContentGuardType): OperationModule {
       responses: { 200: { schema: `${t.component}Response` } },
       handle: async (ctx) => ({ status: 200, body: (await render(ctx, [await load(ctx)]))[0] }),
     },
-    { method: 'PUT', url: objectUrl, pathKey: t.placeholder, operationId: `${t.operationId}_update`, tag: t.tag, summary: `Update a ${t.className.toLowerCase()}`, body: { name: t.component, schema: requestSchema }, responses: { 200: { schema: `${t.component}Response` } }, handle: write },
-    { method: 'PATCH', url: objectUrl, pathKey: t.placeholder, operationId: `${t.operationId}_partial_update`, tag: t.tag, summary: `Update a ${t.className.toLowerCase()}`, body: { name: `Patched${t.component}`, schema: requestSchema }, responses: { 200: { schema: `${t.component}Response` } }, handle: write },
+    {
+      method: 'PUT',
+      url: objectUrl,
+      pathKey: t.placeholder,
+      operationId: `${t.operationId}_update`,
+      tag: t.tag,
+      summary: `Update a ${t.className.toLowerCase()}`,
+      body: { name: t.component, schema: requestSchema },
+      responses: { 200: { schema: `${t.component}Response` } },
+      handle: write,
+    },
+    {
+      method: 'PATCH',
+      url: objectUrl,
+      pathKey: t.placeholder,
+      operationId: `${t.operationId}_partial_update`,
+      tag: t.tag,
+      summary: `Update a ${t.className.toLowerCase()}`,
+      body: { name: `Patched${t.component}`, schema: requestSchema },
+      responses: { 200: { schema: `${t.component}Response` } },
+      handle: write,
+    },
     {
       method: 'DELETE',
       url: objectUrl,
@@ -183,15 +229,32 @@ export function contentGuardOperations(t: ContentGuardType): OperationModule {
           // Composite guards keep member ids in their detail; drop the deleted one from them.
           await sql`UPDATE content_guard SET detail = jsonb_set(detail, '{guards}', (detail->'guards') - ${row.pulp_id}::text)
                      WHERE pulp_type = 'core.composite' AND detail->'guards' ? ${row.pulp_id}::text`.execute(trx);
-          await trx.deleteFrom('core_userrole').where('content_type', '=', t.model).where('object_id', '=', row.pulp_id).execute();
-          await trx.deleteFrom('core_grouprole').where('content_type', '=', t.model).where('object_id', '=', row.pulp_id).execute();
+          await trx
+            .deleteFrom('core_userrole')
+            .where('content_type', '=', t.model)
+            .where('object_id', '=', row.pulp_id)
+            .execute();
+          await trx
+            .deleteFrom('core_grouprole')
+            .where('content_type', '=', t.model)
+            .where('object_id', '=', row.pulp_id)
+            .execute();
           await bumpContentSerial(trx);
         });
         return { status: 204 };
       },
     },
   ];
-  if (t.roles) operations.push(...roleOperations({ url: objectUrl, pathKey: t.placeholder, operationId: t.operationId, tag: t.tag, model: t.model }));
+  if (t.roles)
+    operations.push(
+      ...roleOperations({
+        url: objectUrl,
+        pathKey: t.placeholder,
+        operationId: t.operationId,
+        tag: t.tag,
+        model: t.model,
+      }),
+    );
   return {
     operations,
     components: [

@@ -27,7 +27,12 @@ function splitUrl(url: string): { path: string; query: string } {
  * Pulp's `preauthenticate_url`: appends `expires=<unix seconds>` and
  * `validate_token=<hex salt>:<hex sha256(salt, path, "?", query, secret)>` to a content-app URL.
  */
-export function signContentUrl(secretHex: string, url: string, nowSeconds = Math.floor(Date.now() / 1000), lifetime = REDIRECT_LIFETIME_SECONDS): string {
+export function signContentUrl(
+  secretHex: string,
+  url: string,
+  nowSeconds = Math.floor(Date.now() / 1000),
+  lifetime = REDIRECT_LIFETIME_SECONDS,
+): string {
   const salt = randomBytes(32);
   const toSign = `${url}${url.includes('?') ? '&' : '?'}expires=${nowSeconds + lifetime}`;
   const { path, query } = splitUrl(toSign);
@@ -36,7 +41,11 @@ export function signContentUrl(secretHex: string, url: string, nowSeconds = Math
 }
 
 /** Checks a signed request URL (path and query as received): unexpired and untampered. */
-export function verifySignedUrl(secretHex: string, requestUrl: string, nowSeconds = Math.floor(Date.now() / 1000)): boolean {
+export function verifySignedUrl(
+  secretHex: string,
+  requestUrl: string,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): boolean {
   const { path, query } = splitUrl(requestUrl);
   const at = query.search(/(^|&)validate_token=/);
   if (at < 0) return false;
@@ -66,7 +75,11 @@ function decodeURIComponentSafe(s: string): string | null {
  * artifact distributions); returns the URL unchanged when the guard is of another type or missing.
  */
 export async function preauthenticateUrl(db: Database, guardId: string, url: string): Promise<string> {
-  const row = await db.selectFrom('content_guard').select(['pulp_type', 'detail']).where('pulp_id', '=', guardId).executeTakeFirst();
+  const row = await db
+    .selectFrom('content_guard')
+    .select(['pulp_type', 'detail'])
+    .where('pulp_id', '=', guardId)
+    .executeTakeFirst();
   const secret = row?.pulp_type === 'core.content_redirect' ? row.detail.shared_secret : undefined;
   return typeof secret === 'string' ? signContentUrl(secret, url) : url;
 }

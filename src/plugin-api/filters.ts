@@ -41,7 +41,10 @@ function single(name: string, values: string[]): string {
 }
 
 function splitCsv(values: string[]): string[] {
-  return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
+  return values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
 }
 
 export function parseBoolean(name: string, value: string): boolean {
@@ -82,10 +85,26 @@ export function nameFilters(name: string, column: Column): Filter[] {
     { name, type: 'string', apply: (v) => sql<boolean>`${c()} = ${single(name, v)}` },
     { name: `${name}__iexact`, type: 'string', apply: (v) => sql<boolean>`lower(${c()}) = lower(${single(name, v)})` },
     { name: `${name}__in`, type: 'string-list', apply: (v) => inList(c(), splitCsv(v)) },
-    { name: `${name}__contains`, type: 'string', apply: (v) => sql<boolean>`${c()} LIKE ${`%${like(single(name, v))}%`}` },
-    { name: `${name}__icontains`, type: 'string', apply: (v) => sql<boolean>`${c()} ILIKE ${`%${like(single(name, v))}%`}` },
-    { name: `${name}__startswith`, type: 'string', apply: (v) => sql<boolean>`${c()} LIKE ${`${like(single(name, v))}%`}` },
-    { name: `${name}__istartswith`, type: 'string', apply: (v) => sql<boolean>`${c()} ILIKE ${`${like(single(name, v))}%`}` },
+    {
+      name: `${name}__contains`,
+      type: 'string',
+      apply: (v) => sql<boolean>`${c()} LIKE ${`%${like(single(name, v))}%`}`,
+    },
+    {
+      name: `${name}__icontains`,
+      type: 'string',
+      apply: (v) => sql<boolean>`${c()} ILIKE ${`%${like(single(name, v))}%`}`,
+    },
+    {
+      name: `${name}__startswith`,
+      type: 'string',
+      apply: (v) => sql<boolean>`${c()} LIKE ${`${like(single(name, v))}%`}`,
+    },
+    {
+      name: `${name}__istartswith`,
+      type: 'string',
+      apply: (v) => sql<boolean>`${c()} ILIKE ${`${like(single(name, v))}%`}`,
+    },
     { name: `${name}__regex`, type: 'string', apply: (v) => sql<boolean>`${c()} ~ ${single(name, v)}` },
     { name: `${name}__iregex`, type: 'string', apply: (v) => sql<boolean>`${c()} ~* ${single(name, v)}` },
   ];
@@ -165,7 +184,9 @@ export function isNullFilter(name: string, column: Column): Filter {
     name,
     type: 'boolean',
     apply: (v) =>
-      parseBoolean(name, single(name, v)) ? sql<boolean>`${ref(column)} IS NULL` : sql<boolean>`${ref(column)} IS NOT NULL`,
+      parseBoolean(name, single(name, v))
+        ? sql<boolean>`${ref(column)} IS NULL`
+        : sql<boolean>`${ref(column)} IS NOT NULL`,
   };
 }
 
@@ -176,7 +197,11 @@ export function identityFilters(column: Column, options: { pulpIdIn?: boolean } 
     return list.filter((pk) => isUuid(pk));
   };
   const out: Filter[] = [
-    { name: 'pulp_href__in', type: 'string-list', apply: (v) => inList(sql`${ref(column)}::text`, pks('pulp_href__in', v)) },
+    {
+      name: 'pulp_href__in',
+      type: 'string-list',
+      apply: (v) => inList(sql`${ref(column)}::text`, pks('pulp_href__in', v)),
+    },
     { name: 'prn__in', type: 'string-list', apply: (v) => inList(sql`${ref(column)}::text`, pks('prn__in', v)) },
   ];
   if (options.pulpIdIn !== false) {
@@ -203,18 +228,22 @@ export function labelSelectFilter(column: Column): Filter {
     type: 'string',
     apply: (v) => {
       const raw = single('pulp_label_select', v);
-      const terms = raw.split(/(?<!\\),/).map((t) => t.replace(/\\,/g, ',').trim()).filter(Boolean);
+      const terms = raw
+        .split(/(?<!\\),/)
+        .map((t) => t.replace(/\\,/g, ',').trim())
+        .filter(Boolean);
       const parts: RawBuilder<boolean>[] = terms.map((term) => {
         const m = /^([^=!~]+?)\s*(!=|=|~)\s*(.*)$/.exec(term);
         if (m) {
           const [, key, op, value] = m as unknown as [string, string, string, string];
           if (op === '=') return sql<boolean>`${ref(column)} ->> ${key.trim()} = ${value}`;
-          if (op === '!=') return sql<boolean>`(${ref(column)} ? ${key.trim()} AND ${ref(column)} ->> ${key.trim()} IS DISTINCT FROM ${value})`;
+          if (op === '!=')
+            return sql<boolean>`(${ref(column)} ? ${key.trim()} AND ${ref(column)} ->> ${key.trim()} IS DISTINCT FROM ${value})`;
           return sql<boolean>`${ref(column)} ->> ${key.trim()} ILIKE ${`%${value}%`}`;
         }
         if (term.startsWith('!')) {
           const key = term.slice(1).trim();
-          if (!/^[\w .-]+$/.test(key)) invalid('pulp_label_select', 'Cannot use an operator with \'!\'.');
+          if (!/^[\w .-]+$/.test(key)) invalid('pulp_label_select', "Cannot use an operator with '!'.");
           return sql<boolean>`NOT (${ref(column)} ? ${key})`;
         }
         return sql<boolean>`${ref(column)} ? ${term}`;

@@ -5,7 +5,17 @@ import type { Filter, FilterSet } from './filters.js';
 import type { Reply, RequestContext } from './operations.js';
 
 /** Query parameters every list accepts besides its filters. */
-export const RESERVED_LIST_PARAMS = new Set(['limit', 'offset', 'ordering', 'fields', 'exclude_fields', 'minimal', 'format', 'page_size', 'q']);
+export const RESERVED_LIST_PARAMS = new Set([
+  'limit',
+  'offset',
+  'ordering',
+  'fields',
+  'exclude_fields',
+  'minimal',
+  'format',
+  'page_size',
+  'q',
+]);
 const DEFAULT_PAGE_SIZE = 100;
 
 /**
@@ -18,7 +28,10 @@ export type QueryScope = (ctx: RequestContext, tableAlias: string) => Promise<Ra
 export type QExpressionCompiler = (expression: string, filters: Filter[]) => Promise<RawBuilder<boolean>>;
 
 function splitValues(values: string[] | undefined): string[] {
-  return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 /** Applies `fields` and `exclude_fields` to one object (top-level keys; unknown names are ignored). */
@@ -97,7 +110,8 @@ function orderBy(ctx: RequestContext, filterSet: FilterSet, tableAlias: string):
   const parts = terms.map((t) => {
     const desc = t.startsWith('-');
     const name = t.replace(/^-/, '');
-    const column = filterSet.orderingColumns?.[name] ?? (name === 'pk' ? `${tableAlias}.pulp_id` : `${tableAlias}.${name}`);
+    const column =
+      filterSet.orderingColumns?.[name] ?? (name === 'pk' ? `${tableAlias}.pulp_id` : `${tableAlias}.${name}`);
     return desc ? sql`${sql.ref(column)} DESC` : sql`${sql.ref(column)} ASC`;
   });
   // A stable tiebreaker, as Pulp appends -pulp_created/-pk.
@@ -156,13 +170,20 @@ export async function listResponse<DB, TB extends keyof DB, Row>(
     counted = counted.where(c);
   }
   const { limit, offset } = parsePaging(ctx.query);
-  const ordered = q.orderBy(orderBy(ctx, options.filterSet, options.tableAlias)).limit(limit).offset(offset);
+  const ordered = q
+    .orderBy(orderBy(ctx, options.filterSet, options.tableAlias))
+    .limit(limit)
+    .offset(offset);
   const countQuery = counted.clearSelect().select(sql<number>`count(*)::int`.as('count'));
-  const countRows = async () => Number(((await countQuery.executeTakeFirst()) as { count?: number } | undefined)?.count ?? 0);
+  const countRows = async () =>
+    Number(((await countQuery.executeTakeFirst()) as { count?: number } | undefined)?.count ?? 0);
   const applied = options.filterSet.filters.filter((f) => ctx.query[f.name] !== undefined).map((f) => f.name);
   if (ctx.query.q !== undefined) applied.push('q');
   const known = !scoped && options.exactCount ? options.exactCount(applied) : null;
-  const [count, rows] = await Promise.all([known ? known.then((n) => n ?? countRows()) : countRows(), ordered.execute()]);
+  const [count, rows] = await Promise.all([
+    known ? known.then((n) => n ?? countRows()) : countRows(),
+    ordered.execute(),
+  ]);
   const results = (await options.serialize(rows as Row[])).map((r) => selectFields(r, ctx.query));
   return {
     status: 200,

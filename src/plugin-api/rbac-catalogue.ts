@@ -9,7 +9,19 @@ export interface RbacModel {
   /** Endpoint below the API prefix, which is also the access-policy viewset name. */
   viewset: string;
   /** Table holding the objects, when there is one, and the `pulp_type` that selects this model in it. */
-  table?: 'repository' | 'remote' | 'publication' | 'distribution' | 'content' | 'content_guard' | 'task' | 'task_group' | 'upload' | 'artifact' | 'auth_group' | 'auth_user';
+  table?:
+    | 'repository'
+    | 'remote'
+    | 'publication'
+    | 'distribution'
+    | 'content'
+    | 'content_guard'
+    | 'task'
+    | 'task_group'
+    | 'upload'
+    | 'artifact'
+    | 'auth_group'
+    | 'auth_user';
   pulpType?: string;
   /** Integer primary key (users, groups) instead of a UUID. */
   intId?: boolean;
@@ -21,7 +33,12 @@ export interface RbacModel {
   rolesMixin?: boolean;
 }
 
-const m = (label: string, className: string, viewset: string, rest: Partial<RbacModel> = {}): RbacModel => ({ label, className, viewset, ...rest });
+const m = (label: string, className: string, viewset: string, rest: Partial<RbacModel> = {}): RbacModel => ({
+  label,
+  className,
+  viewset,
+  ...rest,
+});
 const withRoles = (label: string, extra: string[] = []): Partial<RbacModel> => ({
   extraPermissions: [...extra, `manage_roles_${label.split('.')[1] ?? ''}`],
   viewPermission: `${label.split('.')[0] ?? ''}.view_${label.split('.')[1] ?? ''}`,
@@ -30,19 +47,67 @@ const withRoles = (label: string, extra: string[] = []): Partial<RbacModel> => (
 
 /** Every model of core, file and certguard that permissions refer to. */
 export const RBAC_MODELS: RbacModel[] = [
-  m('file.filerepository', 'FileRepository', 'repositories/file/file', { table: 'repository', pulpType: 'file.file', ...withRoles('file.filerepository', ['sync_filerepository', 'modify_filerepository', 'repair_filerepository']) }),
-  m('file.fileremote', 'FileRemote', 'remotes/file/file', { table: 'remote', pulpType: 'file.file', ...withRoles('file.fileremote') }),
-  m('file.filegitremote', 'FileGitRemote', 'remotes/file/git', { table: 'remote', pulpType: 'file.git', ...withRoles('file.filegitremote') }),
-  m('file.filepublication', 'FilePublication', 'publications/file/file', { table: 'publication', pulpType: 'file.file', ...withRoles('file.filepublication') }),
-  m('file.filedistribution', 'FileDistribution', 'distributions/file/file', { table: 'distribution', pulpType: 'file.file', ...withRoles('file.filedistribution') }),
-  m('file.filealternatecontentsource', 'FileAlternateContentSource', 'acs/file/file', withRoles('file.filealternatecontentsource', ['refresh_filealternatecontentsource'])),
-  m('file.filecontent', 'FileContent', 'content/file/files', { table: 'content', pulpType: 'file.file', extraPermissions: ['upload_files'] }),
+  m('file.filerepository', 'FileRepository', 'repositories/file/file', {
+    table: 'repository',
+    pulpType: 'file.file',
+    ...withRoles('file.filerepository', ['sync_filerepository', 'modify_filerepository', 'repair_filerepository']),
+  }),
+  m('file.fileremote', 'FileRemote', 'remotes/file/file', {
+    table: 'remote',
+    pulpType: 'file.file',
+    ...withRoles('file.fileremote'),
+  }),
+  m('file.filegitremote', 'FileGitRemote', 'remotes/file/git', {
+    table: 'remote',
+    pulpType: 'file.git',
+    ...withRoles('file.filegitremote'),
+  }),
+  m('file.filepublication', 'FilePublication', 'publications/file/file', {
+    table: 'publication',
+    pulpType: 'file.file',
+    ...withRoles('file.filepublication'),
+  }),
+  m('file.filedistribution', 'FileDistribution', 'distributions/file/file', {
+    table: 'distribution',
+    pulpType: 'file.file',
+    ...withRoles('file.filedistribution'),
+  }),
+  m(
+    'file.filealternatecontentsource',
+    'FileAlternateContentSource',
+    'acs/file/file',
+    withRoles('file.filealternatecontentsource', ['refresh_filealternatecontentsource']),
+  ),
+  m('file.filecontent', 'FileContent', 'content/file/files', {
+    table: 'content',
+    pulpType: 'file.file',
+    extraPermissions: ['upload_files'],
+  }),
   m('core.content', 'Content', 'content', { extraPermissions: ['manage_content_labels'] }),
-  m('core.rbaccontentguard', 'RBACContentGuard', 'contentguards/core/rbac', { table: 'content_guard', pulpType: 'core.rbac', ...withRoles('core.rbaccontentguard', ['download_rbaccontentguard']) }),
-  m('core.headercontentguard', 'HeaderContentGuard', 'contentguards/core/header', { table: 'content_guard', pulpType: 'core.header', ...withRoles('core.headercontentguard') }),
-  m('core.compositecontentguard', 'CompositeContentGuard', 'contentguards/core/composite', { table: 'content_guard', pulpType: 'core.composite', ...withRoles('core.compositecontentguard') }),
-  m('core.contentredirectcontentguard', 'ContentRedirectContentGuard', 'contentguards/core/content_redirect', { table: 'content_guard', pulpType: 'core.content_redirect', ...withRoles('core.contentredirectcontentguard') }),
-  m('certguard.x509certguard', 'X509CertGuard', 'contentguards/certguard/x509', { table: 'content_guard', pulpType: 'certguard.x509' }),
+  m('core.rbaccontentguard', 'RBACContentGuard', 'contentguards/core/rbac', {
+    table: 'content_guard',
+    pulpType: 'core.rbac',
+    ...withRoles('core.rbaccontentguard', ['download_rbaccontentguard']),
+  }),
+  m('core.headercontentguard', 'HeaderContentGuard', 'contentguards/core/header', {
+    table: 'content_guard',
+    pulpType: 'core.header',
+    ...withRoles('core.headercontentguard'),
+  }),
+  m('core.compositecontentguard', 'CompositeContentGuard', 'contentguards/core/composite', {
+    table: 'content_guard',
+    pulpType: 'core.composite',
+    ...withRoles('core.compositecontentguard'),
+  }),
+  m('core.contentredirectcontentguard', 'ContentRedirectContentGuard', 'contentguards/core/content_redirect', {
+    table: 'content_guard',
+    pulpType: 'core.content_redirect',
+    ...withRoles('core.contentredirectcontentguard'),
+  }),
+  m('certguard.x509certguard', 'X509CertGuard', 'contentguards/certguard/x509', {
+    table: 'content_guard',
+    pulpType: 'certguard.x509',
+  }),
   m('core.task', 'Task', 'tasks', { table: 'task', ...withRoles('core.task', ['view_task_profile_artifacts']) }),
   m('core.taskgroup', 'TaskGroup', 'task-groups', { table: 'task_group' }),
   m('core.taskschedule', 'TaskSchedule', 'task-schedules', withRoles('core.taskschedule')),
@@ -70,7 +135,10 @@ export function modelByViewset(viewset: string): RbacModel | undefined {
 /** Every permission (`app.codename`) of a model. */
 export function modelPermissions(model: RbacModel): string[] {
   const [app, name] = model.label.split('.') as [string, string];
-  return [...['add', 'view', 'change', 'delete'].map((a) => `${app}.${a}_${name}`), ...(model.extraPermissions ?? []).map((c) => `${app}.${c}`)];
+  return [
+    ...['add', 'view', 'change', 'delete'].map((a) => `${app}.${a}_${name}`),
+    ...(model.extraPermissions ?? []).map((c) => `${app}.${c}`),
+  ];
 }
 
 const permissionModel = new Map<string, RbacModel>();
@@ -87,14 +155,20 @@ export interface ObjectRef {
 }
 
 function idValid(model: RbacModel, id: string): boolean {
-  return model.intId ? /^\d{1,9}$/.test(id) : /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+  return model.intId
+    ? /^\d{1,9}$/.test(id)
+    : /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 }
 
 /**
  * The object an href (or PRN) names: `<prefix><endpoint>/<id>/` exactly, or with `nested: true` also the
  * parent object of a nested href (`.../<id>/versions/3/`).
  */
-export function parseObjectRef(apiPrefix: string, reference: string, options: { nested?: boolean } = {}): ObjectRef | null {
+export function parseObjectRef(
+  apiPrefix: string,
+  reference: string,
+  options: { nested?: boolean } = {},
+): ObjectRef | null {
   const prn = parsePrn(reference);
   if (prn) {
     const model = byLabel.get(prn.model);

@@ -39,7 +39,10 @@ export class UserPermissions {
 }
 
 /** Loads every role a user holds, directly or through groups (one query). */
-export async function loadUserPermissions(db: Database, user: { id: number; isSuperuser: boolean }): Promise<UserPermissions> {
+export async function loadUserPermissions(
+  db: Database,
+  user: { id: number; isSuperuser: boolean },
+): Promise<UserPermissions> {
   if (user.isSuperuser) return new UserPermissions(true, new Set(), new Map());
   const rows = await sql<{ permissions: string[]; content_type: string | null; object_id: string | null }>`
     SELECT r.permissions, ur.content_type, ur.object_id
@@ -82,15 +85,21 @@ export function affectsDownloads(ref: ObjectRef | null): boolean {
 export type Principal = { userId: number } | { groupId: number };
 
 /** Gives a role (by name) to a user or group, globally (`ref` null) or on one object; idempotent. */
-export async function assignRole(db: Database, principal: Principal, roleName: string, ref: ObjectRef | null): Promise<boolean> {
+export async function assignRole(
+  db: Database,
+  principal: Principal,
+  roleName: string,
+  ref: ObjectRef | null,
+): Promise<boolean> {
   const contentType = ref?.model.label ?? null;
   const objectId = ref?.id ?? null;
   // Role lookup and insert in one statement: this runs for the task of every 202 and every created object.
   const insert = async () => {
     const target = sql`SELECT r.pulp_id, ${contentType}::text, ${objectId}::text FROM role_row r`;
-    const ins = 'userId' in principal
-      ? sql`INSERT INTO core_userrole (user_id, role_id, content_type, object_id) SELECT ${principal.userId}::integer, t.* FROM (${target}) t ON CONFLICT DO NOTHING RETURNING 1`
-      : sql`INSERT INTO core_grouprole (group_id, role_id, content_type, object_id) SELECT ${principal.groupId}::integer, t.* FROM (${target}) t ON CONFLICT DO NOTHING RETURNING 1`;
+    const ins =
+      'userId' in principal
+        ? sql`INSERT INTO core_userrole (user_id, role_id, content_type, object_id) SELECT ${principal.userId}::integer, t.* FROM (${target}) t ON CONFLICT DO NOTHING RETURNING 1`
+        : sql`INSERT INTO core_grouprole (group_id, role_id, content_type, object_id) SELECT ${principal.groupId}::integer, t.* FROM (${target}) t ON CONFLICT DO NOTHING RETURNING 1`;
     const r = await sql<{ found: boolean; inserted: number }>`
       WITH role_row AS (SELECT pulp_id FROM core_role WHERE name = ${roleName}), ins AS (${ins})
       SELECT EXISTS (SELECT 1 FROM role_row) AS found, (SELECT count(*) FROM ins)::integer AS inserted`.execute(db);
@@ -129,7 +138,12 @@ function roleList(value: unknown): string[] {
  * for every 201 create and for the task of every 202; code that creates objects in a task calls it with the
  * task's user for each created resource.
  */
-export async function applyCreationHooks(db: Database, apiPrefix: string, userId: number | null, href: string): Promise<void> {
+export async function applyCreationHooks(
+  db: Database,
+  apiPrefix: string,
+  userId: number | null,
+  href: string,
+): Promise<void> {
   const ref = parseObjectRef(apiPrefix, href);
   if (!ref) return;
   const policy = await loadAccessPolicy(db, ref.model.viewset);
@@ -140,18 +154,27 @@ export async function applyCreationHooks(db: Database, apiPrefix: string, userId
       for (const role of roles) await assignRole(db, { userId }, role, ref);
     } else if (hook.function === 'add_roles_for_users') {
       const users = roleList(params.users);
-      const ids = users.length ? await db.selectFrom('auth_user').select('id').where('username', 'in', users).execute() : [];
+      const ids = users.length
+        ? await db.selectFrom('auth_user').select('id').where('username', 'in', users).execute()
+        : [];
       for (const u of ids) for (const role of roles) await assignRole(db, { userId: u.id }, role, ref);
     } else if (hook.function === 'add_roles_for_groups') {
       const groups = roleList(params.groups);
-      const ids = groups.length ? await db.selectFrom('auth_group').select('id').where('name', 'in', groups).execute() : [];
+      const ids = groups.length
+        ? await db.selectFrom('auth_group').select('id').where('name', 'in', groups).execute()
+        : [];
       for (const g of ids) for (const role of roles) await assignRole(db, { groupId: g.id }, role, ref);
     }
   }
 }
 
 /** Convenience for task code: gives the task's user the creator roles on each created resource. */
-export async function assignCreatorRoles(db: Database, apiPrefix: string, userId: number | null, hrefs: string[]): Promise<void> {
+export async function assignCreatorRoles(
+  db: Database,
+  apiPrefix: string,
+  userId: number | null,
+  hrefs: string[],
+): Promise<void> {
   for (const href of hrefs) await applyCreationHooks(db, apiPrefix, userId, href);
 }
 
@@ -162,15 +185,26 @@ export async function assignCreatorRoles(db: Database, apiPrefix: string, userId
 export async function ensureRbacDefaults(db: Database): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(hashtext('pulp_rbac_defaults'))`.execute(trx);
-    const roles = Object.entries(LOCKED_ROLES).map(([name, r]) => ({ name, description: r.description, permissions: r.permissions, locked: true }));
+    const roles = Object.entries(LOCKED_ROLES).map(([name, r]) => ({
+      name,
+      description: r.description,
+      permissions: r.permissions,
+      locked: true,
+    }));
     await trx
       .insertInto('core_role')
       .values(roles)
       .onConflict((oc) =>
         oc
           .column('name')
-          .doUpdateSet({ permissions: sql`excluded.permissions`, description: sql`excluded.description`, pulp_last_updated: sql`clock_timestamp()` })
-          .where(sql<boolean>`core_role.locked AND (core_role.permissions IS DISTINCT FROM excluded.permissions OR core_role.description IS DISTINCT FROM excluded.description)`),
+          .doUpdateSet({
+            permissions: sql`excluded.permissions`,
+            description: sql`excluded.description`,
+            pulp_last_updated: sql`clock_timestamp()`,
+          })
+          .where(
+            sql<boolean>`core_role.locked AND (core_role.permissions IS DISTINCT FROM excluded.permissions OR core_role.description IS DISTINCT FROM excluded.description)`,
+          ),
       )
       .execute();
     const policies = Object.entries(DEFAULT_ACCESS_POLICIES).map(([viewset_name, p]) => ({
@@ -185,8 +219,15 @@ export async function ensureRbacDefaults(db: Database): Promise<void> {
       .onConflict((oc) =>
         oc
           .column('viewset_name')
-          .doUpdateSet({ statements: sql`excluded.statements`, creation_hooks: sql`excluded.creation_hooks`, queryset_scoping: sql`excluded.queryset_scoping`, pulp_last_updated: sql`clock_timestamp()` })
-          .where(sql<boolean>`NOT core_accesspolicy.customized AND (core_accesspolicy.statements IS DISTINCT FROM excluded.statements OR core_accesspolicy.creation_hooks IS DISTINCT FROM excluded.creation_hooks OR core_accesspolicy.queryset_scoping IS DISTINCT FROM excluded.queryset_scoping)`),
+          .doUpdateSet({
+            statements: sql`excluded.statements`,
+            creation_hooks: sql`excluded.creation_hooks`,
+            queryset_scoping: sql`excluded.queryset_scoping`,
+            pulp_last_updated: sql`clock_timestamp()`,
+          })
+          .where(
+            sql<boolean>`NOT core_accesspolicy.customized AND (core_accesspolicy.statements IS DISTINCT FROM excluded.statements OR core_accesspolicy.creation_hooks IS DISTINCT FROM excluded.creation_hooks OR core_accesspolicy.queryset_scoping IS DISTINCT FROM excluded.queryset_scoping)`,
+          ),
       )
       .execute();
   });

@@ -15,7 +15,9 @@ export async function objectExists(db: Database, ref: ObjectRef): Promise<boolea
   const idColumn = intId ? 'id' : 'pulp_id';
   const typeCheck = pulpType ? sql` AND pulp_type = ${pulpType}` : sql``;
   const idValue = intId ? Number(ref.id) : ref.id;
-  const row = await sql<{ one: number }>`SELECT 1 AS one FROM ${sql.table(table)} WHERE ${sql.ref(idColumn)} = ${idValue}${typeCheck}`.execute(db);
+  const row = await sql<{
+    one: number;
+  }>`SELECT 1 AS one FROM ${sql.table(table)} WHERE ${sql.ref(idColumn)} = ${idValue}${typeCheck}`.execute(db);
   return row.rows.length > 0;
 }
 
@@ -63,7 +65,9 @@ const RoleBody = Type.Object(
 );
 
 const RolesResponse = Type.Object({
-  roles: Type.Array(Type.Object({ role: Type.String(), users: Type.Array(Type.String()), groups: Type.Array(Type.String()) })),
+  roles: Type.Array(
+    Type.Object({ role: Type.String(), users: Type.Array(Type.String()), groups: Type.Array(Type.String()) }),
+  ),
 });
 
 async function changeRole(ctx: RequestContext, label: string, assign: boolean) {
@@ -72,31 +76,67 @@ async function changeRole(ctx: RequestContext, label: string, assign: boolean) {
   const roleName = ctx.body.role as string;
   const users = [...new Set((ctx.body.users as string[] | undefined) ?? [])];
   const groups = [...new Set((ctx.body.groups as string[] | undefined) ?? [])];
-  const role = await db.selectFrom('core_role').select(['pulp_id', 'permissions']).where('name', '=', roleName).executeTakeFirst();
+  const role = await db
+    .selectFrom('core_role')
+    .select(['pulp_id', 'permissions'])
+    .where('name', '=', roleName)
+    .executeTakeFirst();
   if (!role) throw new ValidationError({ role: [`Object with name=${roleName} does not exist.`] });
-  const userRows = users.length ? await db.selectFrom('auth_user').select(['id', 'username']).where('username', 'in', users).execute() : [];
+  const userRows = users.length
+    ? await db.selectFrom('auth_user').select(['id', 'username']).where('username', 'in', users).execute()
+    : [];
   const missingUser = users.find((u) => !userRows.some((r) => r.username === u));
-  if (missingUser !== undefined) throw new ValidationError({ users: [`Object with username=${missingUser} does not exist.`] });
-  const groupRows = groups.length ? await db.selectFrom('auth_group').select(['id', 'name']).where('name', 'in', groups).execute() : [];
+  if (missingUser !== undefined)
+    throw new ValidationError({ users: [`Object with username=${missingUser} does not exist.`] });
+  const groupRows = groups.length
+    ? await db.selectFrom('auth_group').select(['id', 'name']).where('name', 'in', groups).execute()
+    : [];
   const missingGroup = groups.find((g) => !groupRows.some((r) => r.name === g));
-  if (missingGroup !== undefined) throw new ValidationError({ groups: [`Object with name=${missingGroup} does not exist.`] });
+  if (missingGroup !== undefined)
+    throw new ValidationError({ groups: [`Object with name=${missingGroup} does not exist.`] });
   const applicable = new Set(modelPermissions(ref.model));
   if (!role.permissions.some((p) => applicable.has(p))) {
     throw new ValidationError({ non_field_errors: ['The role does not contain any permission for that object.'] });
   }
   await db.transaction().execute(async (trx) => {
     for (const u of userRows) {
-      const existing = await trx.selectFrom('core_userrole').select('pulp_id').where('user_id', '=', u.id).where('role_id', '=', role.pulp_id).where('content_type', '=', ref.model.label).where('object_id', '=', ref.id).executeTakeFirst();
-      if (assign && existing) throw new ValidationError({ non_field_errors: [`The role is already assigned to user '${u.username}'.`] });
-      if (!assign && !existing) throw new ValidationError({ non_field_errors: [`The role is not assigned to user '${u.username}'.`] });
-      if (assign) await trx.insertInto('core_userrole').values({ user_id: u.id, role_id: role.pulp_id, content_type: ref.model.label, object_id: ref.id }).execute();
+      const existing = await trx
+        .selectFrom('core_userrole')
+        .select('pulp_id')
+        .where('user_id', '=', u.id)
+        .where('role_id', '=', role.pulp_id)
+        .where('content_type', '=', ref.model.label)
+        .where('object_id', '=', ref.id)
+        .executeTakeFirst();
+      if (assign && existing)
+        throw new ValidationError({ non_field_errors: [`The role is already assigned to user '${u.username}'.`] });
+      if (!assign && !existing)
+        throw new ValidationError({ non_field_errors: [`The role is not assigned to user '${u.username}'.`] });
+      if (assign)
+        await trx
+          .insertInto('core_userrole')
+          .values({ user_id: u.id, role_id: role.pulp_id, content_type: ref.model.label, object_id: ref.id })
+          .execute();
       else if (existing) await trx.deleteFrom('core_userrole').where('pulp_id', '=', existing.pulp_id).execute();
     }
     for (const g of groupRows) {
-      const existing = await trx.selectFrom('core_grouprole').select('pulp_id').where('group_id', '=', g.id).where('role_id', '=', role.pulp_id).where('content_type', '=', ref.model.label).where('object_id', '=', ref.id).executeTakeFirst();
-      if (assign && existing) throw new ValidationError({ non_field_errors: [`The role is already assigned to group '${g.name}'.`] });
-      if (!assign && !existing) throw new ValidationError({ non_field_errors: [`The role is not assigned to group '${g.name}'.`] });
-      if (assign) await trx.insertInto('core_grouprole').values({ group_id: g.id, role_id: role.pulp_id, content_type: ref.model.label, object_id: ref.id }).execute();
+      const existing = await trx
+        .selectFrom('core_grouprole')
+        .select('pulp_id')
+        .where('group_id', '=', g.id)
+        .where('role_id', '=', role.pulp_id)
+        .where('content_type', '=', ref.model.label)
+        .where('object_id', '=', ref.id)
+        .executeTakeFirst();
+      if (assign && existing)
+        throw new ValidationError({ non_field_errors: [`The role is already assigned to group '${g.name}'.`] });
+      if (!assign && !existing)
+        throw new ValidationError({ non_field_errors: [`The role is not assigned to group '${g.name}'.`] });
+      if (assign)
+        await trx
+          .insertInto('core_grouprole')
+          .values({ group_id: g.id, role_id: role.pulp_id, content_type: ref.model.label, object_id: ref.id })
+          .execute();
       else if (existing) await trx.deleteFrom('core_grouprole').where('pulp_id', '=', existing.pulp_id).execute();
     }
     if (affectsDownloads(ref)) await bumpContentSerial(trx);
@@ -135,7 +175,10 @@ export function roleOperations(options: RoleOperationsOptions): Operation[] {
       tag,
       summary: 'List roles',
       responses: { 200: { schema: RolesResponse } },
-      handle: async (ctx) => ({ status: 200, body: { roles: await assignmentsOn(ctx.services.db, await targetOf(ctx, model)) } }),
+      handle: async (ctx) => ({
+        status: 200,
+        body: { roles: await assignmentsOn(ctx.services.db, await targetOf(ctx, model)) },
+      }),
     },
     {
       method: 'POST',
@@ -179,7 +222,10 @@ export function roleOperations(options: RoleOperationsOptions): Operation[] {
 /** Component schemas the roles actions refer to; include them once in a module's `components`. */
 export const roleComponents = [
   { name: 'NestedRole', schema: RoleBody },
-  { name: 'NestedRoleResponse', schema: Type.Object({ role: Type.String(), users: Type.Array(Type.String()), groups: Type.Array(Type.String()) }) },
+  {
+    name: 'NestedRoleResponse',
+    schema: Type.Object({ role: Type.String(), users: Type.Array(Type.String()), groups: Type.Array(Type.String()) }),
+  },
 ];
 
 /**
@@ -196,7 +242,15 @@ export function withRoleActions(modules: OperationModule[]): OperationModule[] {
     const prefix = model.viewset.replace(/[/-]/g, '_');
     const read = operations.find((o) => o.operationId === `${prefix}_read`);
     if (!read || ids.has(`${prefix}_add_role`) || ids.has(`${prefix}_list_roles`)) continue;
-    extra.push(...roleOperations({ url: read.url, pathKey: read.pathKey, operationId: prefix, tag: read.tag, model: model.label }));
+    extra.push(
+      ...roleOperations({
+        url: read.url,
+        pathKey: read.pathKey,
+        operationId: prefix,
+        tag: read.tag,
+        model: model.label,
+      }),
+    );
   }
   if (extra.length === 0) return modules;
   const hasComponents = modules.some((m) => m.components?.some((c) => c.name === 'NestedRole'));

@@ -15,13 +15,18 @@ export interface PluginRegistry {
  * Builds the immutable registry from the installed plugin names. Every problem (unknown plugin, bad name,
  * duplicate task) is reported together, and start-up stops: no plugin is ever skipped silently.
  */
-export function buildRegistry(available: PluginDefinition[], installed: readonly string[], coreTasks: Record<string, TaskFunction> = {}): PluginRegistry {
+export function buildRegistry(
+  available: PluginDefinition[],
+  installed: readonly string[],
+  coreTasks: Record<string, TaskFunction> = {},
+): PluginRegistry {
   const problems: string[] = [];
   const byName = new Map(available.map((p) => [p.name, p]));
   const plugins: PluginDefinition[] = [];
   for (const name of installed) {
     const plugin = byName.get(name);
-    if (!plugin) problems.push(`INSTALLED_PLUGINS: unknown plugin '${name}' (available: ${[...byName.keys()].join(', ')})`);
+    if (!plugin)
+      problems.push(`INSTALLED_PLUGINS: unknown plugin '${name}' (available: ${[...byName.keys()].join(', ')})`);
     else if (!/^[a-z][a-z0-9_]*$/.test(name)) problems.push(`plugin name '${name}' must match ^[a-z][a-z0-9_]*$`);
     else plugins.push(plugin);
   }
@@ -36,7 +41,8 @@ export function buildRegistry(available: PluginDefinition[], installed: readonly
       migrations[`${plugin.name}/${migrationName}`] = m;
     }
   }
-  if (problems.length > 0) throw new ConfigurationError(`Invalid plugin configuration:\n  - ${problems.join('\n  - ')}`);
+  if (problems.length > 0)
+    throw new ConfigurationError(`Invalid plugin configuration:\n  - ${problems.join('\n  - ')}`);
   for (const plugin of plugins) registerResourceTypes(plugin.resourceTypes ?? []);
   return Object.freeze({ plugins: Object.freeze(plugins), migrations, tasks });
 }

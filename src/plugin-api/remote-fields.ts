@@ -20,6 +20,9 @@ export function remoteBaseFields(r: Record<string, unknown>): Record<string, unk
     sock_read_timeout: r.sock_read_timeout,
     headers: r.headers,
     rate_limit: r.rate_limit,
-    hidden_fields: REMOTE_SECRET_FIELDS.map((name) => ({ name, is_set: typeof r[name] === 'string' && r[name] !== '' })),
+    hidden_fields: REMOTE_SECRET_FIELDS.map((name) => ({
+      name,
+      is_set: typeof r[name] === 'string' && r[name] !== '',
+    })),
   };
 }

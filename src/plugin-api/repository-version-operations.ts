@@ -7,7 +7,11 @@ import { dispatchReply } from './dispatch-reply.js';
 import { dateTimeFilters, type Filter, type FilterSet, numberFilters, pkFromReference } from './filters.js';
 import { listResponse } from './list.js';
 import type { Operation, RequestContext } from './operations.js';
-import { type RepositoryVersionRow, selectRepositoryVersions, serializeRepositoryVersion } from './repository-version-summary.js';
+import {
+  type RepositoryVersionRow,
+  selectRepositoryVersions,
+  serializeRepositoryVersion,
+} from './repository-version-summary.js';
 import { typedPrn } from './resource-types.js';
 
 /** Task names of the version operations (Pulp's). */
@@ -15,7 +19,10 @@ export const DELETE_VERSION_TASK = 'pulpcore.app.tasks.repository.delete_version
 export const REPAIR_VERSION_TASK = 'pulpcore.app.tasks.repository.repair_version';
 
 function splitCsv(values: string[]): string[] {
-  return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 function contentIdOf(name: string, value: string): string {
@@ -24,7 +31,9 @@ function contentIdOf(name: string, value: string): string {
   return pk;
 }
 
-const hasContent = (ids: string[]) => sql<boolean>`EXISTS (SELECT 1 FROM repository_content rcf WHERE rcf.repository_id = v.repository_id
+const hasContent = (
+  ids: string[],
+) => sql<boolean>`EXISTS (SELECT 1 FROM repository_content rcf WHERE rcf.repository_id = v.repository_id
   AND rcf.content_id = ANY(${ids}::uuid[]) AND rcf.version_added <= v.number AND (rcf.version_removed IS NULL OR rcf.version_removed > v.number))`;
 
 /** A version href (`.../<repo uuid>/versions/<n>/`) or PRN (`prn:core.repositoryversion:<uuid>`) as a condition on `v`. */
@@ -51,12 +60,21 @@ export function repositoryVersionFilterSet(): FilterSet {
       ...numberFilters('number', 'v.number', false).filter((f) => f.name !== 'number__ne'),
       ...dateTimeFilters('pulp_created', 'v.pulp_created'),
       { name: 'content', type: 'string', apply: (v) => hasContent([contentIdOf('content', v[v.length - 1] ?? '')]) },
-      { name: 'content__in', type: 'string-list', apply: (v) => hasContent(splitCsv(v).map((x) => contentIdOf('content__in', x))) },
+      {
+        name: 'content__in',
+        type: 'string-list',
+        apply: (v) => hasContent(splitCsv(v).map((x) => contentIdOf('content__in', x))),
+      },
       identity('pulp_href__in'),
       identity('prn__in'),
     ],
     ordering: ['number', 'pulp_created', 'pulp_last_updated', 'complete', 'pk'],
-    orderingColumns: { number: 'v.number', pulp_created: 'v.pulp_created', pulp_last_updated: 'v.pulp_last_updated', complete: 'v.complete' },
+    orderingColumns: {
+      number: 'v.number',
+      pulp_created: 'v.pulp_created',
+      pulp_last_updated: 'v.pulp_last_updated',
+      complete: 'v.complete',
+    },
     defaultOrdering: ['-number'],
   };
 }
@@ -88,7 +106,12 @@ export function repositoryVersionOperations(o: RepositoryVersionOperationsOption
   async function repository(ctx: RequestContext): Promise<string> {
     const id = ctx.params.repository_pk ?? '';
     if (!isUuid(id)) throw new NotFoundError('No Repository matches the given query.');
-    const r = await ctx.services.db.selectFrom('repository').select('pulp_id').where('pulp_id', '=', id).where('pulp_type', '=', o.pulpType).executeTakeFirst();
+    const r = await ctx.services.db
+      .selectFrom('repository')
+      .select('pulp_id')
+      .where('pulp_id', '=', id)
+      .where('pulp_type', '=', o.pulpType)
+      .executeTakeFirst();
     if (!r) throw new NotFoundError('No Repository matches the given query.');
     return id;
   }
@@ -99,7 +122,10 @@ export function repositoryVersionOperations(o: RepositoryVersionOperationsOption
   }
   async function version(ctx: RequestContext) {
     const repo = await repository(ctx);
-    const row = await selectRepositoryVersions(ctx.services.db).where('v.repository_id', '=', repo).where('v.number', '=', number(ctx)).executeTakeFirst();
+    const row = await selectRepositoryVersions(ctx.services.db)
+      .where('v.repository_id', '=', repo)
+      .where('v.number', '=', number(ctx))
+      .executeTakeFirst();
     if (!row) throw notFound();
     return row;
   }
@@ -121,7 +147,8 @@ export function repositoryVersionOperations(o: RepositoryVersionOperationsOption
         return listResponse(ctx, query, {
           filterSet: repositoryVersionFilterSet(),
           tableAlias: 'v',
-          serialize: (rows: RepositoryVersionRow[]) => rows.map((r) => serializeRepositoryVersion(ctx.services.apiPrefix, r)),
+          serialize: (rows: RepositoryVersionRow[]) =>
+            rows.map((r) => serializeRepositoryVersion(ctx.services.apiPrefix, r)),
         });
       },
     },
@@ -149,14 +176,25 @@ export function repositoryVersionOperations(o: RepositoryVersionOperationsOption
       access: access('destroy'),
       async handle(ctx) {
         const row = await version(ctx);
-        const protectedRow = await sql<{ p: boolean }>`SELECT EXISTS (SELECT 1 FROM distribution d WHERE d.repository_version_id = ${row.pulp_id}
-          OR d.publication_id IN (SELECT p.pulp_id FROM publication p WHERE p.repository_version_id = ${row.pulp_id})) AS p`.execute(ctx.services.db);
+        const protectedRow = await sql<{
+          p: boolean;
+        }>`SELECT EXISTS (SELECT 1 FROM distribution d WHERE d.repository_version_id = ${row.pulp_id}
+          OR d.publication_id IN (SELECT p.pulp_id FROM publication p WHERE p.repository_version_id = ${row.pulp_id})) AS p`.execute(
+          ctx.services.db,
+        );
         if (protectedRow.rows[0]?.p) {
-          throw new ValidationError(['The repository version cannot be deleted because it (or its publications) are currently being used to distribute content. Please update the necessary distributions first.']);
+          throw new ValidationError([
+            'The repository version cannot be deleted because it (or its publications) are currently being used to distribute content. Please update the necessary distributions first.',
+          ]);
         }
-        return dispatchReply(ctx, DELETE_VERSION_TASK, { repository_pk: row.repository_id, number: row.number }, {
-          exclusiveResources: [repoLock(row.repository_id)],
-        });
+        return dispatchReply(
+          ctx,
+          DELETE_VERSION_TASK,
+          { repository_pk: row.repository_id, number: row.number },
+          {
+            exclusiveResources: [repoLock(row.repository_id)],
+          },
+        );
       },
     },
     {
@@ -171,11 +209,16 @@ export function repositoryVersionOperations(o: RepositoryVersionOperationsOption
       access: access('repair'),
       async handle(ctx) {
         const row = await version(ctx);
-        return dispatchReply(ctx, REPAIR_VERSION_TASK, {
-          repository_pk: row.repository_id,
-          number: row.number,
-          verify_checksums: ctx.body.verify_checksums !== false,
-        }, { sharedResources: [repoLock(row.repository_id)] });
+        return dispatchReply(
+          ctx,
+          REPAIR_VERSION_TASK,
+          {
+            repository_pk: row.repository_id,
+            number: row.number,
+            verify_checksums: ctx.body.verify_checksums !== false,
+          },
+          { sharedResources: [repoLock(row.repository_id)] },
+        );
       },
     },
   ];

@@ -49,7 +49,12 @@ export async function computeSummaryCounts(db: Db, repositoryId: string, number:
  * present = previous present + added - removed. Only the changed rows are read (and joined to their
  * type), so a one-unit change of a 100,000-unit repository costs a few milliseconds instead of a full count.
  */
-export async function nextSummaryCounts(db: Db, repositoryId: string, number: number, previous: SummaryCounts): Promise<SummaryCounts> {
+export async function nextSummaryCounts(
+  db: Db,
+  repositoryId: string,
+  number: number,
+  previous: SummaryCounts,
+): Promise<SummaryCounts> {
   const rows = await sql<{ pulp_type: string; added: number; removed: number }>`
     SELECT c.pulp_type,
       count(*) FILTER (WHERE rc.version_added = ${number})::int AS added,
@@ -65,7 +70,8 @@ export async function nextSummaryCounts(db: Db, repositoryId: string, number: nu
     if (present > 0) out.present[r.pulp_type] = present;
     else delete out.present[r.pulp_type];
   }
-  const sorted = (m: Record<string, number>) => Object.fromEntries(Object.entries(m).sort(([a], [b]) => a.localeCompare(b)));
+  const sorted = (m: Record<string, number>) =>
+    Object.fromEntries(Object.entries(m).sort(([a], [b]) => a.localeCompare(b)));
   return { added: sorted(out.added), removed: sorted(out.removed), present: sorted(out.present) };
 }
 
@@ -79,7 +85,12 @@ export function contentCollectionHref(apiPrefix: string, pulpType: string): stri
 /** Renders stored counts as Pulp's `content_summary` for the version at `versionHref`. */
 export function renderContentSummary(apiPrefix: string, versionHref: string, counts: SummaryCounts): ContentSummary {
   const part = (m: Record<string, number>, filter: string) =>
-    Object.fromEntries(Object.entries(m).map(([t, count]) => [t, { count, href: `${contentCollectionHref(apiPrefix, t)}?${filter}=${versionHref}` }]));
+    Object.fromEntries(
+      Object.entries(m).map(([t, count]) => [
+        t,
+        { count, href: `${contentCollectionHref(apiPrefix, t)}?${filter}=${versionHref}` },
+      ]),
+    );
   return {
     added: part(counts.added, 'repository_version_added'),
     removed: part(counts.removed, 'repository_version_removed'),
@@ -88,9 +99,18 @@ export function renderContentSummary(apiPrefix: string, versionHref: string, cou
 }
 
 /** `content_summary` of one version, counted now (use the stored counts when serializing). */
-export async function contentSummary(db: Db, repositoryId: string, number: number, options: { apiPrefix?: string } = {}): Promise<ContentSummary> {
+export async function contentSummary(
+  db: Db,
+  repositoryId: string,
+  number: number,
+  options: { apiPrefix?: string } = {},
+): Promise<ContentSummary> {
   const prefix = options.apiPrefix ?? '/pulp/api/v3/';
-  const repo = await db.selectFrom('repository').select('pulp_type').where('pulp_id', '=', repositoryId).executeTakeFirstOrThrow();
+  const repo = await db
+    .selectFrom('repository')
+    .select('pulp_type')
+    .where('pulp_id', '=', repositoryId)
+    .executeTakeFirstOrThrow();
   const href = `${typedHref(repo.pulp_type, 'repository', repositoryId, prefix)}versions/${number}/`;
   return renderContentSummary(prefix, href, await computeSummaryCounts(db, repositoryId, number));
 }
@@ -134,7 +154,11 @@ export function selectRepositoryVersions(db: Db) {
 export function serializeRepositoryVersion(apiPrefix: string, row: RepositoryVersionRow): Record<string, unknown> {
   const repoHref = typedHref(row.repository_type, 'repository', row.repository_id, apiPrefix);
   const href = `${repoHref}versions/${row.number}/`;
-  const counts = (row.info as { content_summary?: SummaryCounts }).content_summary ?? { added: {}, removed: {}, present: {} };
+  const counts = (row.info as { content_summary?: SummaryCounts }).content_summary ?? {
+    added: {},
+    removed: {},
+    present: {},
+  };
   const prnValue = `prn:core.repositoryversion:${row.pulp_id}`;
   return {
     pulp_href: href,

@@ -91,7 +91,12 @@ export async function latestVersionNumber(db: Db, repositoryId: string): Promise
 export async function createInitialVersion(trx: Db, repositoryId: string): Promise<string> {
   const row = await trx
     .insertInto('repository_version')
-    .values({ repository_id: repositoryId, number: 0, complete: true, info: { content_summary: { added: {}, removed: {}, present: {} } } })
+    .values({
+      repository_id: repositoryId,
+      number: 0,
+      complete: true,
+      info: { content_summary: { added: {}, removed: {}, present: {} } },
+    })
     .returning('pulp_id')
     .executeTakeFirstOrThrow();
   await trx.updateTable('repository').set({ next_version: 1 }).where('pulp_id', '=', repositoryId).execute();
@@ -109,21 +114,33 @@ class NoChange extends Error {}
  * versions). Then applies `retain_repo_versions` in the same transaction.
  * Adding a unit that is already present, or removing one that is absent, is not a change.
  */
-export async function createRepositoryVersion(db: Kysely<DB>, repositoryId: string, changes: VersionChanges, options: CreateVersionOptions = {}): Promise<RepositoryVersionRef | null> {
+export async function createRepositoryVersion(
+  db: Kysely<DB>,
+  repositoryId: string,
+  changes: VersionChanges,
+  options: CreateVersionOptions = {},
+): Promise<RepositoryVersionRef | null> {
   const add = [...new Set(changes.add ?? [])];
   const remove = [...new Set(changes.remove ?? [])];
   try {
     return await db.transaction().execute(async (trx) => {
       const repo = await sql<{ pulp_type: string; next_version: number; retain_repo_versions: number | null }>`
-        SELECT pulp_type, next_version, retain_repo_versions FROM repository WHERE pulp_id = ${repositoryId} FOR UPDATE`.execute(trx);
+        SELECT pulp_type, next_version, retain_repo_versions FROM repository WHERE pulp_id = ${repositoryId} FOR UPDATE`.execute(
+        trx,
+      );
       const r = repo.rows[0];
       if (!r) throw new NotFoundError('No Repository matches the given query.');
       const latest = await latestVersionNumber(trx, repositoryId);
       const base = changes.baseVersion ?? latest;
       let baseId: string | null = null;
       if (changes.baseVersion !== undefined) {
-        const b = await trx.selectFrom('repository_version').select('pulp_id').where('repository_id', '=', repositoryId)
-          .where('number', '=', changes.baseVersion).where('complete', '=', true).executeTakeFirst();
+        const b = await trx
+          .selectFrom('repository_version')
+          .select('pulp_id')
+          .where('repository_id', '=', repositoryId)
+          .where('number', '=', changes.baseVersion)
+          .where('complete', '=', true)
+          .executeTakeFirst();
         if (!b) throw new ValidationError({ base_version: ['Invalid hyperlink - Object does not exist.'] });
         baseId = b.pulp_id;
       }
@@ -131,28 +148,46 @@ export async function createRepositoryVersion(db: Kysely<DB>, repositoryId: stri
       const contentTypes = options.contentTypes ?? type?.contentTypes;
       if (contentTypes && add.length > 0) await checkContentTypes(trx, add, contentTypes);
       const n = r.next_version;
-      const version = await trx.insertInto('repository_version')
+      const version = await trx
+        .insertInto('repository_version')
         .values({ repository_id: repositoryId, number: n, base_version_id: baseId, info: {} })
-        .returning('pulp_id').executeTakeFirstOrThrow();
+        .returning('pulp_id')
+        .executeTakeFirstOrThrow();
 
       if (base === latest && !changes.removeAll) await applyToLatest(trx, repositoryId, n, add, remove);
       else await applyFromBase(trx, repositoryId, n, base, changes.removeAll === true, add, remove);
 
       if (options.finalize) await options.finalize(trx, repositoryId, n);
-      else if (type?.finalizeVersion) await type.finalizeVersion(trx, repositoryId, n, { overwrite: options.overwrite !== false });
+      else if (type?.finalizeVersion)
+        await type.finalizeVersion(trx, repositoryId, n, { overwrite: options.overwrite !== false });
       // A unit added and dropped again in the same version (e.g. by finalize) was never in it.
-      await sql`DELETE FROM repository_content WHERE repository_id = ${repositoryId} AND version_added = ${n} AND version_removed = ${n}`.execute(trx);
-      const changed = await sql<{ changed: boolean }>`SELECT EXISTS (SELECT 1 FROM repository_content WHERE repository_id = ${repositoryId}
+      await sql`DELETE FROM repository_content WHERE repository_id = ${repositoryId} AND version_added = ${n} AND version_removed = ${n}`.execute(
+        trx,
+      );
+      const changed = await sql<{
+        changed: boolean;
+      }>`SELECT EXISTS (SELECT 1 FROM repository_content WHERE repository_id = ${repositoryId}
         AND (version_added = ${n} OR version_removed = ${n})) AS changed`.execute(trx);
       if (!changed.rows[0]?.changed) throw new NoChange();
 
       const summary = await summaryFor(trx, repositoryId, n, latest);
-      await trx.updateTable('repository_version').set({ complete: true, info: JSON.stringify({ content_summary: summary }) })
-        .where('pulp_id', '=', version.pulp_id).execute();
-      await trx.updateTable('repository').set({ next_version: n + 1 }).where('pulp_id', '=', repositoryId).execute();
+      await trx
+        .updateTable('repository_version')
+        .set({ complete: true, info: JSON.stringify({ content_summary: summary }) })
+        .where('pulp_id', '=', version.pulp_id)
+        .execute();
+      await trx
+        .updateTable('repository')
+        .set({ next_version: n + 1 })
+        .where('pulp_id', '=', repositoryId)
+        .execute();
       await bumpContentSerial(trx);
       if (r.retain_repo_versions) await applyRetention(trx, repositoryId, r.retain_repo_versions);
-      return { pulp_id: version.pulp_id, number: n, href: versionHref(options.apiPrefix ?? '/pulp/api/v3/', r.pulp_type, repositoryId, n) };
+      return {
+        pulp_id: version.pulp_id,
+        number: n,
+        href: versionHref(options.apiPrefix ?? '/pulp/api/v3/', r.pulp_type, repositoryId, n),
+      };
     });
   } catch (err) {
     if (err instanceof NoChange) return null;
@@ -161,23 +196,46 @@ export async function createRepositoryVersion(db: Kysely<DB>, repositoryId: stri
 }
 
 /** Counts of the new version n, derived from the latest version's stored counts when it has them. */
-async function summaryFor(trx: Transaction<DB>, repositoryId: string, n: number, latest: number | null): Promise<SummaryCounts> {
+async function summaryFor(
+  trx: Transaction<DB>,
+  repositoryId: string,
+  n: number,
+  latest: number | null,
+): Promise<SummaryCounts> {
   if (latest === null) return computeSummaryCounts(trx, repositoryId, n);
-  const prev = await trx.selectFrom('repository_version').select('info').where('repository_id', '=', repositoryId).where('number', '=', latest).executeTakeFirst();
+  const prev = await trx
+    .selectFrom('repository_version')
+    .select('info')
+    .where('repository_id', '=', repositoryId)
+    .where('number', '=', latest)
+    .executeTakeFirst();
   const counts = (prev?.info as { content_summary?: SummaryCounts } | undefined)?.content_summary;
   return counts?.present ? nextSummaryCounts(trx, repositoryId, n, counts) : computeSummaryCounts(trx, repositoryId, n);
 }
 
 async function checkContentTypes(trx: Transaction<DB>, add: string[], allowed: string[]): Promise<void> {
-  const bad = await trx.selectFrom('content').select(['pulp_type']).distinct()
-    .where(sql<boolean>`pulp_id = ANY(${add}::uuid[])`).where('pulp_type', 'not in', allowed).execute();
+  const bad = await trx
+    .selectFrom('content')
+    .select(['pulp_type'])
+    .distinct()
+    .where(sql<boolean>`pulp_id = ANY(${add}::uuid[])`)
+    .where('pulp_type', 'not in', allowed)
+    .execute();
   if (bad.length > 0) {
-    throw new ValidationError([`Content of type ${bad.map((b) => b.pulp_type).join(', ')} cannot be added to this repository (supported: ${allowed.join(', ')}).`]);
+    throw new ValidationError([
+      `Content of type ${bad.map((b) => b.pulp_type).join(', ')} cannot be added to this repository (supported: ${allowed.join(', ')}).`,
+    ]);
   }
 }
 
 /** The common case: the new version starts from the latest one, so only the listed units are touched. */
-async function applyToLatest(trx: Transaction<DB>, repositoryId: string, n: number, add: string[], remove: string[]): Promise<void> {
+async function applyToLatest(
+  trx: Transaction<DB>,
+  repositoryId: string,
+  n: number,
+  add: string[],
+  remove: string[],
+): Promise<void> {
   if (remove.length > 0) {
     await sql`UPDATE repository_content SET version_removed = ${n}, pulp_last_updated = clock_timestamp()
       WHERE repository_id = ${repositoryId} AND version_removed IS NULL
@@ -197,10 +255,19 @@ async function applyToLatest(trx: Transaction<DB>, repositoryId: string, n: numb
  * snapshot from before the CTE's update (which PostgreSQL always runs to completion), so "present" means
  * present in the latest version.
  */
-async function applyFromBase(trx: Transaction<DB>, repositoryId: string, n: number, base: number | null, removeAll: boolean, add: string[], remove: string[]): Promise<void> {
-  const baseSet = removeAll || base === null
-    ? sql`SELECT NULL::uuid AS content_id WHERE false`
-    : sql`SELECT rc.content_id FROM repository_content rc WHERE rc.repository_id = ${repositoryId} AND ${inVersionCondition('rc', base)}
+async function applyFromBase(
+  trx: Transaction<DB>,
+  repositoryId: string,
+  n: number,
+  base: number | null,
+  removeAll: boolean,
+  add: string[],
+  remove: string[],
+): Promise<void> {
+  const baseSet =
+    removeAll || base === null
+      ? sql`SELECT NULL::uuid AS content_id WHERE false`
+      : sql`SELECT rc.content_id FROM repository_content rc WHERE rc.repository_id = ${repositoryId} AND ${inVersionCondition('rc', base)}
           AND NOT (rc.content_id = ANY(${remove}::uuid[]))`;
   await sql`WITH target AS (${baseSet} UNION SELECT unnest(${add}::uuid[])),
     ended AS (UPDATE repository_content rc SET version_removed = ${n}, pulp_last_updated = clock_timestamp()
@@ -214,15 +281,26 @@ async function applyFromBase(trx: Transaction<DB>, repositoryId: string, n: numb
 
 /** Whether a distribution serves the version directly or through one of its publications. */
 export async function isVersionProtected(db: Db, versionId: string): Promise<boolean> {
-  const r = await sql<{ p: boolean }>`SELECT EXISTS (SELECT 1 FROM distribution d WHERE d.repository_version_id = ${versionId}
-      OR d.publication_id IN (SELECT p.pulp_id FROM publication p WHERE p.repository_version_id = ${versionId})) AS p`.execute(db);
+  const r = await sql<{
+    p: boolean;
+  }>`SELECT EXISTS (SELECT 1 FROM distribution d WHERE d.repository_version_id = ${versionId}
+      OR d.publication_id IN (SELECT p.pulp_id FROM publication p WHERE p.repository_version_id = ${versionId})) AS p`.execute(
+    db,
+  );
   return r.rows[0]?.p === true;
 }
 
 /** Deletes the versions beyond the newest `keep`, oldest first, skipping versions a distribution serves. */
 async function applyRetention(trx: Transaction<DB>, repositoryId: string, keep: number): Promise<void> {
-  const old = await trx.selectFrom('repository_version').select(['pulp_id', 'number']).where('repository_id', '=', repositoryId)
-    .where('complete', '=', true).orderBy('number', 'desc').offset(keep).limit(1_000_000).execute();
+  const old = await trx
+    .selectFrom('repository_version')
+    .select(['pulp_id', 'number'])
+    .where('repository_id', '=', repositoryId)
+    .where('complete', '=', true)
+    .orderBy('number', 'desc')
+    .offset(keep)
+    .limit(1_000_000)
+    .execute();
   for (const v of old.reverse()) {
     if (await isVersionProtected(trx, v.pulp_id)) continue;
     await squashAndDeleteVersion(trx, repositoryId, v.number);
@@ -234,23 +312,45 @@ async function applyRetention(trx: Transaction<DB>, repositoryId: string, keep: 
  * version (so that version's added/removed stay relative to the version before it), content present only
  * in it loses its row, and its publications go with it. The only version of a repository cannot go.
  */
-export async function squashAndDeleteVersion(trx: Transaction<DB>, repositoryId: string, number: number): Promise<void> {
-  const versions = await trx.selectFrom('repository_version').select(['pulp_id', 'number']).where('repository_id', '=', repositoryId)
-    .where('complete', '=', true).orderBy('number').execute();
+export async function squashAndDeleteVersion(
+  trx: Transaction<DB>,
+  repositoryId: string,
+  number: number,
+): Promise<void> {
+  const versions = await trx
+    .selectFrom('repository_version')
+    .select(['pulp_id', 'number'])
+    .where('repository_id', '=', repositoryId)
+    .where('complete', '=', true)
+    .orderBy('number')
+    .execute();
   const idx = versions.findIndex((v) => v.number === number);
   const target = versions[idx];
   if (!target) throw new NotFoundError('No RepositoryVersion matches the given query.');
-  if (versions.length === 1) throw new ValidationError(['Cannot delete repository version. Repositories must have at least one repository version.']);
+  if (versions.length === 1)
+    throw new ValidationError([
+      'Cannot delete repository version. Repositories must have at least one repository version.',
+    ]);
   const next = versions[idx + 1];
   const k = number;
   if (!next) {
-    await sql`DELETE FROM repository_content WHERE repository_id = ${repositoryId} AND version_added = ${k}`.execute(trx);
-    await sql`UPDATE repository_content SET version_removed = NULL WHERE repository_id = ${repositoryId} AND version_removed = ${k}`.execute(trx);
+    await sql`DELETE FROM repository_content WHERE repository_id = ${repositoryId} AND version_added = ${k}`.execute(
+      trx,
+    );
+    await sql`UPDATE repository_content SET version_removed = NULL WHERE repository_id = ${repositoryId} AND version_removed = ${k}`.execute(
+      trx,
+    );
   } else {
     const m = next.number;
-    await sql`DELETE FROM repository_content WHERE repository_id = ${repositoryId} AND version_added = ${k} AND version_removed = ${m}`.execute(trx);
-    await sql`UPDATE repository_content SET version_added = ${m} WHERE repository_id = ${repositoryId} AND version_added = ${k}`.execute(trx);
-    await sql`UPDATE repository_content SET version_removed = ${m} WHERE repository_id = ${repositoryId} AND version_removed = ${k}`.execute(trx);
+    await sql`DELETE FROM repository_content WHERE repository_id = ${repositoryId} AND version_added = ${k} AND version_removed = ${m}`.execute(
+      trx,
+    );
+    await sql`UPDATE repository_content SET version_added = ${m} WHERE repository_id = ${repositoryId} AND version_added = ${k}`.execute(
+      trx,
+    );
+    await sql`UPDATE repository_content SET version_removed = ${m} WHERE repository_id = ${repositoryId} AND version_removed = ${k}`.execute(
+      trx,
+    );
     // A unit removed by k and added again by m is simply present across both: join its two ranges.
     const pairs = await sql<{ keep: string; drop: string; vr: number | null }>`
       SELECT a.pulp_id AS keep, b.pulp_id AS drop, b.version_removed AS vr FROM repository_content a
@@ -258,10 +358,16 @@ export async function squashAndDeleteVersion(trx: Transaction<DB>, repositoryId:
       WHERE a.repository_id = ${repositoryId} AND a.version_removed = ${m}`.execute(trx);
     for (const p of pairs.rows) {
       await trx.deleteFrom('repository_content').where('pulp_id', '=', p.drop).execute();
-      await trx.updateTable('repository_content').set({ version_removed: p.vr }).where('pulp_id', '=', p.keep).execute();
+      await trx
+        .updateTable('repository_content')
+        .set({ version_removed: p.vr })
+        .where('pulp_id', '=', p.keep)
+        .execute();
     }
     const summary = await computeSummaryCounts(trx, repositoryId, m);
-    await sql`UPDATE repository_version SET info = jsonb_set(info, '{content_summary}', ${JSON.stringify(summary)}::jsonb) WHERE pulp_id = ${next.pulp_id}`.execute(trx);
+    await sql`UPDATE repository_version SET info = jsonb_set(info, '{content_summary}', ${JSON.stringify(summary)}::jsonb) WHERE pulp_id = ${next.pulp_id}`.execute(
+      trx,
+    );
   }
   await trx.deleteFrom('repository_version').where('pulp_id', '=', target.pulp_id).execute();
   await bumpContentSerial(trx);
@@ -274,11 +380,18 @@ export async function squashAndDeleteVersion(trx: Transaction<DB>, repositoryId:
 export async function deleteRepositoryVersion(db: Kysely<DB>, repositoryId: string, number: number): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await sql`SELECT 1 FROM repository WHERE pulp_id = ${repositoryId} FOR UPDATE`.execute(trx);
-    const v = await trx.selectFrom('repository_version').select('pulp_id').where('repository_id', '=', repositoryId)
-      .where('number', '=', number).where('complete', '=', true).executeTakeFirst();
+    const v = await trx
+      .selectFrom('repository_version')
+      .select('pulp_id')
+      .where('repository_id', '=', repositoryId)
+      .where('number', '=', number)
+      .where('complete', '=', true)
+      .executeTakeFirst();
     if (!v) throw new NotFoundError('No RepositoryVersion matches the given query.');
     if (await isVersionProtected(trx, v.pulp_id)) {
-      throw new ValidationError(['The repository version cannot be deleted because it (or its publications) are currently being used to distribute content. Please update the necessary distributions first.']);
+      throw new ValidationError([
+        'The repository version cannot be deleted because it (or its publications) are currently being used to distribute content. Please update the necessary distributions first.',
+      ]);
     }
     await squashAndDeleteVersion(trx, repositoryId, number);
   });

@@ -15,7 +15,11 @@ export interface BaseFields {
 }
 
 /** `pulp_href`, `prn`, `pulp_created`, `pulp_last_updated` of a row. */
-export function baseFields(row: { pulp_id: string; pulp_created: string; pulp_last_updated: string }, href: string, prnModel: string): BaseFields {
+export function baseFields(
+  row: { pulp_id: string; pulp_created: string; pulp_last_updated: string },
+  href: string,
+  prnModel: string,
+): BaseFields {
   return {
     pulp_href: href,
     prn: `prn:${prnModel}:${row.pulp_id}`,
@@ -89,7 +93,10 @@ export interface LabelOperationsOptions {
   viewset?: string;
 }
 
-const SetLabelBody = Type.Object({ key: Type.String({ minLength: 1 }), value: Type.Union([Type.String(), Type.Null()]) });
+const SetLabelBody = Type.Object({
+  key: Type.String({ minLength: 1 }),
+  value: Type.Union([Type.String(), Type.Null()]),
+});
 const UnsetLabelBody = Type.Object({ key: Type.String({ minLength: 1 }) });
 
 /**
@@ -122,8 +129,11 @@ export function labelOperations(o: LabelOperationsOptions): Operation[] {
         const errors = labelErrors({ [key]: value });
         if (errors.length > 0) throw new ValidationError({ value: errors });
         const changed = await ctx.services.db.transaction().execute(async (trx) => {
-          const r = await sql`UPDATE ${sql.table(o.table)} SET pulp_labels = pulp_labels || jsonb_build_object(${key}::text, ${value}::text),
-                 pulp_last_updated = clock_timestamp() WHERE pulp_id = ${id} AND pulp_type = ${o.pulpType}`.execute(trx);
+          const r =
+            await sql`UPDATE ${sql.table(o.table)} SET pulp_labels = pulp_labels || jsonb_build_object(${key}::text, ${value}::text),
+                 pulp_last_updated = clock_timestamp() WHERE pulp_id = ${id} AND pulp_type = ${o.pulpType}`.execute(
+              trx,
+            );
           if (o.table === 'distribution') await bumpContentSerial(trx);
           return Number(r.numAffectedRows ?? 0);
         });
@@ -145,7 +155,9 @@ export function labelOperations(o: LabelOperationsOptions): Operation[] {
         const id = checkId(ctx.params.pulp_id);
         const key = ctx.body.key as string;
         const removed = await ctx.services.db.transaction().execute(async (trx) => {
-          const row = await sql<{ labels: Record<string, string | null> }>`SELECT pulp_labels AS labels FROM ${sql.table(o.table)}
+          const row = await sql<{
+            labels: Record<string, string | null>;
+          }>`SELECT pulp_labels AS labels FROM ${sql.table(o.table)}
                  WHERE pulp_id = ${id} AND pulp_type = ${o.pulpType} FOR UPDATE`.execute(trx);
           const labels = row.rows[0]?.labels;
           if (!labels) throw notFound();
@@ -166,5 +178,8 @@ export const labelComponents = [
   { name: 'SetLabel', schema: SetLabelBody },
   { name: 'SetLabelResponse', schema: SetLabelBody },
   { name: 'UnsetLabel', schema: UnsetLabelBody },
-  { name: 'UnsetLabelResponse', schema: Type.Object({ key: Type.String(), value: Type.Union([Type.String(), Type.Null()]) }) },
+  {
+    name: 'UnsetLabelResponse',
+    schema: Type.Object({ key: Type.String(), value: Type.Union([Type.String(), Type.Null()]) }),
+  },
 ];

@@ -51,11 +51,20 @@ export interface ResourceTypeDefinition {
    * `createRepositoryVersion`, which uses it unless the caller passes its own). `overwrite: false` asks it to
    * fail instead of replacing a unit that collides with an added one (modify's `overwrite`).
    */
-  finalizeVersion?(trx: Transaction<DB>, repositoryId: string, number: number, options: { overwrite: boolean }): Promise<void>;
+  finalizeVersion?(
+    trx: Transaction<DB>,
+    repositoryId: string,
+    number: number,
+    options: { overwrite: boolean },
+  ): Promise<void>;
   /** Repository types: the content types a version may hold. */
   contentTypes?: string[];
   /** Repository types: runs after a task created a version (e.g. autopublish). */
-  afterVersion?(ctx: TaskContext, repositoryId: string, version: { pulp_id: string; number: number; href: string }): Promise<void>;
+  afterVersion?(
+    ctx: TaskContext,
+    repositoryId: string,
+    version: { pulp_id: string; number: number; href: string },
+  ): Promise<void>;
   /** Whether a change alters what the content app serves (distributions, guards): bumps the content serial. */
   affectsContentApp?: boolean;
 }

@@ -20,11 +20,19 @@ export interface TaskContext {
   /** Aborted when the task is canceled; pass it to every download and file write. */
   signal: AbortSignal;
   /** Creates a progress report (`message`, `code`, optional `total`, `suffix`). */
-  progress(message: string, code: string, options?: { total?: number; suffix?: string; state?: 'running' | 'waiting' }): Promise<ProgressReporter>;
+  progress(
+    message: string,
+    code: string,
+    options?: { total?: number; suffix?: string; state?: 'running' | 'waiting' },
+  ): Promise<ProgressReporter>;
   /** Records an href in the task's `created_resources`. */
   addCreatedResource(href: string): Promise<void>;
   /** Dispatches a child task (its `parent_task` is this task). */
-  dispatch(name: string, args: Record<string, unknown>, options: DispatchOptions): Promise<{ pulp_id: string; href: string }>;
+  dispatch(
+    name: string,
+    args: Record<string, unknown>,
+    options: DispatchOptions,
+  ): Promise<{ pulp_id: string; href: string }>;
 }
 
 export interface DispatchOptions {

@@ -28,16 +28,31 @@ export interface AssembledUpload {
  * algorithm on the way. Fails when the chunks do not cover the upload exactly (a gap, an overlap or a
  * missing tail).
  */
-export async function assembleUpload(services: UploadServices, uploadId: string, signal?: AbortSignal): Promise<AssembledUpload> {
-  const upload = await services.db.selectFrom('upload').select(['pulp_id', 'size']).where('pulp_id', '=', uploadId).executeTakeFirst();
+export async function assembleUpload(
+  services: UploadServices,
+  uploadId: string,
+  signal?: AbortSignal,
+): Promise<AssembledUpload> {
+  const upload = await services.db
+    .selectFrom('upload')
+    .select(['pulp_id', 'size'])
+    .where('pulp_id', '=', uploadId)
+    .executeTakeFirst();
   if (!upload) throw new NotFoundError('No Upload matches the given query.');
-  const chunks = await services.db.selectFrom('upload_chunk').select(['offset', 'size', 'file']).where('upload_id', '=', uploadId).orderBy('offset').execute();
+  const chunks = await services.db
+    .selectFrom('upload_chunk')
+    .select(['offset', 'size', 'file'])
+    .where('upload_id', '=', uploadId)
+    .orderBy('offset')
+    .execute();
   let expected = 0;
   for (const c of chunks) {
-    if (Number(c.offset) !== expected) throw new ValidationError([`The upload is incomplete or its chunks overlap at byte ${expected}.`]);
+    if (Number(c.offset) !== expected)
+      throw new ValidationError([`The upload is incomplete or its chunks overlap at byte ${expected}.`]);
     expected += Number(c.size);
   }
-  if (expected !== Number(upload.size)) throw new ValidationError([`The upload is incomplete: ${expected} of ${upload.size} bytes were uploaded.`]);
+  if (expected !== Number(upload.size))
+    throw new ValidationError([`The upload is incomplete: ${expected} of ${upload.size} bytes were uploaded.`]);
 
   const dir = services.storage.tempDir();
   await mkdir(dir, { recursive: true });

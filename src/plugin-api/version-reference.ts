@@ -29,7 +29,12 @@ export async function resolveVersionReference(db: Db, field: string, value: stri
   if (prn) {
     if (!isUuid(prn.pk)) invalid(field);
     if (prn.model === 'core.repositoryversion') {
-      const v = await db.selectFrom('repository_version').select(['repository_id', 'number', 'pulp_id']).where('pulp_id', '=', prn.pk).where('complete', '=', true).executeTakeFirst();
+      const v = await db
+        .selectFrom('repository_version')
+        .select(['repository_id', 'number', 'pulp_id'])
+        .where('pulp_id', '=', prn.pk)
+        .where('complete', '=', true)
+        .executeTakeFirst();
       if (!v) return invalid(field);
       return { repositoryId: v.repository_id, number: v.number, versionId: v.pulp_id };
     }
@@ -43,7 +48,13 @@ export async function resolveVersionReference(db: Db, field: string, value: stri
   }
   if (number === null) number = await latestVersionNumber(db, repositoryId);
   if (number === null) return invalid(field);
-  const v = await db.selectFrom('repository_version').select('pulp_id').where('repository_id', '=', repositoryId).where('number', '=', number).where('complete', '=', true).executeTakeFirst();
+  const v = await db
+    .selectFrom('repository_version')
+    .select('pulp_id')
+    .where('repository_id', '=', repositoryId)
+    .where('number', '=', number)
+    .where('complete', '=', true)
+    .executeTakeFirst();
   if (!v) return invalid(field);
   return { repositoryId, number, versionId: v.pulp_id };
 }
@@ -60,12 +71,21 @@ export function contentVersionFilters(db: Db, contentIdColumn: string): Filter[]
     apply: async (values) => cond(await resolveVersionReference(db, name, values[values.length - 1] ?? '')),
   });
   return [
-    make('repository_version', (r) => sql<boolean>`EXISTS (SELECT 1 FROM repository_content rcf WHERE rcf.repository_id = ${r.repositoryId}
-      AND rcf.content_id = ${col()} AND ${inVersionCondition('rcf', r.number)})`),
-    make('repository_version_added', (r) => sql<boolean>`EXISTS (SELECT 1 FROM repository_content rcf WHERE rcf.repository_id = ${r.repositoryId}
-      AND rcf.content_id = ${col()} AND rcf.version_added = ${r.number})`),
-    make('repository_version_removed', (r) => sql<boolean>`EXISTS (SELECT 1 FROM repository_content rcf WHERE rcf.repository_id = ${r.repositoryId}
-      AND rcf.content_id = ${col()} AND rcf.version_removed = ${r.number})`),
+    make(
+      'repository_version',
+      (r) => sql<boolean>`EXISTS (SELECT 1 FROM repository_content rcf WHERE rcf.repository_id = ${r.repositoryId}
+      AND rcf.content_id = ${col()} AND ${inVersionCondition('rcf', r.number)})`,
+    ),
+    make(
+      'repository_version_added',
+      (r) => sql<boolean>`EXISTS (SELECT 1 FROM repository_content rcf WHERE rcf.repository_id = ${r.repositoryId}
+      AND rcf.content_id = ${col()} AND rcf.version_added = ${r.number})`,
+    ),
+    make(
+      'repository_version_removed',
+      (r) => sql<boolean>`EXISTS (SELECT 1 FROM repository_content rcf WHERE rcf.repository_id = ${r.repositoryId}
+      AND rcf.content_id = ${col()} AND rcf.version_removed = ${r.number})`,
+    ),
   ];
 }
 

@@ -43,7 +43,10 @@ export interface PipelineOptions<T> {
  * 3. per batch, in one transaction: save artifacts, new units, content artifacts and remote artifacts.
  * Memory is bounded by the batch size and the downloads in flight; the source is pulled lazily.
  */
-export async function runSyncPipeline<T>(source: AsyncIterable<DeclarativeContent<T>>, options: PipelineOptions<T>): Promise<void> {
+export async function runSyncPipeline<T>(
+  source: AsyncIterable<DeclarativeContent<T>>,
+  options: PipelineOptions<T>,
+): Promise<void> {
   const batchSize = options.batchSize ?? SYNC_BATCH_SIZE;
   // Temp files not yet moved into storage: removed whatever happens, so a failed sync leaves none behind.
   const live = new Set<string>();
@@ -111,7 +114,10 @@ async function* lookUpExisting<T>(
         WHERE sha256 = ANY(${shas}::text[]) RETURNING pulp_id, sha256`.execute(options.db);
       for (const r of rows.rows) artifacts.set(r.sha256, r.pulp_id);
     }
-    const existing = await options.adapter.findExisting(options.db, batch.map((d) => d.unit));
+    const existing = await options.adapter.findExisting(
+      options.db,
+      batch.map((d) => d.unit),
+    );
     const contentIds = [...new Set(existing.values())];
     const cas = new Map<string, { id: string; artifactId: string | null; relativePath: string }>();
     if (contentIds.length > 0) {
@@ -120,8 +126,17 @@ async function* lookUpExisting<T>(
         .select(['pulp_id', 'content_id', 'artifact_id', 'relative_path'])
         .where('content_id', 'in', contentIds)
         .execute();
-      for (const r of rows) cas.set(`${r.content_id}\n${r.relative_path}`, { id: r.pulp_id, artifactId: r.artifact_id, relativePath: r.relative_path });
-      await options.db.updateTable('content').set({ timestamp_of_interest: sql`clock_timestamp()` }).where('pulp_id', 'in', contentIds).execute();
+      for (const r of rows)
+        cas.set(`${r.content_id}\n${r.relative_path}`, {
+          id: r.pulp_id,
+          artifactId: r.artifact_id,
+          relativePath: r.relative_path,
+        });
+      await options.db
+        .updateTable('content')
+        .set({ timestamp_of_interest: sql`clock_timestamp()` })
+        .where('pulp_id', 'in', contentIds)
+        .execute();
     }
     yield batch.map((d) => {
       const contentId = existing.get(options.adapter.naturalKey(d.unit)) ?? null;

@@ -5,7 +5,6 @@ import type { DB } from '../db/tables.js';
 import { artifactPath } from '../storage/artifact-path.js';
 import type { PipelineItem, PipelineOptions } from './pipeline.js';
 
-
 /**
  * Saves one batch: downloaded files move into storage and get artifact rows (existing rows with the same
  * sha256 win), then, in one transaction sorted by natural key (deadlock avoidance, as Pulp sorts), new units
@@ -45,10 +44,13 @@ async function saveArtifacts<T>(batch: PipelineItem<T>[], options: PipelineOptio
   // Moves are link+unlink pairs on the thread pool: a few at a time instead of one after another.
   const firsts = [...bySha.entries()];
   for (let i = 0; i < firsts.length; i += 16) {
-    await Promise.all(firsts.slice(i, i + 16).map(([sha, l]) => options.storage.saveFromFile(l[0]!.download!.path, artifactPath(sha))));
+    await Promise.all(
+      firsts.slice(i, i + 16).map(([sha, l]) => options.storage.saveFromFile(l[0]!.download!.path, artifactPath(sha))),
+    );
   }
   const first = [...bySha.values()].map((l) => l[0]!.download!);
-  const col = (name: ChecksumName) => first.map((d) => (options.checksums.includes(name) || name === 'sha256' ? (d.digests[name] ?? null) : null));
+  const col = (name: ChecksumName) =>
+    first.map((d) => (options.checksums.includes(name) || name === 'sha256' ? (d.digests[name] ?? null) : null));
   const rows = await sql<{ pulp_id: string; sha256: string }>`
     INSERT INTO artifact (file, size, md5, sha1, sha224, sha256, sha384, sha512)
     SELECT * FROM unnest(${first.map((d) => artifactPath(d.digests.sha256))}::text[], ${first.map((d) => d.size)}::bigint[],
@@ -60,24 +62,43 @@ async function saveArtifacts<T>(batch: PipelineItem<T>[], options: PipelineOptio
   for (const r of rows.rows) for (const item of bySha.get(r.sha256) ?? []) item.artifactId = r.pulp_id;
 }
 
-async function insertContent<T>(trx: Transaction<DB>, groups: PipelineItem<T>[][], options: PipelineOptions<T>): Promise<void> {
+async function insertContent<T>(
+  trx: Transaction<DB>,
+  groups: PipelineItem<T>[][],
+  options: PipelineOptions<T>,
+): Promise<void> {
   const { adapter } = options;
   // Ids come from the database (gen_random_uuid) and are assigned before the insert so that rows map to units.
-  const ids = await sql<{ id: string }>`SELECT gen_random_uuid()::text AS id FROM generate_series(1, ${groups.length})`.execute(trx);
+  const ids = await sql<{
+    id: string;
+  }>`SELECT gen_random_uuid()::text AS id FROM generate_series(1, ${groups.length})`.execute(trx);
   groups.forEach((g, i) => {
     for (const item of g) item.contentId = ids.rows[i]!.id;
   });
   const contentIds = groups.map((g) => g[0]!.contentId as string);
-  await sql`INSERT INTO content (pulp_id, pulp_type) SELECT unnest(${contentIds}::uuid[]), ${adapter.pulpType}`.execute(trx);
+  await sql`INSERT INTO content (pulp_id, pulp_type) SELECT unnest(${contentIds}::uuid[]), ${adapter.pulpType}`.execute(
+    trx,
+  );
   const lost = await adapter.insertDetails(
     trx,
     groups.map((g) => ({ contentId: g[0]!.contentId as string, unit: g[0]!.d.unit })),
   );
   if (lost.size > 0) {
     const lostGroups = groups.filter((g) => lost.has(adapter.naturalKey(g[0]!.d.unit)));
-    await trx.deleteFrom('content').where('pulp_id', 'in', lostGroups.map((g) => g[0]!.contentId as string)).execute();
-    const existing = await adapter.findExisting(trx, lostGroups.map((g) => g[0]!.d.unit));
-    for (const g of lostGroups) for (const item of g) item.contentId = existing.get(adapter.naturalKey(item.d.unit)) ?? null;
+    await trx
+      .deleteFrom('content')
+      .where(
+        'pulp_id',
+        'in',
+        lostGroups.map((g) => g[0]!.contentId as string),
+      )
+      .execute();
+    const existing = await adapter.findExisting(
+      trx,
+      lostGroups.map((g) => g[0]!.d.unit),
+    );
+    for (const g of lostGroups)
+      for (const item of g) item.contentId = existing.get(adapter.naturalKey(item.d.unit)) ?? null;
   }
   const newItems = groups.filter((g) => !lost.has(adapter.naturalKey(g[0]!.d.unit))).map((g) => g[0]!);
   if (newItems.length === 0) return;
@@ -87,7 +108,8 @@ async function insertContent<T>(trx: Transaction<DB>, groups: PipelineItem<T>[][
       ${newItems.map((i) => i.d.artifact.relativePath)}::text[])
     RETURNING pulp_id, content_id::text`.execute(trx);
   const byContent = new Map(inserted.rows.map((r) => [r.content_id, r.pulp_id]));
-  for (const g of groups) for (const item of g) if (item.contentId) item.contentArtifactId ??= byContent.get(item.contentId) ?? null;
+  for (const g of groups)
+    for (const item of g) if (item.contentId) item.contentArtifactId ??= byContent.get(item.contentId) ?? null;
 }
 
 /** Existing units whose content artifact has no file yet get the newly downloaded artifact. */
@@ -113,5 +135,7 @@ async function saveRemoteArtifacts<T>(trx: Transaction<DB>, batch: PipelineItem<
       AS v(url, size, md5, sha1, sha224, sha256, sha384, sha512, ca)
     ON CONFLICT (content_artifact_id, remote_id) DO UPDATE SET url = excluded.url, size = excluded.size,
       sha256 = excluded.sha256, failed_at = NULL, pulp_last_updated = clock_timestamp()
-    WHERE remote_artifact.url IS DISTINCT FROM excluded.url OR remote_artifact.sha256 IS DISTINCT FROM excluded.sha256`.execute(trx);
+    WHERE remote_artifact.url IS DISTINCT FROM excluded.url OR remote_artifact.sha256 IS DISTINCT FROM excluded.sha256`.execute(
+    trx,
+  );
 }

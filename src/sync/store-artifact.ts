@@ -7,7 +7,6 @@ import type { DB } from '../db/tables.js';
 import { artifactPath } from '../storage/artifact-path.js';
 import type { Storage } from '../storage/storage.js';
 
-
 /**
  * Moves a hashed temporary file into storage and returns its artifact id; an artifact with the same sha256
  * is reused (and touched), its stored file kept.

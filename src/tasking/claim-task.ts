@@ -36,8 +36,14 @@ export interface ClaimedTask {
  * Unblocks what the previous task of this worker freed (`previousRecord`, from finishTask), then claims the
  * oldest claimable task: one round trip per task.
  */
-export async function claimTask(db: Database, workerId: string, previousRecord: string[] | null = null): Promise<ClaimedTask | null> {
-  const r = await sql<ClaimedTask>`SELECT * FROM pulp_task_claim(${workerId}::uuid, ${previousRecord}::text[])`.execute(db);
+export async function claimTask(
+  db: Database,
+  workerId: string,
+  previousRecord: string[] | null = null,
+): Promise<ClaimedTask | null> {
+  const r = await sql<ClaimedTask>`SELECT * FROM pulp_task_claim(${workerId}::uuid, ${previousRecord}::text[])`.execute(
+    db,
+  );
   return r.rows[0] ?? null;
 }
 
@@ -45,11 +51,18 @@ export async function claimTask(db: Database, workerId: string, previousRecord: 
  * Ends a task this owner runs (`ownerId` null for unowned inline tasks). Returns its reservation record, to be
  * passed to unblockAfter (or claimTask) AFTER this commit, or null when the task was no longer ours.
  */
-export async function finishTask(db: Database, taskId: string, ownerId: string | null, outcome: TaskOutcome): Promise<string[] | null> {
+export async function finishTask(
+  db: Database,
+  taskId: string,
+  ownerId: string | null,
+  outcome: TaskOutcome,
+): Promise<string[] | null> {
   const result = outcome.outcome === 'completed' ? JSON.stringify(outcome.result ?? null) : null;
   const error = outcome.outcome === 'completed' ? null : JSON.stringify(outcome.error);
   const r = await sql<{ record: string[] | null }>`
-    SELECT pulp_task_finish(${taskId}::uuid, ${ownerId}::uuid, ${outcome.outcome}, ${result}::jsonb, ${error}::jsonb) AS record`.execute(db);
+    SELECT pulp_task_finish(${taskId}::uuid, ${ownerId}::uuid, ${outcome.outcome}, ${result}::jsonb, ${error}::jsonb) AS record`.execute(
+    db,
+  );
   return r.rows[0]?.record ?? null;
 }
 

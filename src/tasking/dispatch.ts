@@ -35,7 +35,11 @@ export interface DispatcherOptions {
   appId?: () => string | null;
 }
 
-export type ExtendedDispatchOptions = DispatchOptions & { loggingCid?: string; userId?: number | null; parentTaskId?: string | null };
+export type ExtendedDispatchOptions = DispatchOptions & {
+  loggingCid?: string;
+  userId?: number | null;
+  parentTaskId?: string | null;
+};
 
 function trailingId(value: string | null | undefined): string | null {
   if (!value) return null;
@@ -46,7 +50,9 @@ function trailingId(value: string | null | undefined): string | null {
 
 /** Exclusive and shared resource lists as stored, with the implicit shared domain resource. */
 export function reservationLists(options: DispatchOptions): { exclusive: string[]; shared: string[] } {
-  const exclusive = [...new Set((options.exclusiveResources ?? []).filter((r): r is string => typeof r === 'string' && r !== ''))];
+  const exclusive = [
+    ...new Set((options.exclusiveResources ?? []).filter((r): r is string => typeof r === 'string' && r !== '')),
+  ];
   const shared = (options.sharedResources ?? [])
     .filter((r): r is string => typeof r === 'string' && r !== '')
     .map((r) => r.replace(/^shared:/, ''));
@@ -76,7 +82,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       if (!fn) throw new ValidationError({ name: [`Unknown task name: '${name}'.`] });
       const immediate = Boolean(opts.immediate);
       const deferred = opts.deferred ?? true;
-      if (!immediate && !deferred) throw new ValidationError({ non_field_errors: ['A task must be immediate, deferred, or both.'] });
+      if (!immediate && !deferred)
+        throw new ValidationError({ non_field_errors: ['A task must be immediate, deferred, or both.'] });
       const inline = immediate && runImmediate;
       const { exclusive, shared } = reservationLists(opts);
       const row = await sql<{ task_id: string; task_state: string }>`
@@ -95,9 +102,18 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   const services: Services = { db, settings, logger, apiPrefix: prefix, storage, dispatcher, extensions: new Map() };
 
-  async function runInline(id: string, name: string, fn: TaskFunction, args: Record<string, unknown>, opts: ExtendedDispatchOptions) {
+  async function runInline(
+    id: string,
+    name: string,
+    fn: TaskFunction,
+    args: Record<string, unknown>,
+    opts: ExtendedDispatchOptions,
+  ) {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new Error('Immediate task timed out after 5 seconds.')), IMMEDIATE_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => controller.abort(new Error('Immediate task timed out after 5 seconds.')),
+      IMMEDIATE_TIMEOUT_MS,
+    );
     try {
       const outcome = await runTaskFunction({
         fn,

@@ -6,7 +6,8 @@ import type { RunnableTask, TaskOutcome } from './run-task.js';
 
 /** Messages between a worker process and its task thread. */
 export type ToThread = { type: 'run'; task: RunnableTask } | { type: 'cancel'; taskId: string };
-export type FromThread = { type: 'ready'; versions: Record<string, string> } | { type: 'done'; taskId: string; outcome: TaskOutcome };
+export type FromThread =
+  { type: 'ready'; versions: Record<string, string> } | { type: 'done'; taskId: string; outcome: TaskOutcome };
 
 export interface ExecutorOptions {
   /** Module the thread imports: it must call runTaskThread() (see task-thread.ts). */
@@ -62,7 +63,10 @@ export class TaskExecutor {
         if (workerData.__tsx) (await import(workerData.__tsx)).register();
         await import(workerData.__entry);
       })().catch((err) => { console.error(err); process.exit(1); });`;
-    const thread = new Worker(bootstrap, { eval: true, workerData: { ...this.options.workerData, __tsx: tsx, __entry: entry } });
+    const thread = new Worker(bootstrap, {
+      eval: true,
+      workerData: { ...this.options.workerData, __tsx: tsx, __entry: entry },
+    });
     this.thread = thread;
     return new Promise<void>((resolve, reject) => {
       let ready = false;
@@ -84,7 +88,12 @@ export class TaskExecutor {
         if (!ready) reject(new Error(`task thread exited with code ${code} before it was ready`));
         if (this.running) {
           const killed = this.running.killOutcome;
-          this.settle(killed ?? { outcome: 'failed', error: { description: `Task process died unexpectedly with exitcode ${code}.`, traceback: null } });
+          this.settle(
+            killed ?? {
+              outcome: 'failed',
+              error: { description: `Task process died unexpectedly with exitcode ${code}.`, traceback: null },
+            },
+          );
         }
       });
     });
@@ -136,7 +145,8 @@ export class TaskExecutor {
       this.thread = null;
       this.settle(killOutcome);
       void thread?.terminate();
-      if (!this.closed) this.start().catch((err: unknown) => this.options.logger.error({ err }, 'could not restart the task thread'));
+      if (!this.closed)
+        this.start().catch((err: unknown) => this.options.logger.error({ err }, 'could not restart the task thread'));
     }, killAfterMs);
   }
 

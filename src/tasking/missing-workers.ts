@@ -24,13 +24,19 @@ export async function cleanupMissingWorkers(db: Database, workerTtlSeconds: numb
           AND t.started_at < clock_timestamp() - make_interval(secs => ${UNOWNED_RUNNING_SECONDS}))
         OR a.stopped_at IS NOT NULL
         OR a.last_heartbeat < clock_timestamp() - make_interval(secs =>
-             CASE WHEN a.app_type = 'worker' THEN ${workerTtlSeconds}::float8 ELSE ${API_APP_TTL_SECONDS}::float8 END))`.execute(db);
+             CASE WHEN a.app_type = 'worker' THEN ${workerTtlSeconds}::float8 ELSE ${API_APP_TTL_SECONDS}::float8 END))`.execute(
+    db,
+  );
   let n = 0;
   for (const t of abandoned.rows) {
     const who = t.name ? `Worker ${t.name}` : 'The process running this task';
     const record = await finishTask(db, t.pulp_id, t.worker_id, {
       outcome: 'failed',
-      error: { description: `${who} has gone missing (no heartbeat); the task was abandoned.`, reason: 'Worker has gone missing.', traceback: null },
+      error: {
+        description: `${who} has gone missing (no heartbeat); the task was abandoned.`,
+        reason: 'Worker has gone missing.',
+        traceback: null,
+      },
     });
     if (record) {
       n += 1;

@@ -14,7 +14,12 @@ export interface Listener {
  * LISTENs on a dedicated connection (LISTEN is session state, so never through the pool) and reconnects when
  * it drops. Notifications are hints: the worker's periodic re-check covers any that are lost meanwhile.
  */
-export async function listen(url: string, channels: string[], onNotify: (channel: string, payload: string) => void, logger: Logger): Promise<Listener> {
+export async function listen(
+  url: string,
+  channels: string[],
+  onNotify: (channel: string, payload: string) => void,
+  logger: Logger,
+): Promise<Listener> {
   let client: pg.Client | null = null;
   let closed = false;
   let retry: NodeJS.Timeout | null = null;

@@ -9,8 +9,7 @@ import type { ProgressReporter, TaskContext, TaskFunction } from '../plugin-api/
 
 /** How a task run ended, as handed to pulp_task_finish. */
 export type TaskOutcome =
-  | { outcome: 'completed'; result: unknown }
-  | { outcome: 'failed' | 'canceled'; error: Record<string, unknown> };
+  { outcome: 'completed'; result: unknown } | { outcome: 'failed' | 'canceled'; error: Record<string, unknown> };
 
 export interface RunnableTask {
   id: string;
@@ -123,7 +122,14 @@ export async function runTaskFunction(options: RunTaskOptions): Promise<TaskOutc
     async progress(message, code, opts = {}) {
       const row = await db
         .insertInto('progress_report')
-        .values({ task_id: task.id, message, code, total: opts.total ?? null, suffix: opts.suffix ?? null, state: opts.state ?? 'running' })
+        .values({
+          task_id: task.id,
+          message,
+          code,
+          total: opts.total ?? null,
+          suffix: opts.suffix ?? null,
+          state: opts.state ?? 'running',
+        })
         .returning('pulp_id')
         .executeTakeFirstOrThrow();
       const reporter = new BatchedProgress(db, row.pulp_id, opts.total ?? null, logger);
@@ -140,7 +146,12 @@ export async function runTaskFunction(options: RunTaskOptions): Promise<TaskOutc
       await applyCreationHooks(db, services.apiPrefix, task.userId, href);
     },
     dispatch(name, args, opts) {
-      return services.dispatcher.dispatch(name, args, { ...opts, loggingCid: task.loggingCid, userId: task.userId, parentTaskId: task.id });
+      return services.dispatcher.dispatch(name, args, {
+        ...opts,
+        loggingCid: task.loggingCid,
+        userId: task.userId,
+        parentTaskId: task.id,
+      });
     },
   };
   logger.info('task started');
@@ -150,7 +161,10 @@ export async function runTaskFunction(options: RunTaskOptions): Promise<TaskOutc
     if (options.timeoutMs) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new PulpError(`Immediate task timed out after ${options.timeoutMs! / 1000} seconds.`)), options.timeoutMs);
+        timer = setTimeout(
+          () => reject(new PulpError(`Immediate task timed out after ${options.timeoutMs! / 1000} seconds.`)),
+          options.timeoutMs,
+        );
       });
       try {
         result = await Promise.race([options.fn(ctx), timeout]);
@@ -162,10 +176,16 @@ export async function runTaskFunction(options: RunTaskOptions): Promise<TaskOutc
     }
     outcome = { outcome: 'completed', result: result === undefined ? null : result };
   } catch (err) {
-    outcome = signal.aborted ? { outcome: 'canceled', error: errorRecord(err) } : { outcome: 'failed', error: errorRecord(err) };
+    outcome = signal.aborted
+      ? { outcome: 'canceled', error: errorRecord(err) }
+      : { outcome: 'failed', error: errorRecord(err) };
   }
   // Unflushed increments still reach the database; final states are set with the task's.
-  await Promise.all(reporters.map((r) => r.done(outcome.outcome === 'completed' ? 'completed' : outcome.outcome).catch(() => undefined)));
+  await Promise.all(
+    reporters.map((r) =>
+      r.done(outcome.outcome === 'completed' ? 'completed' : outcome.outcome).catch(() => undefined),
+    ),
+  );
   logger.info({ state: outcome.outcome }, 'task finished');
   return outcome;
 }

@@ -44,12 +44,24 @@ export async function runTaskThread(
   const data = workerData as TaskThreadData;
   const settings = data.settings;
   const registry = loadTasks(settings);
-  const tasks = new Map<string, TaskFunction>([...Object.entries(taskingTasks), ...registry.tasks, ...(await loadExtraTasks(data.extraTaskModules))]);
+  const tasks = new Map<string, TaskFunction>([
+    ...Object.entries(taskingTasks),
+    ...registry.tasks,
+    ...(await loadExtraTasks(data.extraTaskModules)),
+  ]);
   const logger = pino({ level: settings.LOG_LEVEL, base: { pid: process.pid, process: 'worker', thread: 'task' } });
   const { db } = createDatabase({ url: data.databaseUrl, max: 4, applicationName: 'pulp-ts task' });
   const storage = new FileSystemStorage(settings.MEDIA_ROOT);
   const dispatcher = createDispatcher({ db, settings, logger, tasks, storage });
-  const services: Services = { db, settings, logger, apiPrefix: apiPrefix(settings.API_ROOT), storage, dispatcher, extensions: new Map() };
+  const services: Services = {
+    db,
+    settings,
+    logger,
+    apiPrefix: apiPrefix(settings.API_ROOT),
+    storage,
+    dispatcher,
+    extensions: new Map(),
+  };
   let current: { id: string; controller: AbortController } | null = null;
 
   port.on('message', (msg: ToThread) => {
@@ -62,13 +74,20 @@ export async function runTaskThread(
     current = { id: task.id, controller };
     const fn = tasks.get(task.name);
     const run: Promise<FromThread> = fn
-      ? runTaskFunction({ fn, task, services, logger, signal: controller.signal }).then((outcome) => ({ type: 'done', taskId: task.id, outcome }))
+      ? runTaskFunction({ fn, task, services, logger, signal: controller.signal }).then((outcome) => ({
+          type: 'done',
+          taskId: task.id,
+          outcome,
+        }))
       : Promise.resolve({
           type: 'done',
           taskId: task.id,
           outcome: {
             outcome: 'failed',
-            error: { description: `Task name '${task.name}' is not registered in this worker (unknown task or plugin not installed).`, traceback: null },
+            error: {
+              description: `Task name '${task.name}' is not registered in this worker (unknown task or plugin not installed).`,
+              traceback: null,
+            },
           },
         });
     void run.then((reply) => {

@@ -21,8 +21,17 @@ export interface WorkerOptions {
   shutdownGraceMs?: number;
 }
 
-const CANCELED: TaskOutcome = { outcome: 'canceled', error: { reason: 'Task canceled; it did not stop on its cancellation signal and was killed.', description: 'Task canceled.' } };
-const SHUTDOWN: TaskOutcome = { outcome: 'failed', error: { reason: 'Aborted during worker shutdown.', description: 'Aborted during worker shutdown.', traceback: null } };
+const CANCELED: TaskOutcome = {
+  outcome: 'canceled',
+  error: {
+    reason: 'Task canceled; it did not stop on its cancellation signal and was killed.',
+    description: 'Task canceled.',
+  },
+};
+const SHUTDOWN: TaskOutcome = {
+  outcome: 'failed',
+  error: { reason: 'Aborted during worker shutdown.', description: 'Aborted during worker shutdown.', traceback: null },
+};
 
 /**
  * A worker process: claims one task at a time and runs it in its task thread; sleeps on LISTEN when nothing is
@@ -57,7 +66,12 @@ export class TaskWorker {
     await this.options.executor.start();
     const record = await registerApp(db, 'worker', this.name, this.options.executor.versions);
     this.appId = record.pulp_id;
-    this.listener = await listen(this.options.databaseUrl, [WAKEUP_CHANNEL, CANCEL_CHANNEL], (channel, payload) => this.onNotify(channel, payload), this.log);
+    this.listener = await listen(
+      this.options.databaseUrl,
+      [WAKEUP_CHANNEL, CANCEL_CHANNEL],
+      (channel, payload) => this.onNotify(channel, payload),
+      this.log,
+    );
     this.beatTimer = setInterval(() => void this.beat(), this.beatMs);
     this.log.info('worker started');
     // Upstream waits for the next notification; one pass at start picks up anything already runnable.
@@ -104,7 +118,11 @@ export class TaskWorker {
       const current = this.current;
       if (current) {
         // Recovers a lost cancel notification.
-        const row = await db.selectFrom('task').select('state').where('pulp_id', '=', current.task_id).executeTakeFirst();
+        const row = await db
+          .selectFrom('task')
+          .select('state')
+          .where('pulp_id', '=', current.task_id)
+          .executeTakeFirst();
         if (row?.state === 'canceling') this.options.executor.cancel(current.task_id, CANCELED);
       }
     } catch (err) {
@@ -157,7 +175,10 @@ export class TaskWorker {
     const me = this.appId as string;
     if (claimed.task_state === 'canceling') {
       // Canceled while waiting: it never runs.
-      return finishTask(db, claimed.task_id, me, { outcome: 'canceled', error: { reason: 'Canceled before it started.' } });
+      return finishTask(db, claimed.task_id, me, {
+        outcome: 'canceled',
+        error: { reason: 'Canceled before it started.' },
+      });
     }
     this.current = claimed;
     try {
@@ -186,14 +207,20 @@ export class TaskWorker {
     let graceTimer: NodeJS.Timeout | null = null;
     if (current) {
       this.log.info({ task: current.task_id }, 'waiting for the running task before stopping');
-      graceTimer = setTimeout(() => this.options.executor.cancel(current.task_id, SHUTDOWN, 1000), this.options.shutdownGraceMs ?? 600_000);
+      graceTimer = setTimeout(
+        () => this.options.executor.cancel(current.task_id, SHUTDOWN, 1000),
+        this.options.shutdownGraceMs ?? 600_000,
+      );
     }
     await this.loopDone;
     if (graceTimer) clearTimeout(graceTimer);
     if (this.beatTimer) clearInterval(this.beatTimer);
     await this.listener?.close();
     await this.options.executor.close();
-    if (this.appId) await unregisterApp(this.options.db, this.appId).catch((err: unknown) => this.log.warn({ err }, 'could not unregister'));
+    if (this.appId)
+      await unregisterApp(this.options.db, this.appId).catch((err: unknown) =>
+        this.log.warn({ err }, 'could not unregister'),
+      );
     this.log.info('worker stopped');
   }
 }

@@ -29,10 +29,23 @@ beforeAll(async () => {
   settings = await createTestSettings();
   const registry = loadRegistry(settings);
   const dispatcher = createDispatcher({ db: database.db, settings, logger: silentLogger, tasks: registry.tasks });
-  api = await buildApiApp({ settings, db: database.db, logger: silentLogger, modules: apiModules(registry), dispatcher, storage: new FileSystemStorage(settings.MEDIA_ROOT) });
+  api = await buildApiApp({
+    settings,
+    db: database.db,
+    logger: silentLogger,
+    modules: apiModules(registry),
+    dispatcher,
+    storage: new FileSystemStorage(settings.MEDIA_ROOT),
+  });
   await api.app.ready();
-  await database.db.insertInto('auth_user').values({ username: 'admin', password: await hashPassword('x', 1000), is_superuser: true }).execute();
-  worker = await startWorker(database.db, database.url, { name: 'content-model@e2e', env: { PULP_MEDIA_ROOT: settings.MEDIA_ROOT } });
+  await database.db
+    .insertInto('auth_user')
+    .values({ username: 'admin', password: await hashPassword('x', 1000), is_superuser: true })
+    .execute();
+  worker = await startWorker(database.db, database.url, {
+    name: 'content-model@e2e',
+    env: { PULP_MEDIA_ROOT: settings.MEDIA_ROOT },
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -41,16 +54,29 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function call(method: 'GET' | 'POST' | 'PUT', url: string, payload?: Buffer | object, headers: Record<string, string> = {}) {
-  const res = await api.app.inject({ method, url, payload: payload as Buffer, headers: { authorization: auth, ...headers } });
+async function call(
+  method: 'GET' | 'POST' | 'PUT',
+  url: string,
+  payload?: Buffer | object,
+  headers: Record<string, string> = {},
+) {
+  const res = await api.app.inject({
+    method,
+    url,
+    payload: payload as Buffer,
+    headers: { authorization: auth, ...headers },
+  });
   return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as Record<string, unknown>) : null };
 }
 
 async function finished(taskHref: string): Promise<Record<string, unknown>> {
-  return waitFor(async () => {
-    const t = (await call('GET', taskHref)).body!;
-    return ['completed', 'failed', 'canceled'].includes(String(t.state)) ? t : null;
-  }, { timeoutMs: 30_000, what: `task ${taskHref}` });
+  return waitFor(
+    async () => {
+      const t = (await call('GET', taskHref)).body!;
+      return ['completed', 'failed', 'canceled'].includes(String(t.state)) ? t : null;
+    },
+    { timeoutMs: 30_000, what: `task ${taskHref}` },
+  );
 }
 
 describe('core content tasks on a real worker', () => {
@@ -61,11 +87,16 @@ describe('core content tasks on a real worker', () => {
     const href = String(upload.body!.pulp_href);
     const boundary = 'e2eboundary';
     const body = Buffer.concat([
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="c"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="c"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      ),
       data,
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);
-    const put = await call('PUT', href, body, { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-range': `bytes 0-4999/5000` });
+    const put = await call('PUT', href, body, {
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+      'content-range': `bytes 0-4999/5000`,
+    });
     expect(put.status).toBe(200);
     const commit = await call('POST', `${href}commit/`, { sha256: digest });
     const task = await finished(String(commit.body!.task));
@@ -75,7 +106,12 @@ describe('core content tasks on a real worker', () => {
 
     const cleanup = await call('POST', `${API}orphans/cleanup/`, { orphan_protection_time: 0 });
     expect(await finished(String(cleanup.body!.task))).toMatchObject({ state: 'completed' });
-    expect(await stat(file).then(() => true, () => false)).toBe(false);
+    expect(
+      await stat(file).then(
+        () => true,
+        () => false,
+      ),
+    ).toBe(false);
     expect((await call('GET', String((task.created_resources as string[])[0]))).status).toBe(404);
   });
 });

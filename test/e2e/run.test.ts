@@ -23,20 +23,32 @@ let dbPort: number;
 const runs: Run[] = [];
 
 function start(extraEnv: Record<string, string> = {}): Run {
-  const env: Record<string, string | undefined> = { ...process.env, PULP_HOME: home, PULP_EMBEDDED_DB_PORT: String(dbPort), PULP_LOG_LEVEL: 'warn', ...extraEnv };
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    PULP_HOME: home,
+    PULP_EMBEDDED_DB_PORT: String(dbPort),
+    PULP_LOG_LEVEL: 'warn',
+    ...extraEnv,
+  };
   // The run starts its own embedded PostgreSQL, whatever the test suite itself uses.
   delete env.PULP_DATABASE_URL;
   delete env.PULP_ADMIN_PASSWORD;
   Object.assign(env, extraEnv);
-  const child = spawn(process.execPath, ['bin/pulp-ts.js', 'run', '--bind', `127.0.0.1:${apiPort}`, '--content-bind', `127.0.0.1:${contentPort}`], {
-    cwd: path.resolve(import.meta.dirname, '../..'),
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['bin/pulp-ts.js', 'run', '--bind', `127.0.0.1:${apiPort}`, '--content-bind', `127.0.0.1:${contentPort}`],
+    {
+      cwd: path.resolve(import.meta.dirname, '../..'),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const run = { child, output: () => out, exited };
   runs.push(run);
   return run;
@@ -113,7 +125,10 @@ async function stopAndCheckNothingLeft(run: Run, pids: number[]): Promise<void> 
   run.child.kill('SIGTERM');
   const { code } = await run.exited;
   expect(code, run.output()).toBe(0);
-  await waitFor(async () => pids.every((p) => !alive(p)), { timeoutMs: 10_000, what: 'every process to be gone' }).catch(() => undefined);
+  await waitFor(async () => pids.every((p) => !alive(p)), {
+    timeoutMs: 10_000,
+    what: 'every process to be gone',
+  }).catch(() => undefined);
   expect(pids.filter(alive)).toEqual([]);
 }
 
@@ -134,62 +149,80 @@ const START_TIMEOUT = 300_000;
 describe('pulp-ts run', () => {
   let adminPassword = '';
 
-  it('starts PostgreSQL, the API, the content app and two workers, and stops them all on SIGTERM', async () => {
-    const run = start();
-    await waitUntilReady(run);
-    const s = await status();
-    expect(s?.online_api_apps).toHaveLength(1);
-    expect(s?.online_content_apps).toHaveLength(1);
-    expect(s?.online_workers).toHaveLength(2);
-    adminPassword = /Created the user "admin" with the password: (\S+)/.exec(run.output())?.[1] ?? '';
-    expect(adminPassword).not.toBe('');
-    const authed = await fetch(`http://127.0.0.1:${apiPort}/pulp/api/v3/tasks/`, {
-      headers: { authorization: `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}` },
-    });
-    expect(authed.status).toBe(200);
-    // A child that dies is logged and started again.
-    const apiPid = descendants(run.child.pid as number).find((p) => commandLine(p).includes('pulpcore-api.js'));
-    expect(apiPid).toBeDefined();
-    process.kill(apiPid as number, 'SIGKILL');
-    await waitFor(async () => run.output().includes('process exited; restarting'), { timeoutMs: 30_000, what: 'the restart to be logged' });
-    await waitFor(
-      async () => descendants(run.child.pid as number).some((p) => p !== apiPid && commandLine(p).includes('pulpcore-api.js')) && (await status()) !== null,
-      { timeoutMs: 120_000, what: 'a new API process to serve' },
-    );
-    const pids = descendants(run.child.pid as number);
-    expect(pids.length).toBeGreaterThanOrEqual(5);
-    await stopAndCheckNothingLeft(run, pids);
-    expect(await status()).toBeNull();
-  }, START_TIMEOUT);
+  it(
+    'starts PostgreSQL, the API, the content app and two workers, and stops them all on SIGTERM',
+    async () => {
+      const run = start();
+      await waitUntilReady(run);
+      const s = await status();
+      expect(s?.online_api_apps).toHaveLength(1);
+      expect(s?.online_content_apps).toHaveLength(1);
+      expect(s?.online_workers).toHaveLength(2);
+      adminPassword = /Created the user "admin" with the password: (\S+)/.exec(run.output())?.[1] ?? '';
+      expect(adminPassword).not.toBe('');
+      const authed = await fetch(`http://127.0.0.1:${apiPort}/pulp/api/v3/tasks/`, {
+        headers: { authorization: `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}` },
+      });
+      expect(authed.status).toBe(200);
+      // A child that dies is logged and started again.
+      const apiPid = descendants(run.child.pid as number).find((p) => commandLine(p).includes('pulpcore-api.js'));
+      expect(apiPid).toBeDefined();
+      process.kill(apiPid as number, 'SIGKILL');
+      await waitFor(async () => run.output().includes('process exited; restarting'), {
+        timeoutMs: 30_000,
+        what: 'the restart to be logged',
+      });
+      await waitFor(
+        async () =>
+          descendants(run.child.pid as number).some(
+            (p) => p !== apiPid && commandLine(p).includes('pulpcore-api.js'),
+          ) && (await status()) !== null,
+        { timeoutMs: 120_000, what: 'a new API process to serve' },
+      );
+      const pids = descendants(run.child.pid as number);
+      expect(pids.length).toBeGreaterThanOrEqual(5);
+      await stopAndCheckNothingLeft(run, pids);
+      expect(await status()).toBeNull();
+    },
+    START_TIMEOUT,
+  );
 
-  it('reuses the data on the next start, and a start after a hard kill takes over from the killed run', async () => {
-    const second = start({ PULP_ADMIN_PASSWORD: 'ignored-because-admin-exists' });
-    await waitUntilReady(second);
-    expect(second.output()).not.toContain('Created the user');
-    const authed = await fetch(`http://127.0.0.1:${apiPort}/pulp/api/v3/tasks/`, {
-      headers: { authorization: `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}` },
-    });
-    expect(authed.status).toBe(200);
+  it(
+    'reuses the data on the next start, and a start after a hard kill takes over from the killed run',
+    async () => {
+      const second = start({ PULP_ADMIN_PASSWORD: 'ignored-because-admin-exists' });
+      await waitUntilReady(second);
+      expect(second.output()).not.toContain('Created the user');
+      const authed = await fetch(`http://127.0.0.1:${apiPort}/pulp/api/v3/tasks/`, {
+        headers: { authorization: `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}` },
+      });
+      expect(authed.status).toBe(200);
 
-    const leftovers = descendants(second.child.pid as number);
-    second.child.kill('SIGKILL');
-    await second.exited;
-    const third = start();
-    await waitUntilReady(third);
-    const s = await status();
-    expect(s?.online_api_apps).toHaveLength(1);
-    expect(s?.online_content_apps).toHaveLength(1);
-    expect(s?.online_workers).toHaveLength(2);
-    // The killed run's children noticed and stopped; its PostgreSQL was shut down by the new start.
-    expect(leftovers.filter(alive)).toEqual([]);
-    await stopAndCheckNothingLeft(third, descendants(third.child.pid as number));
-  }, START_TIMEOUT);
+      const leftovers = descendants(second.child.pid as number);
+      second.child.kill('SIGKILL');
+      await second.exited;
+      const third = start();
+      await waitUntilReady(third);
+      const s = await status();
+      expect(s?.online_api_apps).toHaveLength(1);
+      expect(s?.online_content_apps).toHaveLength(1);
+      expect(s?.online_workers).toHaveLength(2);
+      // The killed run's children noticed and stopped; its PostgreSQL was shut down by the new start.
+      expect(leftovers.filter(alive)).toEqual([]);
+      await stopAndCheckNothingLeft(third, descendants(third.child.pid as number));
+    },
+    START_TIMEOUT,
+  );
 
-  it('stops at once with one clear message when a setting is invalid', async () => {
-    const run = start({ PULP_WORKER_TTL: 'soon' });
-    const { code } = await run.exited;
-    expect(code).toBe(1);
-    expect(run.output()).toContain('WORKER_TTL (from PULP_WORKER_TTL)');
-    expect(run.output()).not.toMatch(/\n\s+at /);
-  }, START_TIMEOUT);
+  it(
+    'stops at once with one clear message when a setting is invalid',
+    async () => {
+      const run = start({ PULP_WORKER_TTL: 'soon' });
+      const { code } = await run.exited;
+      expect(code).toBe(1);
+      expect(run.output()).toContain('WORKER_TTL (from PULP_WORKER_TTL)');
+      expect(run.output()).not.toMatch(/\n\s+at /);
+    },
+    START_TIMEOUT,
+  );
 });

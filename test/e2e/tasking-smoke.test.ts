@@ -22,7 +22,12 @@ afterAll(async () => {
 describe('a worker process', () => {
   it('runs a dispatched task to completion', async () => {
     const settings = loadSettings({ env: {}, overrides: { LOG_LEVEL: 'silent' } });
-    const dispatcher = createDispatcher({ db: database.db, settings, logger: silentLogger, tasks: new Map(Object.entries(tasks)) });
+    const dispatcher = createDispatcher({
+      db: database.db,
+      settings,
+      logger: silentLogger,
+      tasks: new Map(Object.entries(tasks)),
+    });
     const ref = await dispatcher.dispatch('test.progress', {}, {});
     const row = await waitFor(async () => {
       const t = await database.db.selectFrom('task').selectAll().where('pulp_id', '=', ref.pulp_id).executeTakeFirst();

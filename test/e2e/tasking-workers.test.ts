@@ -26,12 +26,29 @@ let auth: string;
 beforeAll(async () => {
   database = await createTestDatabase();
   const settings = await createTestSettings({ WORKER_TTL: TTL });
-  dispatcher = createDispatcher({ db: database.db, settings, logger: silentLogger, tasks: new Map(Object.entries(tasks)) });
-  api = await buildApiApp({ settings, db: database.db, logger: silentLogger, modules: apiModules(loadRegistry(settings)), dispatcher, storage: new FileSystemStorage(settings.MEDIA_ROOT) });
+  dispatcher = createDispatcher({
+    db: database.db,
+    settings,
+    logger: silentLogger,
+    tasks: new Map(Object.entries(tasks)),
+  });
+  api = await buildApiApp({
+    settings,
+    db: database.db,
+    logger: silentLogger,
+    modules: apiModules(loadRegistry(settings)),
+    dispatcher,
+    storage: new FileSystemStorage(settings.MEDIA_ROOT),
+  });
   await api.app.ready();
-  await database.db.insertInto('auth_user').values({ username: 'admin', password: await hashPassword('x', 1000), is_superuser: true }).execute();
+  await database.db
+    .insertInto('auth_user')
+    .values({ username: 'admin', password: await hashPassword('x', 1000), is_superuser: true })
+    .execute();
   auth = 'Basic ' + Buffer.from('admin:x').toString('base64');
-  workers = await Promise.all(['w1', 'w2', 'w3'].map((name) => startWorker(database.db, database.url, { name: `${name}@e2e`, workerTtl: TTL })));
+  workers = await Promise.all(
+    ['w1', 'w2', 'w3'].map((name) => startWorker(database.db, database.url, { name: `${name}@e2e`, workerTtl: TTL })),
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -54,7 +71,11 @@ interface Row {
 }
 
 const taskRow = (id: string) =>
-  database.db.selectFrom('task').selectAll().where('pulp_id', '=', id).executeTakeFirstOrThrow() as unknown as Promise<Row>;
+  database.db
+    .selectFrom('task')
+    .selectAll()
+    .where('pulp_id', '=', id)
+    .executeTakeFirstOrThrow() as unknown as Promise<Row>;
 
 async function waitState(id: string, states: string[], timeoutMs = 20_000): Promise<Row> {
   return waitFor(
@@ -67,31 +88,48 @@ async function waitState(id: string, states: string[], timeoutMs = 20_000): Prom
 }
 
 function conflicts(a: Row, b: Row): boolean {
-  const held = (r: Row) => [...r.exclusive_resources.map((x) => [x, true] as const), ...r.shared_resources.map((x) => [x, false] as const)];
+  const held = (r: Row) => [
+    ...r.exclusive_resources.map((x) => [x, true] as const),
+    ...r.shared_resources.map((x) => [x, false] as const),
+  ];
   return held(a).some(([ra, ea]) => held(b).some(([rb, eb]) => ra === rb && (ea || eb)));
 }
 
 describe('three worker processes', () => {
   it('never overlap conflicting tasks, keep each resource in dispatch order, and overlap unrelated ones', async () => {
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const resources = Array.from({ length: 10 }, (_, i) => `prn:test.resource:r${i}`);
     const ids: string[] = [];
     for (let i = 0; i < 200; i++) {
       const picked = resources.filter(() => random() < 0.15);
       const exclusive = picked.filter(() => random() < 0.5);
       const shared = picked.filter((r) => !exclusive.includes(r));
-      const ref = await dispatcher.dispatch('test.record', { ms: Math.floor(random() * 15) }, { exclusiveResources: exclusive, sharedResources: shared });
+      const ref = await dispatcher.dispatch(
+        'test.record',
+        { ms: Math.floor(random() * 15) },
+        { exclusiveResources: exclusive, sharedResources: shared },
+      );
       ids.push(ref.pulp_id);
     }
     await waitFor(
       async () => {
-        const r = await database.db.selectFrom('task').select((eb) => eb.fn.countAll<number>().as('n')).where('pulp_id', 'in', ids).where('state', '=', 'completed').executeTakeFirstOrThrow();
+        const r = await database.db
+          .selectFrom('task')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('pulp_id', 'in', ids)
+          .where('state', '=', 'completed')
+          .executeTakeFirstOrThrow();
         return Number(r.n) === ids.length;
       },
       { timeoutMs: 90_000, what: 'all 200 tasks to complete' },
     );
-    const rows = (await database.db.selectFrom('task').selectAll().where('pulp_id', 'in', ids).orderBy('seq').execute()) as unknown as Row[];
+    const rows = (await database.db
+      .selectFrom('task')
+      .selectAll()
+      .where('pulp_id', 'in', ids)
+      .orderBy('seq')
+      .execute()) as unknown as Row[];
     let unrelatedOverlaps = 0;
     for (let i = 0; i < rows.length; i++) {
       for (let j = i + 1; j < rows.length; j++) {
@@ -118,20 +156,34 @@ describe('task records', () => {
     const t = await dispatcher.dispatch('test.progress', {}, {});
     await waitState(t.pulp_id, ['completed']);
     const body = (await api.app.inject({ method: 'GET', url: t.href, headers: { authorization: auth } })).json();
-    expect(body.progress_reports).toEqual([{ message: 'Counting', code: 'test.counting', state: 'completed', total: 3, done: 3, suffix: null }]);
+    expect(body.progress_reports).toEqual([
+      { message: 'Counting', code: 'test.counting', state: 'completed', total: 3, done: 3, suffix: null },
+    ]);
     expect(body.created_resources).toEqual(['/pulp/api/v3/test/things/1/']);
     expect(body.child_tasks).toHaveLength(1);
     expect(body.result).toEqual({ child: body.child_tasks[0] });
-    const child = (await api.app.inject({ method: 'GET', url: body.child_tasks[0], headers: { authorization: auth } })).json();
+    const child = (
+      await api.app.inject({ method: 'GET', url: body.child_tasks[0], headers: { authorization: auth } })
+    ).json();
     expect(child.parent_task).toBe(t.href);
   });
 });
 
 describe('cancellation through the API', () => {
-  const cancel = (id: string) => api.app.inject({ method: 'PATCH', url: `${P}tasks/${id}/`, payload: { state: 'canceled' }, headers: { authorization: auth } });
+  const cancel = (id: string) =>
+    api.app.inject({
+      method: 'PATCH',
+      url: `${P}tasks/${id}/`,
+      payload: { state: 'canceled' },
+      headers: { authorization: auth },
+    });
 
   it('cancels a waiting task, which never runs, and a running cooperative one', async () => {
-    const blocker = await dispatcher.dispatch('test.sleep', { ms: 60_000 }, { exclusiveResources: ['prn:test.resource:c1'] });
+    const blocker = await dispatcher.dispatch(
+      'test.sleep',
+      { ms: 60_000 },
+      { exclusiveResources: ['prn:test.resource:c1'] },
+    );
     const waiting = await dispatcher.dispatch('test.noop', {}, { exclusiveResources: ['prn:test.resource:c1'] });
     await waitState(blocker.pulp_id, ['running']);
     const res = await cancel(waiting.pulp_id);
@@ -145,7 +197,11 @@ describe('cancellation through the API', () => {
   });
 
   it('kills a running task that ignores its signal within 10 s, and the worker carries on', async () => {
-    const stubborn = await dispatcher.dispatch('test.ignore_signal', { ms: 120_000 }, { exclusiveResources: ['prn:test.resource:c2'] });
+    const stubborn = await dispatcher.dispatch(
+      'test.ignore_signal',
+      { ms: 120_000 },
+      { exclusiveResources: ['prn:test.resource:c2'] },
+    );
     const running = await waitState(stubborn.pulp_id, ['running']);
     const t0 = Date.now();
     await cancel(stubborn.pulp_id);
@@ -155,14 +211,22 @@ describe('cancellation through the API', () => {
     const next = await dispatcher.dispatch('test.noop', {}, { exclusiveResources: ['prn:test.resource:c2'] });
     expect((await waitState(next.pulp_id, ['completed'])).state).toBe('completed');
     expect(workers.every((w) => w.child.exitCode === null)).toBe(true);
-    const owner = await database.db.selectFrom('app_status').select('stopped_at').where('pulp_id', '=', running.worker_id).executeTakeFirstOrThrow();
+    const owner = await database.db
+      .selectFrom('app_status')
+      .select('stopped_at')
+      .where('pulp_id', '=', running.worker_id)
+      .executeTakeFirstOrThrow();
     expect(owner.stopped_at).toBeNull();
   });
 });
 
 describe('bad input', () => {
   it('fails a task whose name no worker knows, with a readable error', async () => {
-    const r = await sql<{ task_id: string }>`SELECT * FROM pulp_task_dispatch('pulp_gone.app.tasks.x', '{}', '{}', '{}', '', NULL, NULL, NULL, false, true, NULL)`.execute(database.db);
+    const r = await sql<{
+      task_id: string;
+    }>`SELECT * FROM pulp_task_dispatch('pulp_gone.app.tasks.x', '{}', '{}', '{}', '', NULL, NULL, NULL, false, true, NULL)`.execute(
+      database.db,
+    );
     const row = await waitState(r.rows[0]!.task_id, ['failed']);
     expect(String(row.error?.description)).toMatch(/not registered/);
   });
@@ -170,7 +234,12 @@ describe('bad input', () => {
   it('refuses invalid state transitions with 400 and leaves the task unchanged', async () => {
     const t = await dispatcher.dispatch('test.noop', {}, {});
     await waitState(t.pulp_id, ['completed']);
-    const res = await api.app.inject({ method: 'PATCH', url: `${P}tasks/${t.pulp_id}/`, payload: { state: 'waiting' }, headers: { authorization: auth } });
+    const res = await api.app.inject({
+      method: 'PATCH',
+      url: `${P}tasks/${t.pulp_id}/`,
+      payload: { state: 'waiting' },
+      headers: { authorization: auth },
+    });
     expect(res.statusCode).toBe(400);
     expect((await taskRow(t.pulp_id)).state).toBe('completed');
   });
@@ -178,15 +247,27 @@ describe('bad input', () => {
 
 describe('a worker killed with SIGKILL', () => {
   it('has its task failed within WORKER_TTL plus a heartbeat, is listed missing, and its resource is freed', async () => {
-    const victimTask = await dispatcher.dispatch('test.sleep', { ms: 120_000 }, { exclusiveResources: ['prn:test.resource:k1'] });
+    const victimTask = await dispatcher.dispatch(
+      'test.sleep',
+      { ms: 120_000 },
+      { exclusiveResources: ['prn:test.resource:k1'] },
+    );
     const running = await waitState(victimTask.pulp_id, ['running']);
-    const owner = await database.db.selectFrom('app_status').select(['name']).where('pulp_id', '=', running.worker_id).executeTakeFirstOrThrow();
+    const owner = await database.db
+      .selectFrom('app_status')
+      .select(['name'])
+      .where('pulp_id', '=', running.worker_id)
+      .executeTakeFirstOrThrow();
     const victim = workers.find((w) => w.name === owner.name)!;
     const next = await dispatcher.dispatch('test.noop', {}, { exclusiveResources: ['prn:test.resource:k1'] });
     victim.child.kill('SIGKILL');
     const failed = await waitState(victimTask.pulp_id, ['failed'], (TTL + TTL / 3) * 1000 + 3000);
     expect(String(failed.error?.description)).toMatch(/gone missing/);
-    const missing = await api.app.inject({ method: 'GET', url: `${P}workers/?missing=true`, headers: { authorization: auth } });
+    const missing = await api.app.inject({
+      method: 'GET',
+      url: `${P}workers/?missing=true`,
+      headers: { authorization: auth },
+    });
     expect(missing.json().results.map((w: { name: string }) => w.name)).toContain(victim.name);
     const done = await waitState(next.pulp_id, ['completed']);
     expect(done.worker_id).not.toBe(running.worker_id);
@@ -199,7 +280,11 @@ describe('graceful stop', () => {
     const w = workers.pop()!;
     await stopWorker(w);
     expect(w.child.exitCode).toBe(0);
-    const res = await api.app.inject({ method: 'GET', url: `${P}workers/?name=${encodeURIComponent(w.name)}`, headers: { authorization: auth } });
+    const res = await api.app.inject({
+      method: 'GET',
+      url: `${P}workers/?name=${encodeURIComponent(w.name)}`,
+      headers: { authorization: auth },
+    });
     expect(res.json().count).toBe(0);
   });
 });

@@ -36,13 +36,18 @@ export const refusingDispatcher: Dispatcher = {
 };
 
 /** Builds the API app on a fresh database with an `admin` superuser; nothing listens (use app.inject). */
-export async function createTestApi(options: { settings?: Record<string, unknown>; dispatcher?: Dispatcher; extensions?: Map<string, unknown> } = {}): Promise<TestApi> {
+export async function createTestApi(
+  options: { settings?: Record<string, unknown>; dispatcher?: Dispatcher; extensions?: Map<string, unknown> } = {},
+): Promise<TestApi> {
   const database = await createTestDatabase();
   const settings = await createTestSettings(options.settings);
   const registry = loadRegistry(settings);
   // Few PBKDF2 rounds keep tests fast; the format is Django's either way.
   const password = await hashPassword(ADMIN_PASSWORD, 1000);
-  await database.db.insertInto('auth_user').values({ username: 'admin', password, is_superuser: true, is_staff: true }).execute();
+  await database.db
+    .insertInto('auth_user')
+    .values({ username: 'admin', password, is_superuser: true, is_staff: true })
+    .execute();
   const api = await buildApiApp({
     settings,
     db: database.db,

@@ -41,7 +41,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (!serverUrl) {
     dir = await mkdtemp(path.join(tmpdir(), 'pulp-ts-test-'));
     await chmod(dir, 0o755);
-    embedded = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort(), database: 'postgres' });
+    embedded = await startEmbeddedPostgres({
+      dataDir: path.join(dir, 'pg'),
+      port: await freePort(),
+      database: 'postgres',
+    });
     serverUrl = embedded.url;
   }
   const template = `pulp_template_${process.pid}`;
@@ -52,7 +56,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const templateUrl = new URL(serverUrl);
   templateUrl.pathname = `/${template}`;
   const { db } = createDatabase({ url: templateUrl.href, max: 2 });
-  const registry = buildRegistry(builtinPlugins, builtinPlugins.map((p) => p.name));
+  const registry = buildRegistry(
+    builtinPlugins,
+    builtinPlugins.map((p) => p.name),
+  );
   await migrate(db, registry.migrations);
   await db.destroy();
   project.provide('serverUrl', serverUrl);

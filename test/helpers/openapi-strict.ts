@@ -7,18 +7,67 @@
 type Json = Record<string, unknown>;
 
 const KEYS = {
-  root: ['openapi', 'info', 'jsonSchemaDialect', 'servers', 'paths', 'webhooks', 'components', 'security', 'tags', 'externalDocs'],
+  root: [
+    'openapi',
+    'info',
+    'jsonSchemaDialect',
+    'servers',
+    'paths',
+    'webhooks',
+    'components',
+    'security',
+    'tags',
+    'externalDocs',
+  ],
   info: ['title', 'summary', 'description', 'termsOfService', 'contact', 'license', 'version'],
   contact: ['name', 'url', 'email'],
   license: ['name', 'identifier', 'url'],
   server: ['url', 'description', 'variables'],
   pathItem: ['$ref', 'get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace', 'servers', 'parameters'],
-  operation: ['tags', 'summary', 'description', 'externalDocs', 'operationId', 'parameters', 'requestBody', 'responses', 'callbacks', 'deprecated', 'security', 'servers'],
-  parameter: ['name', 'in', 'description', 'required', 'deprecated', 'allowEmptyValue', 'style', 'explode', 'allowedReserved', 'schema', 'example', 'examples', 'content'],
+  operation: [
+    'tags',
+    'summary',
+    'description',
+    'externalDocs',
+    'operationId',
+    'parameters',
+    'requestBody',
+    'responses',
+    'callbacks',
+    'deprecated',
+    'security',
+    'servers',
+  ],
+  parameter: [
+    'name',
+    'in',
+    'description',
+    'required',
+    'deprecated',
+    'allowEmptyValue',
+    'style',
+    'explode',
+    'allowedReserved',
+    'schema',
+    'example',
+    'examples',
+    'content',
+  ],
   requestBody: ['description', 'content', 'required'],
   mediaType: ['schema', 'example', 'examples', 'encoding'],
   response: ['description', 'headers', 'content', 'links'],
-  components: ['schemas', 'responses', 'parameters', 'examples', 'requestBodies', 'headers', 'securitySchemes', 'links', 'callbacks', 'pathItems'],
+  components: [
+    'schemas',
+    'responses',
+    'parameters',
+    'examples',
+    'requestBodies',
+    'headers',
+    'securitySchemes',
+    'links',
+    'callbacks',
+    'pathItems',
+  ],
   securityScheme: ['type', 'description', 'name', 'in', 'scheme', 'bearerFormat', 'flows', 'openIdConnectUrl'],
 } as const;
 
@@ -31,7 +80,8 @@ export function openApiProblems(doc: Json, options: { pkPath?: boolean } = {}): 
       problems.push(`${where}: not an object`);
       return;
     }
-    for (const k of Object.keys(obj)) if (!k.startsWith('x-') && !allowed.includes(k)) problems.push(`${where}: unknown key '${k}'`);
+    for (const k of Object.keys(obj))
+      if (!k.startsWith('x-') && !allowed.includes(k)) problems.push(`${where}: unknown key '${k}'`);
   };
   const refs = new Set<string>();
   const collectRefs = (node: unknown) => {
@@ -63,21 +113,27 @@ export function openApiProblems(doc: Json, options: { pkPath?: boolean } = {}): 
       const where = `${method.toUpperCase()} ${pathKey}`;
       keys(op, KEYS.operation, where);
       if (typeof op.operationId !== 'string' || op.operationId === '') problems.push(`${where}: no operationId`);
-      else if (operationIds.has(op.operationId)) problems.push(`${where}: operationId ${op.operationId} also used by ${operationIds.get(op.operationId)}`);
+      else if (operationIds.has(op.operationId))
+        problems.push(`${where}: operationId ${op.operationId} also used by ${operationIds.get(op.operationId)}`);
       else operationIds.set(op.operationId, where);
       const params = (op.parameters as Json[] | undefined) ?? [];
       const pathParams = params.filter((p) => p.in === 'path');
       for (const p of params) {
         keys(p, KEYS.parameter, `${where} parameter ${String(p.name)}`);
         if (!p.name || !p.in) problems.push(`${where}: parameter without name or in`);
-        if (!p.schema && !p.content) problems.push(`${where}: parameter ${String(p.name)} has neither schema nor content`);
-        if (p.in === 'path' && p.required !== true) problems.push(`${where}: path parameter ${String(p.name)} is not required`);
+        if (!p.schema && !p.content)
+          problems.push(`${where}: parameter ${String(p.name)} has neither schema nor content`);
+        if (p.in === 'path' && p.required !== true)
+          problems.push(`${where}: path parameter ${String(p.name)} is not required`);
       }
       const names = pathParams.map((p) => p.name);
       if (JSON.stringify(names.sort()) !== JSON.stringify([...placeholders].sort())) {
-        problems.push(`${where}: path parameters ${JSON.stringify(names)} do not match placeholders ${JSON.stringify(placeholders)}`);
+        problems.push(
+          `${where}: path parameters ${JSON.stringify(names)} do not match placeholders ${JSON.stringify(placeholders)}`,
+        );
       }
-      if (pathParams.length > 1 && !options.pkPath) problems.push(`${where}: pulp-glue substitutes only one path parameter`);
+      if (pathParams.length > 1 && !options.pkPath)
+        problems.push(`${where}: pulp-glue substitutes only one path parameter`);
       const seen = new Set<string>();
       for (const p of params) {
         const id = `${String(p.in)}:${String(p.name)}`;
@@ -97,7 +153,8 @@ export function openApiProblems(doc: Json, options: { pkPath?: boolean } = {}): 
       if (Object.keys(responses).length === 0) problems.push(`${where}: no responses`);
       for (const [code, response] of Object.entries(responses)) {
         keys(response, KEYS.response, `${where} response ${code}`);
-        if (typeof (response as Json).description !== 'string') problems.push(`${where}: response ${code} has no description`);
+        if (typeof (response as Json).description !== 'string')
+          problems.push(`${where}: response ${code} has no description`);
         for (const [type, media] of Object.entries(((response as Json).content as Json) ?? {})) {
           keys(media, KEYS.mediaType, `${where} response ${code} ${type}`);
           if (!(media as Json).schema) problems.push(`${where}: response ${code} ${type} has no schema`);
@@ -105,7 +162,8 @@ export function openApiProblems(doc: Json, options: { pkPath?: boolean } = {}): 
       }
       for (const requirement of (op.security as Json[] | undefined) ?? []) {
         for (const scheme of Object.keys(requirement)) {
-          if (!((doc.components as Json)?.securitySchemes as Json)?.[scheme]) problems.push(`${where}: unknown security scheme ${scheme}`);
+          if (!((doc.components as Json)?.securitySchemes as Json)?.[scheme])
+            problems.push(`${where}: unknown security scheme ${scheme}`);
         }
       }
       collectRefs(op);
@@ -115,7 +173,8 @@ export function openApiProblems(doc: Json, options: { pkPath?: boolean } = {}): 
   keys(components, KEYS.components, 'components');
   for (const [name, scheme] of Object.entries((components.securitySchemes as Json) ?? {})) {
     keys(scheme, KEYS.securityScheme, `securitySchemes.${name}`);
-    if (!['apiKey', 'http', 'mutualTLS', 'oauth2', 'openIdConnect'].includes(String((scheme as Json).type))) problems.push(`securitySchemes.${name}: unknown type`);
+    if (!['apiKey', 'http', 'mutualTLS', 'oauth2', 'openIdConnect'].includes(String((scheme as Json).type)))
+      problems.push(`securitySchemes.${name}: unknown type`);
   }
   collectRefs(components.schemas);
   const schemas = (components.schemas as Json) ?? {};

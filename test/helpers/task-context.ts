@@ -59,7 +59,13 @@ export function createTaskContext(services: Services, args: Record<string, unkno
     progressReports,
     abort: () => controller.abort(),
     progress(message, code, options) {
-      const report: RecordedProgress = { message, code, total: options?.total ?? null, done: 0, state: options?.state ?? 'running' };
+      const report: RecordedProgress = {
+        message,
+        code,
+        total: options?.total ?? null,
+        done: 0,
+        state: options?.state ?? 'running',
+      };
       progressReports.push(report);
       const reporter: ProgressReporter = {
         increment: (n = 1) => {
@@ -105,10 +111,25 @@ export function registerFileTypes(): void {
   loadRegistry(loadSettings({ env: {}, overrides: { PULP_HOME: tmpdir(), LOG_LEVEL: 'silent' } }));
   const missing = [
     { kind: 'content' as const, pulpType: 'file.file', endpoint: 'content/file/files', prnModel: 'file.filecontent' },
-    { kind: 'repository' as const, pulpType: 'file.file', endpoint: 'repositories/file/file', prnModel: 'file.filerepository' },
+    {
+      kind: 'repository' as const,
+      pulpType: 'file.file',
+      endpoint: 'repositories/file/file',
+      prnModel: 'file.filerepository',
+    },
     { kind: 'remote' as const, pulpType: 'file.file', endpoint: 'remotes/file/file', prnModel: 'file.fileremote' },
-    { kind: 'publication' as const, pulpType: 'file.file', endpoint: 'publications/file/file', prnModel: 'file.filepublication' },
-    { kind: 'distribution' as const, pulpType: 'file.file', endpoint: 'distributions/file/file', prnModel: 'file.filedistribution' },
+    {
+      kind: 'publication' as const,
+      pulpType: 'file.file',
+      endpoint: 'publications/file/file',
+      prnModel: 'file.filepublication',
+    },
+    {
+      kind: 'distribution' as const,
+      pulpType: 'file.file',
+      endpoint: 'distributions/file/file',
+      prnModel: 'file.filedistribution',
+    },
   ].filter((t) => !findResourceType(t.kind, t.pulpType));
   registerResourceTypes(missing);
 }

@@ -23,10 +23,23 @@ export async function createApiWithTasks(settings: Record<string, unknown> = {})
   const lazy: Dispatcher = { dispatch: (...args) => ref.current!.dispatch(...args) };
   const api = await createTestApi({ dispatcher: lazy, settings });
   // The worker merges the tasking system's own tasks (purge) into the registry's; so does this runner.
-  const tasks: ReadonlyMap<string, TaskFunction> = new Map([...Object.entries(taskingTasks), ...loadRegistry(api.settings).tasks]);
-  ref.current = createDispatcher({ db: api.database.db, settings: api.settings, logger: silentLogger, tasks, storage: api.services.storage, runImmediate: false });
-  const worker = await api.database.db.insertInto('app_status').values({ name: `test-worker-${process.pid}`, app_type: 'worker', versions: '{}' })
-    .returning('pulp_id').executeTakeFirstOrThrow();
+  const tasks: ReadonlyMap<string, TaskFunction> = new Map([
+    ...Object.entries(taskingTasks),
+    ...loadRegistry(api.settings).tasks,
+  ]);
+  ref.current = createDispatcher({
+    db: api.database.db,
+    settings: api.settings,
+    logger: silentLogger,
+    tasks,
+    storage: api.services.storage,
+    runImmediate: false,
+  });
+  const worker = await api.database.db
+    .insertInto('app_status')
+    .values({ name: `test-worker-${process.pid}`, app_type: 'worker', versions: '{}' })
+    .returning('pulp_id')
+    .executeTakeFirstOrThrow();
   async function runTasks(): Promise<number> {
     let n = 0;
     let record: string[] | null = null;
@@ -37,7 +50,13 @@ export async function createApiWithTasks(settings: Record<string, unknown> = {})
       if (!fn) throw new Error(`no task function ${claimed.task_name}`);
       const outcome = await runTaskFunction({
         fn,
-        task: { id: claimed.task_id, name: claimed.task_name, args: claimed.task_args, loggingCid: claimed.task_logging_cid, userId: claimed.task_user_id },
+        task: {
+          id: claimed.task_id,
+          name: claimed.task_name,
+          args: claimed.task_args,
+          loggingCid: claimed.task_logging_cid,
+          userId: claimed.task_user_id,
+        },
         services: api.services,
         logger: silentLogger,
         signal: new AbortController().signal,

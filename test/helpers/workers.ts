@@ -15,7 +15,11 @@ export interface WorkerProcess {
 }
 
 /** Starts a real `pulpcore-worker` process on the test database and waits until it registered. */
-export async function startWorker(db: Database, databaseUrl: string, options: { name: string; workerTtl?: number; env?: Record<string, string> }): Promise<WorkerProcess> {
+export async function startWorker(
+  db: Database,
+  databaseUrl: string,
+  options: { name: string; workerTtl?: number; env?: Record<string, string> },
+): Promise<WorkerProcess> {
   let out = '';
   const child = spawn(process.execPath, [path.join(root, 'bin/pulpcore-worker.js'), '--name', options.name], {
     cwd: root,
@@ -36,7 +40,12 @@ export async function startWorker(db: Database, databaseUrl: string, options: { 
   await waitFor(
     async () => {
       if (child.exitCode !== null) throw new Error(`worker ${options.name} exited: ${out}`);
-      const row = await db.selectFrom('app_status').select('pulp_id').where('name', '=', options.name).where('stopped_at', 'is', null).executeTakeFirst();
+      const row = await db
+        .selectFrom('app_status')
+        .select('pulp_id')
+        .where('name', '=', options.name)
+        .where('stopped_at', 'is', null)
+        .executeTakeFirst();
       return row;
     },
     { timeoutMs: 90_000, what: `worker ${options.name} to register` },

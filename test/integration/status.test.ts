@@ -11,23 +11,52 @@ afterAll(async () => {
 });
 
 describe('status', () => {
-  it('answers without credentials in Pulp\'s shape', async () => {
-    await api.database.db.insertInto('app_status').values({ name: '123@host', app_type: 'worker', versions: JSON.stringify({ core: '3.90.0' }), pid: 123, hostname: 'host' }).execute();
+  it("answers without credentials in Pulp's shape", async () => {
+    await api.database.db
+      .insertInto('app_status')
+      .values({
+        name: '123@host',
+        app_type: 'worker',
+        versions: JSON.stringify({ core: '3.90.0' }),
+        pid: 123,
+        hostname: 'host',
+      })
+      .execute();
     const res = await api.app.inject({ method: 'GET', url: '/pulp/api/v3/status/' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('application/json');
     const body = res.json();
     expect(Object.keys(body).sort()).toEqual(
-      ['content_settings', 'database_connection', 'domain_enabled', 'online_api_apps', 'online_content_apps', 'online_workers', 'redis_connection', 'storage', 'versions'].sort(),
+      [
+        'content_settings',
+        'database_connection',
+        'domain_enabled',
+        'online_api_apps',
+        'online_content_apps',
+        'online_workers',
+        'redis_connection',
+        'storage',
+        'versions',
+      ].sort(),
     );
     expect(body.versions.map((v: { component: string }) => v.component)).toEqual(['core', 'file', 'certguard']);
-    expect(body.online_workers).toEqual([{ name: '123@host', last_heartbeat: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/), versions: { core: '3.90.0' } }]);
+    expect(body.online_workers).toEqual([
+      {
+        name: '123@host',
+        last_heartbeat: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/),
+        versions: { core: '3.90.0' },
+      },
+    ]);
     expect(body.content_settings).toEqual({ content_origin: null, content_path_prefix: '/pulp/content/' });
     expect(body.database_connection).toEqual({ connected: true });
   });
 
   it('echoes the Correlation-ID a client sends', async () => {
-    const res = await api.app.inject({ method: 'GET', url: '/pulp/api/v3/status/', headers: { 'correlation-id': 'abc123' } });
+    const res = await api.app.inject({
+      method: 'GET',
+      url: '/pulp/api/v3/status/',
+      headers: { 'correlation-id': 'abc123' },
+    });
     expect(res.headers['correlation-id']).toBe('abc123');
   });
 

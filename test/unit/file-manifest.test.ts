@@ -6,7 +6,12 @@ const D = 'a'.repeat(64);
 
 describe('PULP_MANIFEST lines', () => {
   it('splits on the last two commas so paths may contain commas, trimming parts', () => {
-    expect(parseManifestLine(` dir/a,b,c.txt , ${D.toUpperCase()} , 12 `, 3)).toEqual({ relativePath: 'dir/a,b,c.txt', digest: D, size: 12, line: 3 });
+    expect(parseManifestLine(` dir/a,b,c.txt , ${D.toUpperCase()} , 12 `, 3)).toEqual({
+      relativePath: 'dir/a,b,c.txt',
+      digest: D,
+      size: 12,
+      line: 3,
+    });
   });
 
   it('skips blank and comment lines', () => {

@@ -15,11 +15,19 @@ function qError(expression: string): string {
 
 describe('q expressions', () => {
   it('parses a term with a bare value', () => {
-    expect(parseQExpression('name__startswith=foo-1.2_*')).toEqual({ kind: 'term', name: 'name__startswith', value: 'foo-1.2_*' });
+    expect(parseQExpression('name__startswith=foo-1.2_*')).toEqual({
+      kind: 'term',
+      name: 'name__startswith',
+      value: 'foo-1.2_*',
+    });
   });
 
   it('parses quoted values with spaces, equals signs and slashes', () => {
-    expect(parseQExpression('pulp_label_select="env=prod"')).toEqual({ kind: 'term', name: 'pulp_label_select', value: 'env=prod' });
+    expect(parseQExpression('pulp_label_select="env=prod"')).toEqual({
+      kind: 'term',
+      name: 'pulp_label_select',
+      value: 'env=prod',
+    });
     expect(parseQExpression("name='a b/c'")).toEqual({ kind: 'term', name: 'name', value: 'a b/c' });
     expect(parseQExpression('name="say \\"hi\\""')).toEqual({ kind: 'term', name: 'name', value: 'say "hi"' });
   });
@@ -29,7 +37,13 @@ describe('q expressions', () => {
       kind: 'or',
       children: [
         { kind: 'term', name: 'a', value: '1' },
-        { kind: 'and', children: [{ kind: 'not', child: { kind: 'term', name: 'b', value: '2' } }, { kind: 'term', name: 'c', value: '3' }] },
+        {
+          kind: 'and',
+          children: [
+            { kind: 'not', child: { kind: 'term', name: 'b', value: '2' } },
+            { kind: 'term', name: 'c', value: '3' },
+          ],
+        },
       ],
     });
   });
@@ -38,7 +52,13 @@ describe('q expressions', () => {
     expect(parseQExpression('(a=1 OR b=2) AND c=3')).toEqual({
       kind: 'and',
       children: [
-        { kind: 'or', children: [{ kind: 'term', name: 'a', value: '1' }, { kind: 'term', name: 'b', value: '2' }] },
+        {
+          kind: 'or',
+          children: [
+            { kind: 'term', name: 'a', value: '1' },
+            { kind: 'term', name: 'b', value: '2' },
+          ],
+        },
         { kind: 'term', name: 'c', value: '3' },
       ],
     });

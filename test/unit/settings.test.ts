@@ -44,7 +44,9 @@ describe('settings', () => {
   });
 
   it('reads settings.yaml named by PULP_SETTINGS and lets PULP_ variables win over it', async () => {
-    const file = await yamlFile('WORKER_TTL: 45\nCONTENT_ORIGIN: https://pulp.example.com\nALLOWED_CONTENT_CHECKSUMS: [sha256, sha512]\n');
+    const file = await yamlFile(
+      'WORKER_TTL: 45\nCONTENT_ORIGIN: https://pulp.example.com\nALLOWED_CONTENT_CHECKSUMS: [sha256, sha512]\n',
+    );
     const s = loadSettings({ env: { PULP_SETTINGS: file, PULP_WORKER_TTL: '60', PULP_WORKERS: '4' } });
     expect(s.WORKER_TTL).toBe(60);
     expect(s.WORKERS).toBe(4);
@@ -53,7 +55,12 @@ describe('settings', () => {
   });
 
   it('parses list and JSON environment values', () => {
-    const s = loadSettings({ env: { PULP_ALLOWED_CONTENT_CHECKSUMS: 'sha256,sha512', PULP_DATABASES: '{"default":{"NAME":"pulp","HOST":"db","PORT":5433,"USER":"u","PASSWORD":"p w"}}' } });
+    const s = loadSettings({
+      env: {
+        PULP_ALLOWED_CONTENT_CHECKSUMS: 'sha256,sha512',
+        PULP_DATABASES: '{"default":{"NAME":"pulp","HOST":"db","PORT":5433,"USER":"u","PASSWORD":"p w"}}',
+      },
+    });
     expect(s.ALLOWED_CONTENT_CHECKSUMS).toEqual(['sha256', 'sha512']);
     expect(configuredDatabaseUrl(s)).toBe('postgres://u:p%20w@db:5433/pulp');
   });
@@ -65,13 +72,17 @@ describe('settings', () => {
   });
 
   it('prefers PULP_DATABASE_URL over DATABASES', () => {
-    const s = loadSettings({ env: { PULP_DATABASE_URL: 'postgres://a@h/db', PULP_DATABASES: '{"default":{"NAME":"x"}}' } });
+    const s = loadSettings({
+      env: { PULP_DATABASE_URL: 'postgres://a@h/db', PULP_DATABASES: '{"default":{"NAME":"x"}}' },
+    });
     expect(configuredDatabaseUrl(s)).toBe('postgres://a@h/db');
   });
 
   it('reports every invalid setting in one message naming each key and where its value came from', async () => {
     const file = await yamlFile('API_ROOT: pulp\nNO_SUCH_SETTING: 1\n');
-    const message = problemOf(() => loadSettings({ env: { PULP_SETTINGS: file, PULP_WORKER_TTL: 'soon', PULP_CONTENT_ORIGIN: 'pulp.example.com' } }));
+    const message = problemOf(() =>
+      loadSettings({ env: { PULP_SETTINGS: file, PULP_WORKER_TTL: 'soon', PULP_CONTENT_ORIGIN: 'pulp.example.com' } }),
+    );
     expect(message).toMatch(/^Invalid settings:/);
     expect(message).toContain('WORKER_TTL (from PULP_WORKER_TTL)');
     expect(message).toContain('CONTENT_ORIGIN (from PULP_CONTENT_ORIGIN)');
@@ -81,12 +92,18 @@ describe('settings', () => {
   });
 
   it('refuses checksum lists without sha256 and unknown checksum names', () => {
-    expect(problemOf(() => loadSettings({ env: { PULP_ALLOWED_CONTENT_CHECKSUMS: 'sha512' } }))).toContain('ALLOWED_CONTENT_CHECKSUMS: must include sha256');
-    expect(problemOf(() => loadSettings({ env: { PULP_ALLOWED_CONTENT_CHECKSUMS: 'sha256,crc32' } }))).toContain('ALLOWED_CONTENT_CHECKSUMS');
+    expect(problemOf(() => loadSettings({ env: { PULP_ALLOWED_CONTENT_CHECKSUMS: 'sha512' } }))).toContain(
+      'ALLOWED_CONTENT_CHECKSUMS: must include sha256',
+    );
+    expect(problemOf(() => loadSettings({ env: { PULP_ALLOWED_CONTENT_CHECKSUMS: 'sha256,crc32' } }))).toContain(
+      'ALLOWED_CONTENT_CHECKSUMS',
+    );
   });
 
   it('names an unreadable settings file', () => {
-    expect(problemOf(() => loadSettings({ env: { PULP_SETTINGS: '/nonexistent/settings.yaml' } }))).toContain('/nonexistent/settings.yaml');
+    expect(problemOf(() => loadSettings({ env: { PULP_SETTINGS: '/nonexistent/settings.yaml' } }))).toContain(
+      '/nonexistent/settings.yaml',
+    );
   });
 
   it('refuses process counts below one', () => {

@@ -51,7 +51,13 @@ export function accessOf(operation: Operation): Access {
     }
   }
   const last = names[names.length - 1];
-  if (!action && !endsWithParam && last && operation.operationId.endsWith(`_${last.replace(/-/g, '_')}`) && names.length > 1) {
+  if (
+    !action &&
+    !endsWithParam &&
+    last &&
+    operation.operationId.endsWith(`_${last.replace(/-/g, '_')}`) &&
+    names.length > 1
+  ) {
     action = last;
     names.pop();
   }

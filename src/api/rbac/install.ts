@@ -4,7 +4,13 @@ import { NotFoundError, PermissionError } from '../../core/errors.js';
 import type { QueryScope } from '../../plugin-api/list.js';
 import type { Reply, RequestContext, Services } from '../../plugin-api/operations.js';
 import { parseObjectRef } from '../../plugin-api/rbac-catalogue.js';
-import { applyCreationHooks, ensureRbacDefaults, loadAccessPolicy, loadUserPermissions, type UserPermissions } from '../../plugin-api/rbac-permissions.js';
+import {
+  applyCreationHooks,
+  ensureRbacDefaults,
+  loadAccessPolicy,
+  loadUserPermissions,
+  type UserPermissions,
+} from '../../plugin-api/rbac-permissions.js';
 import type { PolicyStatement } from '../../plugin-api/rbac-types.js';
 import { accessOf } from './access.js';
 import { isAllowed } from './policy.js';
@@ -54,16 +60,30 @@ export function installRbac(services: Services): void {
     const { viewset, action } = accessOf(ctx.operation);
     const perms = await permissionsOf(ctx);
     const object = parseObjectRef(services.apiPrefix, ctx.url.pathname, { nested: true });
-    if (object && object.model.viewset === viewset && object.model.viewPermission && !perms.hasModelOrObject(object.model.viewPermission, object)) {
+    if (
+      object &&
+      object.model.viewset === viewset &&
+      object.model.viewPermission &&
+      !perms.hasModelOrObject(object.model.viewPermission, object)
+    ) {
       throw new NotFoundError(`No ${object.model.className} matches the given query.`);
     }
     const policy = await loadAccessPolicy(db, viewset);
     // Objects scoped by something else than their own roles (content by repository, task groups by task).
-    if (object && object.model.viewset === viewset && !object.model.viewPermission && object.model.table && policy?.queryset_scoping) {
+    if (
+      object &&
+      object.model.viewset === viewset &&
+      !object.model.viewPermission &&
+      object.model.table &&
+      policy?.queryset_scoping
+    ) {
       const condition = scopeCondition(ctx, viewset, perms, 'o');
       if (condition) {
         const idColumn = object.model.intId ? 'id' : 'pulp_id';
-        const hit = await sql`SELECT 1 FROM ${sql.table(object.model.table)} o WHERE o.${sql.ref(idColumn)}::text = ${object.id} AND ${condition}`.execute(db);
+        const hit =
+          await sql`SELECT 1 FROM ${sql.table(object.model.table)} o WHERE o.${sql.ref(idColumn)}::text = ${object.id} AND ${condition}`.execute(
+            db,
+          );
         if (hit.rows.length === 0) throw new NotFoundError(`No ${object.model.className} matches the given query.`);
       }
     }
@@ -114,6 +134,7 @@ export function installRbac(services: Services): void {
   const others = (services.extensions.get('authenticators') as unknown[] | undefined) ?? [];
   services.extensions.set('authenticators', [
     ...others,
-    (request: { method: string; headers: Record<string, string | string[] | undefined> }) => authenticateSession(db, request.method, request.headers),
+    (request: { method: string; headers: Record<string, string | string[] | undefined> }) =>
+      authenticateSession(db, request.method, request.headers),
   ]);
 }

@@ -38,7 +38,10 @@ async function condition(input: PolicyInput, expression: string): Promise<boolea
   const sep = expression.indexOf(':');
   const name = sep < 0 ? expression : expression.slice(0, sep);
   const arg = sep < 0 ? '' : expression.slice(sep + 1);
-  const permissions = arg.split(',').map((p) => p.trim()).filter(Boolean);
+  const permissions = arg
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   const perm = permissions[0] ?? '';
   const { perms, object, ctx } = input;
   switch (name) {
@@ -74,8 +77,16 @@ async function condition(input: PolicyInput, expression: string): Promise<boolea
       const repo = bodyRef(input, 'repository');
       if (repo === 'absent') throw new ValidationError(['Destination upload repository was not provided.']);
       const labels = ctx.body.pulp_labels;
-      if (input.action === 'create' && labels && typeof labels === 'object' && Object.keys(labels).length > 0 && !perms.hasModel('core.manage_content_labels')) {
-        throw new ValidationError(['pulp_labels cannot be specified by users who do not have the core.manage_labels permission.']);
+      if (
+        input.action === 'create' &&
+        labels &&
+        typeof labels === 'object' &&
+        Object.keys(labels).length > 0 &&
+        !perms.hasModel('core.manage_content_labels')
+      ) {
+        throw new ValidationError([
+          'pulp_labels cannot be specified by users who do not have the core.manage_labels permission.',
+        ]);
       }
       if (repo === 'invalid' || repo === null) return false;
       return perms.hasModelOrObject(perm, repo);
@@ -99,7 +110,11 @@ async function principalMatches(input: PolicyInput, principals: string[]): Promi
 
 function actionMatches(actions: string[], action: string, method: string): boolean {
   return actions.some(
-    (a) => a === '*' || a === action || (a === '<safe_methods>' && ['GET', 'HEAD', 'OPTIONS'].includes(method)) || a.toLowerCase() === `<method:${method.toLowerCase()}>`,
+    (a) =>
+      a === '*' ||
+      a === action ||
+      (a === '<safe_methods>' && ['GET', 'HEAD', 'OPTIONS'].includes(method)) ||
+      a.toLowerCase() === `<method:${method.toLowerCase()}>`,
   );
 }
 

@@ -7,15 +7,26 @@ import { objectIdsWithPermission, type UserPermissions } from '../../plugin-api/
 const TRUE = sql<boolean>`true`;
 
 /** Objects of one model the user may view: everything (model-wide permission) or those with an object role. */
-function visible(perms: UserPermissions, userId: number, model: RbacModel, idColumn: RawBuilder<unknown>): RawBuilder<boolean> {
+function visible(
+  perms: UserPermissions,
+  userId: number,
+  model: RbacModel,
+  idColumn: RawBuilder<unknown>,
+): RawBuilder<boolean> {
   if (!model.viewPermission || perms.hasModel(model.viewPermission)) return TRUE;
   return sql<boolean>`${idColumn}::text IN ${objectIdsWithPermission(userId, model.label, model.viewPermission)}`;
 }
 
 /** Over a master table (repository, remote, ...): each row is judged by the model of its pulp_type. */
-function visibleTyped(perms: UserPermissions, userId: number, table: RbacModel['table'], alias: string): RawBuilder<boolean> {
+function visibleTyped(
+  perms: UserPermissions,
+  userId: number,
+  table: RbacModel['table'],
+  alias: string,
+): RawBuilder<boolean> {
   const parts = RBAC_MODELS.filter((m) => m.table === table && m.pulpType).map(
-    (m) => sql<boolean>`(${sql.ref(`${alias}.pulp_type`)} = ${m.pulpType} AND ${visible(perms, userId, m, sql.ref(`${alias}.pulp_id`))})`,
+    (m) =>
+      sql<boolean>`(${sql.ref(`${alias}.pulp_type`)} = ${m.pulpType} AND ${visible(perms, userId, m, sql.ref(`${alias}.pulp_id`))})`,
   );
   return parts.length ? sql<boolean>`(${sql.join(parts, sql` OR `)})` : sql<boolean>`false`;
 }
@@ -32,7 +43,12 @@ const MASTER_TABLES: Record<string, RbacModel['table']> = {
  * Pulp's `scope_queryset` for a list: the condition that keeps only what the user may see, or null when the
  * user sees everything. `alias` is the list query's main table.
  */
-export function scopeCondition(ctx: RequestContext, viewset: string, perms: UserPermissions, alias: string): RawBuilder<boolean> | null {
+export function scopeCondition(
+  ctx: RequestContext,
+  viewset: string,
+  perms: UserPermissions,
+  alias: string,
+): RawBuilder<boolean> | null {
   if (perms.superuser || !ctx.user) return null;
   const userId = ctx.user.id;
   const id = sql.ref(`${alias}.pulp_id`);

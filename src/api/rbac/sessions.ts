@@ -29,9 +29,17 @@ export async function createSession(db: Database, userId: number): Promise<{ key
   const csrf = randomBytes(24).toString('hex');
   await db
     .insertInto('core_session')
-    .values({ key_hash: hashKey(key), user_id: userId, csrf_token: csrf, expire_date: sql<string>`clock_timestamp() + make_interval(secs => ${SESSION_AGE_SECONDS})` })
+    .values({
+      key_hash: hashKey(key),
+      user_id: userId,
+      csrf_token: csrf,
+      expire_date: sql<string>`clock_timestamp() + make_interval(secs => ${SESSION_AGE_SECONDS})`,
+    })
     .execute();
-  await db.deleteFrom('core_session').where(sql<boolean>`expire_date < clock_timestamp()`).execute();
+  await db
+    .deleteFrom('core_session')
+    .where(sql<boolean>`expire_date < clock_timestamp()`)
+    .execute();
   return { key, csrf };
 }
 
@@ -59,13 +67,24 @@ function sameToken(a: string, b: string): boolean {
  * Django session authentication: the `sessionid` cookie names a live session of an active user. Unsafe
  * methods must echo the session's CSRF token in `X-CSRFToken` (as the `csrftoken` cookie carries it).
  */
-export async function authenticateSession(db: Database, method: string, headers: Record<string, string | string[] | undefined>): Promise<ApiUser | null> {
+export async function authenticateSession(
+  db: Database,
+  method: string,
+  headers: Record<string, string | string[] | undefined>,
+): Promise<ApiUser | null> {
   const key = parseCookies(headers.cookie)[SESSION_COOKIE];
   if (!key || key.length > 200) return null;
   const row = await db
     .selectFrom('core_session')
     .innerJoin('auth_user', 'auth_user.id', 'core_session.user_id')
-    .select(['auth_user.id', 'auth_user.username', 'auth_user.is_superuser', 'auth_user.is_staff', 'auth_user.is_active', 'core_session.csrf_token'])
+    .select([
+      'auth_user.id',
+      'auth_user.username',
+      'auth_user.is_superuser',
+      'auth_user.is_staff',
+      'auth_user.is_active',
+      'core_session.csrf_token',
+    ])
     .where('core_session.key_hash', '=', hashKey(key))
     .where(sql<boolean>`core_session.expire_date > clock_timestamp()`)
     .executeTakeFirst();

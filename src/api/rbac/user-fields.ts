@@ -7,10 +7,34 @@ import type { Database } from '../../db/database.js';
 import type { BasicAuthenticator } from '../auth.js';
 
 // Django's CommonPasswordValidator ships 20,000 passwords; these are the ones people actually try first.
-const COMMON = new Set(['password', 'password1', '12345678', '123456789', '1234567890', 'qwertyuiop', 'iloveyou', 'admin123', 'welcome1', 'changeme', 'letmein1', 'sunshine', 'football', 'baseball', 'princess', 'qwerty123', 'abc12345', 'passw0rd', 'trustno1', 'superman']);
+const COMMON = new Set([
+  'password',
+  'password1',
+  '12345678',
+  '123456789',
+  '1234567890',
+  'qwertyuiop',
+  'iloveyou',
+  'admin123',
+  'welcome1',
+  'changeme',
+  'letmein1',
+  'sunshine',
+  'football',
+  'baseball',
+  'princess',
+  'qwerty123',
+  'abc12345',
+  'passw0rd',
+  'trustno1',
+  'superman',
+]);
 
 /** Django's default password validators (length, common, numeric, similarity), with Django's wording. */
-export function passwordErrors(password: string, user: { username?: string; email?: string; first_name?: string; last_name?: string }): string[] {
+export function passwordErrors(
+  password: string,
+  user: { username?: string; email?: string; first_name?: string; last_name?: string },
+): string[] {
   const out: string[] = [];
   const lower = password.toLowerCase();
   for (const value of [user.username, user.email, user.first_name, user.last_name]) {
@@ -51,7 +75,11 @@ export const userHref = (prefix: string, id: number) => `${prefix}users/${id}/`;
 export const groupHref = (prefix: string, id: number) => `${prefix}groups/${id}/`;
 
 /** Renders users (with their groups) in Pulp's shape; the password never leaves. */
-export async function serializeUsers(db: Database, prefix: string, rows: UserRow[]): Promise<Record<string, unknown>[]> {
+export async function serializeUsers(
+  db: Database,
+  prefix: string,
+  rows: UserRow[],
+): Promise<Record<string, unknown>[]> {
   const ids = rows.map((r) => r.id);
   const memberships = ids.length
     ? await db
@@ -73,7 +101,9 @@ export async function serializeUsers(db: Database, prefix: string, rows: UserRow
     is_staff: r.is_staff,
     is_active: r.is_active,
     date_joined: formatTimestamp(r.date_joined),
-    groups: memberships.filter((m) => m.user_id === r.id).map((m) => ({ name: m.name, pulp_href: groupHref(prefix, m.id), prn: `prn:core.group:${m.id}` })),
+    groups: memberships
+      .filter((m) => m.user_id === r.id)
+      .map((m) => ({ name: m.name, pulp_href: groupHref(prefix, m.id), prn: `prn:core.group:${m.id}` })),
     hidden_fields: [{ name: 'password', is_set: r.password !== '' && !r.password.startsWith('!') }],
   }));
 }

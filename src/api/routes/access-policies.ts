@@ -3,7 +3,13 @@ import { sql } from 'kysely';
 
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { isUuid } from '../../core/ids.js';
-import { dateTimeFilters, exactFilter, type FilterSet, identityFilters, nameFilters } from '../../plugin-api/filters.js';
+import {
+  dateTimeFilters,
+  exactFilter,
+  type FilterSet,
+  identityFilters,
+  nameFilters,
+} from '../../plugin-api/filters.js';
 import { listResponse } from '../../plugin-api/list.js';
 import type { OperationModule, RequestContext, Services } from '../../plugin-api/operations.js';
 import { baseFields, BaseFieldsSchema } from '../../plugin-api/resource-fields.js';
@@ -42,7 +48,12 @@ interface PolicyRow {
 }
 
 const filterSet: FilterSet = {
-  filters: [...nameFilters('viewset_name', 'p.viewset_name'), exactFilter('customized', 'p.customized', 'boolean'), ...identityFilters('p.pulp_id'), ...dateTimeFilters('pulp_created', 'p.pulp_created')],
+  filters: [
+    ...nameFilters('viewset_name', 'p.viewset_name'),
+    exactFilter('customized', 'p.customized', 'boolean'),
+    ...identityFilters('p.pulp_id'),
+    ...dateTimeFilters('pulp_created', 'p.pulp_created'),
+  ],
   ordering: ['viewset_name', 'customized', 'pulp_last_updated'],
 };
 
@@ -67,14 +78,19 @@ function statementErrors(statements: Array<Record<string, unknown>>): string[] {
     if (!strings(s.action)) out.push(`Statement ${i}: 'action' must be a string or a list of strings.`);
     if (!strings(s.principal)) out.push(`Statement ${i}: 'principal' must be a string or a list of strings.`);
     if (s.effect !== 'allow' && s.effect !== 'deny') out.push(`Statement ${i}: 'effect' must be 'allow' or 'deny'.`);
-    for (const k of ['condition', 'condition_expression']) if (k in s && !strings(s[k])) out.push(`Statement ${i}: '${k}' must be a string or a list of strings.`);
+    for (const k of ['condition', 'condition_expression'])
+      if (k in s && !strings(s[k])) out.push(`Statement ${i}: '${k}' must be a string or a list of strings.`);
   });
   return out;
 }
 
 async function loadPolicy(services: Services, id: string | undefined): Promise<PolicyRow> {
   if (!id || !isUuid(id)) throw new NotFoundError('No AccessPolicy matches the given query.');
-  const row = await services.db.selectFrom('core_accesspolicy').selectAll().where('pulp_id', '=', id).executeTakeFirst();
+  const row = await services.db
+    .selectFrom('core_accesspolicy')
+    .selectAll()
+    .where('pulp_id', '=', id)
+    .executeTakeFirst();
   if (!row) throw new NotFoundError('No AccessPolicy matches the given query.');
   return row;
 }
@@ -90,10 +106,12 @@ async function update(ctx: RequestContext) {
   }
   const hooks = b.creation_hooks ?? b.permissions_assignment;
   if (Array.isArray(hooks)) {
-    if (hooks.some((h: Record<string, unknown>) => typeof h.function !== 'string')) throw new ValidationError({ creation_hooks: ["Each creation hook needs a 'function'."] });
+    if (hooks.some((h: Record<string, unknown>) => typeof h.function !== 'string'))
+      throw new ValidationError({ creation_hooks: ["Each creation hook needs a 'function'."] });
     values.creation_hooks = JSON.stringify(hooks);
   }
-  if ('queryset_scoping' in b) values.queryset_scoping = b.queryset_scoping === null ? null : JSON.stringify(b.queryset_scoping);
+  if ('queryset_scoping' in b)
+    values.queryset_scoping = b.queryset_scoping === null ? null : JSON.stringify(b.queryset_scoping);
   if (Object.keys(values).length) {
     await ctx.services.db
       .updateTable('core_accesspolicy')
@@ -138,10 +156,33 @@ export function accessPolicyRoutes(): OperationModule {
         tag: TAG,
         summary: 'Inspect an access policy',
         responses: { 200: { schema: 'AccessPolicyResponse' } },
-        handle: async (ctx) => ({ status: 200, body: render(ctx.services.apiPrefix, await loadPolicy(ctx.services, ctx.params.pulp_id)) }),
+        handle: async (ctx) => ({
+          status: 200,
+          body: render(ctx.services.apiPrefix, await loadPolicy(ctx.services, ctx.params.pulp_id)),
+        }),
       },
-      { method: 'PUT', url: 'access_policies/:pulp_id/', pathKey: object, operationId: 'access_policies_update', tag: TAG, summary: 'Update an access policy', body: { name: 'AccessPolicy', schema: PolicyBody }, responses: { 200: { schema: 'AccessPolicyResponse' } }, handle: update },
-      { method: 'PATCH', url: 'access_policies/:pulp_id/', pathKey: object, operationId: 'access_policies_partial_update', tag: TAG, summary: 'Update an access policy', body: { name: 'PatchedAccessPolicy', schema: PolicyBody }, responses: { 200: { schema: 'AccessPolicyResponse' } }, handle: update },
+      {
+        method: 'PUT',
+        url: 'access_policies/:pulp_id/',
+        pathKey: object,
+        operationId: 'access_policies_update',
+        tag: TAG,
+        summary: 'Update an access policy',
+        body: { name: 'AccessPolicy', schema: PolicyBody },
+        responses: { 200: { schema: 'AccessPolicyResponse' } },
+        handle: update,
+      },
+      {
+        method: 'PATCH',
+        url: 'access_policies/:pulp_id/',
+        pathKey: object,
+        operationId: 'access_policies_partial_update',
+        tag: TAG,
+        summary: 'Update an access policy',
+        body: { name: 'PatchedAccessPolicy', schema: PolicyBody },
+        responses: { 200: { schema: 'AccessPolicyResponse' } },
+        handle: update,
+      },
       {
         method: 'POST',
         url: 'access_policies/:pulp_id/reset/',

@@ -63,7 +63,11 @@ function artifactFilterSet(services: Services): FilterSet {
       name: 'orphaned_for',
       type: 'number',
       apply: (values) => {
-        const minutes = orphanMinutes('orphaned_for', values[values.length - 1] ?? '', services.settings.ORPHAN_PROTECTION_TIME);
+        const minutes = orphanMinutes(
+          'orphaned_for',
+          values[values.length - 1] ?? '',
+          services.settings.ORPHAN_PROTECTION_TIME,
+        );
         return sql<boolean>`(NOT EXISTS (SELECT 1 FROM content_artifact ca WHERE ca.artifact_id = a.pulp_id)
           AND NOT EXISTS (SELECT 1 FROM published_metadata pm WHERE pm.artifact_id = a.pulp_id)
           AND a.timestamp_of_interest < clock_timestamp() - make_interval(mins => ${minutes}::int))`;
@@ -79,7 +83,9 @@ function artifactFilterSet(services: Services): FilterSet {
 
 async function findArtifact(ctx: RequestContext): Promise<ArtifactRow> {
   const id = ctx.params.pulp_id ?? '';
-  const row = isUuid(id) ? await ctx.services.db.selectFrom('artifact').selectAll().where('pulp_id', '=', id).executeTakeFirst() : undefined;
+  const row = isUuid(id)
+    ? await ctx.services.db.selectFrom('artifact').selectAll().where('pulp_id', '=', id).executeTakeFirst()
+    : undefined;
   if (!row) throw new NotFoundError('No Artifact matches the given query.');
   return row;
 }
@@ -89,37 +95,52 @@ async function createArtifact(ctx: RequestContext): Promise<ArtifactRow> {
   const { services } = ctx;
   const upload = ctx.files.find((f) => f.field === 'file');
   // The value must be the file this request uploaded, never a path a client typed into a form field.
-  if (!upload || ctx.body.file !== upload.path) throw new ValidationError({ file: ['The submitted data was not a file. Check the encoding type on the form.'] });
+  if (!upload || ctx.body.file !== upload.path)
+    throw new ValidationError({ file: ['The submitted data was not a file. Check the encoding type on the form.'] });
   const allowed = services.settings.ALLOWED_CONTENT_CHECKSUMS;
   const errors: string[] = [];
   for (const c of ALL_CHECKSUMS) {
     const v = ctx.body[c];
-    if (typeof v === 'string' && v !== '' && !allowed.includes(c)) errors.push(`Checksum algorithm ${c} forbidden for this Pulp instance.`);
+    if (typeof v === 'string' && v !== '' && !allowed.includes(c))
+      errors.push(`Checksum algorithm ${c} forbidden for this Pulp instance.`);
   }
   if (errors.length > 0) throw new ValidationError({ non_field_errors: errors });
   const actual = await hashFile(upload.path, allowed);
-  if (typeof ctx.body.size === 'number' && ctx.body.size !== actual.size) errors.push('The size did not match actual size of file.');
+  if (typeof ctx.body.size === 'number' && ctx.body.size !== actual.size)
+    errors.push('The size did not match actual size of file.');
   for (const c of ALL_CHECKSUMS) {
     const v = ctx.body[c];
-    if (typeof v === 'string' && v !== '' && v.toLowerCase() !== actual.digests[c]) errors.push(`The ${c} checksum did not match.`);
+    if (typeof v === 'string' && v !== '' && v.toLowerCase() !== actual.digests[c])
+      errors.push(`The ${c} checksum did not match.`);
   }
   if (errors.length > 0) throw new ValidationError({ non_field_errors: errors });
-  const existing = await services.db.selectFrom('artifact').select(['file']).where('sha256', '=', actual.digests.sha256).executeTakeFirst();
+  const existing = await services.db
+    .selectFrom('artifact')
+    .select(['file'])
+    .where('sha256', '=', actual.digests.sha256)
+    .executeTakeFirst();
   // An existing artifact whose file went missing takes these bytes (self-repair); a complete one is a duplicate.
   if (existing && (await services.storage.size(existing.file)) !== null) {
-    throw new ValidationError({ non_field_errors: [`Artifact with sha256 checksum of '${actual.digests.sha256}' already exists.`] });
+    throw new ValidationError({
+      non_field_errors: [`Artifact with sha256 checksum of '${actual.digests.sha256}' already exists.`],
+    });
   }
   return importArtifactFromFile(services, upload.path, { computed: actual });
 }
 
 async function deleteArtifact(services: Services, row: ArtifactRow): Promise<void> {
   const inUse = new ConflictError('The artifact is in use by content and cannot be deleted.', {
-    body: { detail: 'Cannot delete some instances of model \'Artifact\' because they are referenced through protected foreign keys.' },
+    body: {
+      detail:
+        "Cannot delete some instances of model 'Artifact' because they are referenced through protected foreign keys.",
+    },
   });
   await services.db.connection().execute(async (conn) => {
     await sql`SELECT pg_advisory_lock(${ARTIFACT_LOCK_CLASS}::int, hashtext(${row.sha256}))`.execute(conn);
     try {
-      const used = await sql<{ used: boolean }>`SELECT EXISTS (SELECT 1 FROM content_artifact WHERE artifact_id = ${row.pulp_id})
+      const used = await sql<{
+        used: boolean;
+      }>`SELECT EXISTS (SELECT 1 FROM content_artifact WHERE artifact_id = ${row.pulp_id})
         OR EXISTS (SELECT 1 FROM published_metadata WHERE artifact_id = ${row.pulp_id}) AS used`.execute(conn);
       if (used.rows[0]?.used) throw inUse;
       try {

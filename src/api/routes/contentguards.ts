@@ -27,8 +27,12 @@ async function downloaders(ctx: RequestContext, rows: GuardRow[]) {
      WHERE x.content_type = 'core.rbaccontentguard' AND x.object_id = ANY(${ids})
        AND 'core.download_rbaccontentguard' = ANY(r.permissions) ORDER BY g.name`.execute(ctx.services.db);
   return rows.map((row) => ({
-    users: users.rows.filter((u) => u.object_id === row.pulp_id).map((u) => ({ username: u.username, pulp_href: userHref(prefix, u.id), prn: `prn:auth.user:${u.id}` })),
-    groups: groups.rows.filter((g) => g.object_id === row.pulp_id).map((g) => ({ name: g.name, pulp_href: groupHref(prefix, g.id), prn: `prn:core.group:${g.id}`, id: g.id })),
+    users: users.rows
+      .filter((u) => u.object_id === row.pulp_id)
+      .map((u) => ({ username: u.username, pulp_href: userHref(prefix, u.id), prn: `prn:auth.user:${u.id}` })),
+    groups: groups.rows
+      .filter((g) => g.object_id === row.pulp_id)
+      .map((g) => ({ name: g.name, pulp_href: groupHref(prefix, g.id), prn: `prn:core.group:${g.id}`, id: g.id })),
   }));
 }
 
@@ -43,14 +47,24 @@ const GUARD_TYPES: Record<string, string> = {
 
 /** Member guards of a composite: hrefs (or PRNs) of existing guards, in order; composites cannot nest. */
 async function memberIds(ctx: RequestContext, value: unknown, self: string | null): Promise<string[]> {
-  if (!Array.isArray(value)) throw new ValidationError({ guards: ['Expected a list of items but got type "' + typeof value + '".'] });
+  if (!Array.isArray(value))
+    throw new ValidationError({ guards: ['Expected a list of items but got type "' + typeof value + '".'] });
   const ids: string[] = [];
   for (const item of value) {
     const ref = typeof item === 'string' ? parseObjectRef(ctx.services.apiPrefix, item) : null;
     const pulpType = ref ? GUARD_TYPES[ref.model.viewset] : undefined;
-    const row = ref && pulpType ? await ctx.services.db.selectFrom('content_guard').select(['pulp_id', 'pulp_type']).where('pulp_id', '=', ref.id).where('pulp_type', '=', pulpType).executeTakeFirst() : undefined;
+    const row =
+      ref && pulpType
+        ? await ctx.services.db
+            .selectFrom('content_guard')
+            .select(['pulp_id', 'pulp_type'])
+            .where('pulp_id', '=', ref.id)
+            .where('pulp_type', '=', pulpType)
+            .executeTakeFirst()
+        : undefined;
     if (!row) throw new ValidationError({ guards: [`Invalid hyperlink - Object does not exist.`] });
-    if (row.pulp_type === 'core.composite' || row.pulp_id === self) throw new ValidationError({ guards: ['A composite content guard cannot contain a composite content guard.'] });
+    if (row.pulp_type === 'core.composite' || row.pulp_id === self)
+      throw new ValidationError({ guards: ['A composite content guard cannot contain a composite content guard.'] });
     if (!ids.includes(row.pulp_id)) ids.push(row.pulp_id);
   }
   return ids;
@@ -72,8 +86,13 @@ export function contentGuardRoutes(): OperationModule {
       component: 'core.RBACContentGuard',
       fields: {},
       responseFields: {
-        users: Type.Array(Type.Object({ username: Type.String(), pulp_href: Type.String(), prn: Type.String() }), { readOnly: true }),
-        groups: Type.Array(Type.Object({ name: Type.String(), pulp_href: Type.String(), prn: Type.String(), id: Type.Integer() }), { readOnly: true }),
+        users: Type.Array(Type.Object({ username: Type.String(), pulp_href: Type.String(), prn: Type.String() }), {
+          readOnly: true,
+        }),
+        groups: Type.Array(
+          Type.Object({ name: Type.String(), pulp_href: Type.String(), prn: Type.String(), id: Type.Integer() }),
+          { readOnly: true },
+        ),
       },
       detail: async () => ({}),
       render: downloaders,
@@ -88,15 +107,25 @@ export function contentGuardRoutes(): OperationModule {
       operationId: 'contentguards_core_header',
       tag: 'Contentguards: Header',
       component: 'core.HeaderContentGuard',
-      fields: { header_name: LIMITED, header_value: LIMITED, jq_filter: Type.Optional(Type.Union([Type.String({ maxLength: 255 }), Type.Null()])) },
+      fields: {
+        header_name: LIMITED,
+        header_value: LIMITED,
+        jq_filter: Type.Optional(Type.Union([Type.String({ maxLength: 255 }), Type.Null()])),
+      },
       required: ['header_name', 'header_value'],
       detail: async (_ctx, merged) => {
         const name = typeof merged.header_name === 'string' ? merged.header_name : '';
         // Header names are tokens (RFC 9110); anything else could never match and may be an injection attempt.
-        if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new ValidationError({ header_name: ['Enter a valid HTTP header name.'] });
+        if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
+          throw new ValidationError({ header_name: ['Enter a valid HTTP header name.'] });
         return { header_name: name, header_value: merged.header_value, jq_filter: merged.jq_filter ?? null };
       },
-      render: async (_ctx, rows) => rows.map((r) => ({ header_name: r.detail.header_name, header_value: r.detail.header_value, jq_filter: r.detail.jq_filter ?? null })),
+      render: async (_ctx, rows) =>
+        rows.map((r) => ({
+          header_name: r.detail.header_name,
+          header_value: r.detail.header_value,
+          jq_filter: r.detail.jq_filter ?? null,
+        })),
       roles: true,
     }),
     contentGuardOperations({
@@ -109,13 +138,28 @@ export function contentGuardRoutes(): OperationModule {
       tag: 'Contentguards: Composite',
       component: 'core.CompositeContentGuard',
       fields: { guards: Type.Optional(Type.Array(Type.String({ format: 'uri' }))) },
-      detail: async (ctx, merged, current) => ({ guards: 'guards' in ctx.body ? await memberIds(ctx, merged.guards, current?.pulp_id ?? null) : (current?.detail.guards ?? []) }),
+      detail: async (ctx, merged, current) => ({
+        guards:
+          'guards' in ctx.body
+            ? await memberIds(ctx, merged.guards, current?.pulp_id ?? null)
+            : (current?.detail.guards ?? []),
+      }),
       render: async (ctx, rows) => {
-        const ids = [...new Set(rows.flatMap((r) => (Array.isArray(r.detail.guards) ? (r.detail.guards as string[]) : [])))];
-        const types = ids.length ? await ctx.services.db.selectFrom('content_guard').select(['pulp_id', 'pulp_type']).where('pulp_id', 'in', ids).execute() : [];
+        const ids = [
+          ...new Set(rows.flatMap((r) => (Array.isArray(r.detail.guards) ? (r.detail.guards as string[]) : []))),
+        ];
+        const types = ids.length
+          ? await ctx.services.db
+              .selectFrom('content_guard')
+              .select(['pulp_id', 'pulp_type'])
+              .where('pulp_id', 'in', ids)
+              .execute()
+          : [];
         const typeOf = new Map(types.map((t) => [t.pulp_id, t.pulp_type]));
         return rows.map((r) => ({
-          guards: ((r.detail.guards as string[] | undefined) ?? []).filter((id) => typeOf.has(id)).map((id) => guardHref(ctx.services.apiPrefix, typeOf.get(id) as string, id)),
+          guards: ((r.detail.guards as string[] | undefined) ?? [])
+            .filter((id) => typeOf.has(id))
+            .map((id) => guardHref(ctx.services.apiPrefix, typeOf.get(id) as string, id)),
         }));
       },
       roles: true,
@@ -136,5 +180,8 @@ export function contentGuardRoutes(): OperationModule {
       roles: true,
     }),
   ];
-  return { operations: modules.flatMap((m) => m.operations), components: [...modules.flatMap((m) => m.components ?? []), ...roleComponents] };
+  return {
+    operations: modules.flatMap((m) => m.operations),
+    components: [...modules.flatMap((m) => m.components ?? []), ...roleComponents],
+  };
 }

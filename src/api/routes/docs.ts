@@ -81,7 +81,13 @@ export function docsRoutes(appVersions: Record<string, string>): OperationModule
     const component = last(ctx, 'component');
     const options = {
       serverUrl: `${ctx.url.protocol}//${ctx.url.host}/`,
-      components: component === undefined ? undefined : component.split(',').map((c) => c.trim()).filter(Boolean),
+      components:
+        component === undefined
+          ? undefined
+          : component
+              .split(',')
+              .map((c) => c.trim())
+              .filter(Boolean),
       bindings: ctx.query.bindings !== undefined,
       pkPath: /^(1|true)$/i.test(last(ctx, 'pk_path') ?? ''),
     };
@@ -93,7 +99,12 @@ export function docsRoutes(appVersions: Record<string, string>): OperationModule
     if (!doc) {
       const description = ctx.services.extensions.get(API_DESCRIPTION) as ApiDescription | undefined;
       doc = buildOpenApiDocument(
-        { operations: description?.operations ?? [], components: description?.components ?? [], prefix: ctx.services.apiPrefix, appVersions },
+        {
+          operations: description?.operations ?? [],
+          components: description?.components ?? [],
+          prefix: ctx.services.apiPrefix,
+          appVersions,
+        },
         options,
       );
       if (cache.size > 100) cache.clear();

@@ -7,18 +7,27 @@ import { inVersionCondition } from '../../plugin-api/repository-versions.js';
 import { type ResourceKind, resourceTypeByEndpoint, resourceTypesOf } from '../../plugin-api/resource-types.js';
 
 function splitCsv(values: string[]): string[] {
-  return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 /** `pulp_type` and `pulp_type__in`, with the registered types of the kind as choices. */
 export function pulpTypeFilters(kind: ResourceKind, column: string): Filter[] {
   const choices = () => resourceTypesOf(kind).map((t) => t.pulpType);
   const check = (name: string, v: string) => {
-    if (!choices().includes(v)) throw new ValidationError({ [name]: [`Select a valid choice. ${v} is not one of the available choices.`] });
+    if (!choices().includes(v))
+      throw new ValidationError({ [name]: [`Select a valid choice. ${v} is not one of the available choices.`] });
     return v;
   };
   return [
-    { name: 'pulp_type', type: 'string', enum: choices(), apply: (v) => sql<boolean>`${sql.ref(column)} = ${check('pulp_type', v[v.length - 1] ?? '')}` },
+    {
+      name: 'pulp_type',
+      type: 'string',
+      enum: choices(),
+      apply: (v) => sql<boolean>`${sql.ref(column)} = ${check('pulp_type', v[v.length - 1] ?? '')}`,
+    },
     {
       name: 'pulp_type__in',
       type: 'string-list',
@@ -70,7 +79,7 @@ export function relationInFilter(name: string, column: string, table: string): F
 /** Content id of a content href or PRN (a field error when it is neither). */
 export function contentId(name: string, value: string): string {
   const prn = parsePrn(value.trim());
-  const last = prn ? prn.pk : (hrefPath(value) ?? '').split('/').filter(Boolean).pop() ?? '';
+  const last = prn ? prn.pk : ((hrefPath(value) ?? '').split('/').filter(Boolean).pop() ?? '');
   if (!isUuid(last)) throw new ValidationError({ [name]: ['Invalid hyperlink - Object does not exist.'] });
   return last;
 }
@@ -82,7 +91,8 @@ export function repositoryWithContent(name: string, latestOnly: boolean): Filter
     type: 'string',
     apply: (v) => {
       const id = contentId(name, v[v.length - 1] ?? '');
-      if (!latestOnly) return sql<boolean>`EXISTS (SELECT 1 FROM repository_content rcw WHERE rcw.repository_id = r.pulp_id AND rcw.content_id = ${id}::uuid)`;
+      if (!latestOnly)
+        return sql<boolean>`EXISTS (SELECT 1 FROM repository_content rcw WHERE rcw.repository_id = r.pulp_id AND rcw.content_id = ${id}::uuid)`;
       return sql<boolean>`EXISTS (SELECT 1 FROM repository_content rcw WHERE rcw.repository_id = r.pulp_id AND rcw.content_id = ${id}::uuid
         AND rcw.version_removed IS NULL)`;
     },

@@ -10,7 +10,12 @@ import { type ResourceKind, typedHref, typedPrn } from '../../plugin-api/resourc
  * PRN of each object. Each takes a whole page, so a list costs a fixed number of queries.
  */
 
-export type Row = Record<string, unknown> & { pulp_id: string; pulp_type: string; pulp_created: string; pulp_last_updated: string };
+export type Row = Record<string, unknown> & {
+  pulp_id: string;
+  pulp_type: string;
+  pulp_created: string;
+  pulp_last_updated: string;
+};
 
 function common(prefix: string, kind: ResourceKind, r: Row): Record<string, unknown> {
   return {
@@ -28,7 +33,14 @@ const ref = (prefix: string, kind: ResourceKind, type: unknown, id: unknown): st
 export async function serializeContentPage(services: Services, rows: Row[]): Promise<Record<string, unknown>[]> {
   const prefix = services.apiPrefix;
   const ids = rows.map((r) => r.pulp_id);
-  const cas = ids.length === 0 ? [] : await services.db.selectFrom('content_artifact').select(['content_id', 'relative_path', 'artifact_id']).where(sql<boolean>`content_id = ANY(${ids}::uuid[])`).execute();
+  const cas =
+    ids.length === 0
+      ? []
+      : await services.db
+          .selectFrom('content_artifact')
+          .select(['content_id', 'relative_path', 'artifact_id'])
+          .where(sql<boolean>`content_id = ANY(${ids}::uuid[])`)
+          .execute();
   const byContent = new Map<string, Record<string, string | null>>();
   for (const ca of cas) {
     const m = byContent.get(ca.content_id) ?? {};
@@ -51,7 +63,10 @@ export function serializeRepositoryPage(prefix: string, rows: Row[]): Record<str
       ...common(prefix, 'repository', r),
       versions_href: `${href}versions/`,
       pulp_labels: r.pulp_labels,
-      latest_version_href: r.latest_number === null || r.latest_number === undefined ? null : `${href}versions/${Number(r.latest_number)}/`,
+      latest_version_href:
+        r.latest_number === null || r.latest_number === undefined
+          ? null
+          : `${href}versions/${Number(r.latest_number)}/`,
       name: r.name,
       description: r.description,
       retain_repo_versions: r.retain_repo_versions,
@@ -89,7 +104,10 @@ export function serializeDistributionPage(services: Services, rows: Row[]): Reco
       base_path: r.base_path,
       base_url: `${CONTENT_ORIGIN ?? ''}${CONTENT_PATH_PREFIX}${String(r.base_path)}/`,
       content_guard: ref(prefix, 'contentguard', r.guard_type, r.content_guard_id),
-      content_guard_prn: typeof r.content_guard_id === 'string' && typeof r.guard_type === 'string' ? typedPrn(r.guard_type, 'contentguard', r.content_guard_id) : null,
+      content_guard_prn:
+        typeof r.content_guard_id === 'string' && typeof r.guard_type === 'string'
+          ? typedPrn(r.guard_type, 'contentguard', r.content_guard_id)
+          : null,
       no_content_change_since: r.publication_id ? formatTimestamp(r.pulp_last_updated) : null,
       hidden: r.hidden,
       pulp_labels: r.pulp_labels,

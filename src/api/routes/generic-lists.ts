@@ -12,9 +12,20 @@ import {
 } from '../../plugin-api/filters.js';
 import { listResponse } from '../../plugin-api/list.js';
 import type { Operation, OperationModule, Reply, RequestContext, Services } from '../../plugin-api/operations.js';
-import { repositoryVersionComponents, repositoryVersionFilterSet } from '../../plugin-api/repository-version-operations.js';
-import { type RepositoryVersionRow, selectRepositoryVersions, serializeRepositoryVersion } from '../../plugin-api/repository-version-summary.js';
-import { contentOrphanedForFilter, contentVersionFilters, resolveVersionReference } from '../../plugin-api/version-reference.js';
+import {
+  repositoryVersionComponents,
+  repositoryVersionFilterSet,
+} from '../../plugin-api/repository-version-operations.js';
+import {
+  type RepositoryVersionRow,
+  selectRepositoryVersions,
+  serializeRepositoryVersion,
+} from '../../plugin-api/repository-version-summary.js';
+import {
+  contentOrphanedForFilter,
+  contentVersionFilters,
+  resolveVersionReference,
+} from '../../plugin-api/version-reference.js';
 import {
   contentId,
   distributionWithContent,
@@ -70,7 +81,18 @@ function repositoryFilters(): FilterSet {
       ...pulpTypeFilters('repository', 'r.pulp_type'),
       ...identityFilters('r.pulp_id'),
     ],
-    ordering: ['name', 'description', 'next_version', 'retain_repo_versions', 'retain_checkpoints', 'user_hidden', 'pulp_last_updated', 'pulp_type', 'pulp_labels', 'pulp_id'],
+    ordering: [
+      'name',
+      'description',
+      'next_version',
+      'retain_repo_versions',
+      'retain_checkpoints',
+      'user_hidden',
+      'pulp_last_updated',
+      'pulp_type',
+      'pulp_labels',
+      'pulp_id',
+    ],
   };
 }
 
@@ -83,12 +105,27 @@ function remoteFilters(): FilterSet {
       ...pulpTypeFilters('remote', 'm.pulp_type'),
       ...identityFilters('m.pulp_id'),
     ],
-    ordering: ['name', 'url', 'policy', 'tls_validation', 'download_concurrency', 'max_retries', 'rate_limit', 'pulp_last_updated', 'pulp_type', 'pulp_id'],
+    ordering: [
+      'name',
+      'url',
+      'policy',
+      'tls_validation',
+      'download_concurrency',
+      'max_retries',
+      'rate_limit',
+      'pulp_last_updated',
+      'pulp_type',
+      'pulp_id',
+    ],
   };
 }
 
 function publicationFilters(services: Services): FilterSet {
-  const listOf = (v: string[]) => v.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+  const listOf = (v: string[]) =>
+    v
+      .flatMap((x) => x.split(','))
+      .map((x) => x.trim())
+      .filter(Boolean);
   return {
     filters: [
       {
@@ -104,8 +141,16 @@ function publicationFilters(services: Services): FilterSet {
           return sql<boolean>`p.repository_version_id = ${r.versionId}`;
         },
       },
-      { name: 'content', type: 'string', apply: (v) => publicationContentCondition([contentId('content', v[v.length - 1] ?? '')]) },
-      { name: 'content__in', type: 'string-list', apply: (v) => publicationContentCondition(listOf(v).map((x) => contentId('content__in', x))) },
+      {
+        name: 'content',
+        type: 'string',
+        apply: (v) => publicationContentCondition([contentId('content', v[v.length - 1] ?? '')]),
+      },
+      {
+        name: 'content__in',
+        type: 'string-list',
+        apply: (v) => publicationContentCondition(listOf(v).map((x) => contentId('content__in', x))),
+      },
       ...dateTimeFilters('pulp_created', 'p.pulp_created'),
       exactFilter('checkpoint', 'p.checkpoint', 'boolean'),
       ...pulpTypeFilters('publication', 'p.pulp_type'),
@@ -119,13 +164,16 @@ function distributionFilters(): FilterSet {
   return {
     filters: [
       ...nameFilters('name', 'd.name'),
-      ...nameFilters('base_path', 'd.base_path').filter((f) => ['base_path', 'base_path__contains', 'base_path__icontains', 'base_path__in'].includes(f.name)),
+      ...nameFilters('base_path', 'd.base_path').filter((f) =>
+        ['base_path', 'base_path__contains', 'base_path__icontains', 'base_path__in'].includes(f.name),
+      ),
       relationFilter('repository', 'd.repository_id', 'repository'),
       relationInFilter('repository__in', 'd.repository_id', 'repository'),
       {
         name: 'checkpoint',
         type: 'boolean',
-        apply: (v) => sql<boolean>`coalesce((d.detail ->> 'checkpoint')::boolean, false) = ${parseBoolean('checkpoint', v[v.length - 1] ?? '')}`,
+        apply: (v) =>
+          sql<boolean>`coalesce((d.detail ->> 'checkpoint')::boolean, false) = ${parseBoolean('checkpoint', v[v.length - 1] ?? '')}`,
       },
       labelSelectFilter('d.pulp_labels'),
       distributionWithContent('with_content'),
@@ -138,12 +186,24 @@ function distributionFilters(): FilterSet {
 
 function contentGuardFilters(): FilterSet {
   return {
-    filters: [...nameFilters('name', 'g.name'), ...pulpTypeFilters('contentguard', 'g.pulp_type'), ...identityFilters('g.pulp_id')],
+    filters: [
+      ...nameFilters('name', 'g.name'),
+      ...pulpTypeFilters('contentguard', 'g.pulp_type'),
+      ...identityFilters('g.pulp_id'),
+    ],
     ordering: ['name', 'description', 'pulp_last_updated', 'pulp_type', 'pulp_id'],
   };
 }
 
-function listOperation(path: string, operationId: string, tag: string, viewset: string, schema: string, filters: () => FilterSet, handle: (ctx: RequestContext, filterSet: FilterSet) => Promise<Reply>): Operation {
+function listOperation(
+  path: string,
+  operationId: string,
+  tag: string,
+  viewset: string,
+  schema: string,
+  filters: () => FilterSet,
+  handle: (ctx: RequestContext, filterSet: FilterSet) => Promise<Reply>,
+): Operation {
   // Types are registered before the API modules are built, so the pulp_type choices are known here.
   const filterSet = filters();
   return {
@@ -166,52 +226,160 @@ export function genericListRoutes(services: Services): OperationModule {
   return {
     components: [...genericListComponents, ...repositoryVersionComponents],
     operations: [
-      listOperation('content/', 'content_list', 'Content', 'content', 'PaginatedMultipleArtifactContentResponseList', () => contentFilters(services), (ctx, filterSet) =>
-        listResponse(ctx, db.selectFrom('content as c').select(['c.pulp_id', 'c.pulp_type', 'c.pulp_created', 'c.pulp_last_updated', 'c.pulp_labels']), {
-          filterSet,
-          tableAlias: 'c',
-          serialize: (rows: Page) => serializeContentPage(ctx.services, rows),
-        })),
-      listOperation('repositories/', 'repositories_list', 'Repositories', 'repositories', 'PaginatedRepositoryResponseList', repositoryFilters, (ctx, filterSet) =>
-        listResponse(ctx, db.selectFrom('repository as r').leftJoin('remote as rm', 'rm.pulp_id', 'r.remote_id')
-          .selectAll('r')
-          .select(['rm.pulp_type as remote_type', sql<number | null>`(SELECT max(v.number) FROM repository_version v WHERE v.repository_id = r.pulp_id AND v.complete)`.as('latest_number')])
-          .where('r.user_hidden', '=', false), {
-          filterSet,
-          tableAlias: 'r',
-          serialize: (rows: Page) => serializeRepositoryPage(prefix, rows),
-        })),
-      listOperation('repository_versions/', 'repository_versions_list', 'Repository Versions', 'repository_versions', 'PaginatedRepositoryVersionResponseList', repositoryVersionFilterSet, (ctx, filterSet) =>
-        listResponse(ctx, selectRepositoryVersions(db), {
-          filterSet: { ...filterSet, defaultOrdering: ['-pulp_created'] },
-          tableAlias: 'v',
-          serialize: (rows: RepositoryVersionRow[]) => rows.map((r) => serializeRepositoryVersion(prefix, r)),
-        })),
-      listOperation('remotes/', 'remotes_list', 'Remotes', 'remotes', 'PaginatedRemoteResponseList', remoteFilters, (ctx, filterSet) =>
-        listResponse(ctx, db.selectFrom('remote as m').selectAll('m'), { filterSet, tableAlias: 'm', serialize: (rows: Page) => serializeRemotePage(prefix, rows) })),
-      listOperation('publications/', 'publications_list', 'Publications', 'publications', 'PaginatedPublicationResponseList', () => publicationFilters(services), (ctx, filterSet) =>
-        listResponse(ctx, db.selectFrom('publication as p').innerJoin('repository_version as pv', 'pv.pulp_id', 'p.repository_version_id')
-          .innerJoin('repository as pr', 'pr.pulp_id', 'pv.repository_id')
-          .select(['p.pulp_id', 'p.pulp_type', 'p.pulp_created', 'p.pulp_last_updated', 'pv.repository_id', 'pv.number', 'pr.pulp_type as repository_type'])
-          .where('p.complete', '=', true), {
-          filterSet,
-          tableAlias: 'p',
-          serialize: (rows: Page) => serializePublicationPage(prefix, rows),
-        })),
-      listOperation('distributions/', 'distributions_list', 'Distributions', 'distributions', 'PaginatedDistributionResponseList', distributionFilters, (ctx, filterSet) =>
-        listResponse(ctx, db.selectFrom('distribution as d')
-          .leftJoin('content_guard as g', 'g.pulp_id', 'd.content_guard_id')
-          .leftJoin('repository as dr', 'dr.pulp_id', 'd.repository_id')
-          .leftJoin('repository_version as dv', 'dv.pulp_id', 'd.repository_version_id')
-          .leftJoin('repository as dvr', 'dvr.pulp_id', 'dv.repository_id')
-          .selectAll('d')
-          .select(['g.pulp_type as guard_type', 'dr.pulp_type as repository_type', 'dv.repository_id as version_repository_id', 'dv.number as version_number', 'dvr.pulp_type as version_repository_type']), {
-          filterSet,
-          tableAlias: 'd',
-          serialize: (rows: Page) => serializeDistributionPage(ctx.services, rows),
-        })),
-      listOperation('contentguards/', 'contentguards_list', 'Contentguards', 'contentguards', 'PaginatedContentGuardResponseList', contentGuardFilters, (ctx, filterSet) =>
-        listResponse(ctx, db.selectFrom('content_guard as g').selectAll('g'), { filterSet, tableAlias: 'g', serialize: (rows: Page) => serializeContentGuardPage(prefix, rows) })),
+      listOperation(
+        'content/',
+        'content_list',
+        'Content',
+        'content',
+        'PaginatedMultipleArtifactContentResponseList',
+        () => contentFilters(services),
+        (ctx, filterSet) =>
+          listResponse(
+            ctx,
+            db
+              .selectFrom('content as c')
+              .select(['c.pulp_id', 'c.pulp_type', 'c.pulp_created', 'c.pulp_last_updated', 'c.pulp_labels']),
+            {
+              filterSet,
+              tableAlias: 'c',
+              serialize: (rows: Page) => serializeContentPage(ctx.services, rows),
+            },
+          ),
+      ),
+      listOperation(
+        'repositories/',
+        'repositories_list',
+        'Repositories',
+        'repositories',
+        'PaginatedRepositoryResponseList',
+        repositoryFilters,
+        (ctx, filterSet) =>
+          listResponse(
+            ctx,
+            db
+              .selectFrom('repository as r')
+              .leftJoin('remote as rm', 'rm.pulp_id', 'r.remote_id')
+              .selectAll('r')
+              .select([
+                'rm.pulp_type as remote_type',
+                sql<
+                  number | null
+                >`(SELECT max(v.number) FROM repository_version v WHERE v.repository_id = r.pulp_id AND v.complete)`.as(
+                  'latest_number',
+                ),
+              ])
+              .where('r.user_hidden', '=', false),
+            {
+              filterSet,
+              tableAlias: 'r',
+              serialize: (rows: Page) => serializeRepositoryPage(prefix, rows),
+            },
+          ),
+      ),
+      listOperation(
+        'repository_versions/',
+        'repository_versions_list',
+        'Repository Versions',
+        'repository_versions',
+        'PaginatedRepositoryVersionResponseList',
+        repositoryVersionFilterSet,
+        (ctx, filterSet) =>
+          listResponse(ctx, selectRepositoryVersions(db), {
+            filterSet: { ...filterSet, defaultOrdering: ['-pulp_created'] },
+            tableAlias: 'v',
+            serialize: (rows: RepositoryVersionRow[]) => rows.map((r) => serializeRepositoryVersion(prefix, r)),
+          }),
+      ),
+      listOperation(
+        'remotes/',
+        'remotes_list',
+        'Remotes',
+        'remotes',
+        'PaginatedRemoteResponseList',
+        remoteFilters,
+        (ctx, filterSet) =>
+          listResponse(ctx, db.selectFrom('remote as m').selectAll('m'), {
+            filterSet,
+            tableAlias: 'm',
+            serialize: (rows: Page) => serializeRemotePage(prefix, rows),
+          }),
+      ),
+      listOperation(
+        'publications/',
+        'publications_list',
+        'Publications',
+        'publications',
+        'PaginatedPublicationResponseList',
+        () => publicationFilters(services),
+        (ctx, filterSet) =>
+          listResponse(
+            ctx,
+            db
+              .selectFrom('publication as p')
+              .innerJoin('repository_version as pv', 'pv.pulp_id', 'p.repository_version_id')
+              .innerJoin('repository as pr', 'pr.pulp_id', 'pv.repository_id')
+              .select([
+                'p.pulp_id',
+                'p.pulp_type',
+                'p.pulp_created',
+                'p.pulp_last_updated',
+                'pv.repository_id',
+                'pv.number',
+                'pr.pulp_type as repository_type',
+              ])
+              .where('p.complete', '=', true),
+            {
+              filterSet,
+              tableAlias: 'p',
+              serialize: (rows: Page) => serializePublicationPage(prefix, rows),
+            },
+          ),
+      ),
+      listOperation(
+        'distributions/',
+        'distributions_list',
+        'Distributions',
+        'distributions',
+        'PaginatedDistributionResponseList',
+        distributionFilters,
+        (ctx, filterSet) =>
+          listResponse(
+            ctx,
+            db
+              .selectFrom('distribution as d')
+              .leftJoin('content_guard as g', 'g.pulp_id', 'd.content_guard_id')
+              .leftJoin('repository as dr', 'dr.pulp_id', 'd.repository_id')
+              .leftJoin('repository_version as dv', 'dv.pulp_id', 'd.repository_version_id')
+              .leftJoin('repository as dvr', 'dvr.pulp_id', 'dv.repository_id')
+              .selectAll('d')
+              .select([
+                'g.pulp_type as guard_type',
+                'dr.pulp_type as repository_type',
+                'dv.repository_id as version_repository_id',
+                'dv.number as version_number',
+                'dvr.pulp_type as version_repository_type',
+              ]),
+            {
+              filterSet,
+              tableAlias: 'd',
+              serialize: (rows: Page) => serializeDistributionPage(ctx.services, rows),
+            },
+          ),
+      ),
+      listOperation(
+        'contentguards/',
+        'contentguards_list',
+        'Contentguards',
+        'contentguards',
+        'PaginatedContentGuardResponseList',
+        contentGuardFilters,
+        (ctx, filterSet) =>
+          listResponse(ctx, db.selectFrom('content_guard as g').selectAll('g'), {
+            filterSet,
+            tableAlias: 'g',
+            serialize: (rows: Page) => serializeContentGuardPage(prefix, rows),
+          }),
+      ),
     ],
   };
 }

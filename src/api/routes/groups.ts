@@ -18,7 +18,11 @@ const GroupResponse = Type.Object({
   id: Type.Integer({ readOnly: true }),
 });
 const GroupUserBody = Type.Object({ username: Type.String({ minLength: 1, maxLength: 150 }) });
-const GroupUserResponse = Type.Object({ username: Type.String(), pulp_href: Type.String({ readOnly: true }), prn: Type.String({ readOnly: true }) });
+const GroupUserResponse = Type.Object({
+  username: Type.String(),
+  pulp_href: Type.String({ readOnly: true }),
+  prn: Type.String({ readOnly: true }),
+});
 
 const pick = (filters: Filter[], names: string[]) => filters.filter((f) => names.includes(f.name));
 const filterSet: FilterSet = {
@@ -28,7 +32,10 @@ const filterSet: FilterSet = {
       name: 'id__in',
       type: 'string-list',
       apply: (v) => {
-        const ids = v.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+        const ids = v
+          .flatMap((x) => x.split(','))
+          .map((x) => x.trim())
+          .filter(Boolean);
         if (ids.some((x) => !/^\d{1,9}$/.test(x))) throw new ValidationError({ id__in: ['Enter a number.'] });
         return sql<boolean>`g.id = ANY(${ids.map(Number)})`;
       },
@@ -41,7 +48,8 @@ const filterSet: FilterSet = {
 
 function groupId(ctx: RequestContext): number {
   const id = Number(ctx.params.id);
-  if (!Number.isInteger(id) || id < 1 || id > 2_147_483_647) throw new NotFoundError('No Group matches the given query.');
+  if (!Number.isInteger(id) || id < 1 || id > 2_147_483_647)
+    throw new NotFoundError('No Group matches the given query.');
   return id;
 }
 
@@ -51,7 +59,12 @@ async function loadGroup(services: Services, id: number) {
   return row;
 }
 
-const renderGroup = (prefix: string, g: { id: number; name: string }) => ({ name: g.name, pulp_href: groupHref(prefix, g.id), prn: `prn:core.group:${g.id}`, id: g.id });
+const renderGroup = (prefix: string, g: { id: number; name: string }) => ({
+  name: g.name,
+  pulp_href: groupHref(prefix, g.id),
+  prn: `prn:core.group:${g.id}`,
+  id: g.id,
+});
 
 async function uniqueName(services: Services, name: string, except?: number) {
   let q = services.db.selectFrom('auth_group').select('id').where('name', '=', name);
@@ -90,11 +103,25 @@ export function groupRoutes(): OperationModule {
         filters: filterSet,
         responses: { 200: { schema: 'PaginatedGroupResponseList' } },
         handle: (ctx) =>
-          listResponse(ctx, ctx.services.db.selectFrom(sql<{ id: number; name: string; pulp_id: number; pulp_created: number }>`(SELECT *, id AS pulp_id, id AS pulp_created FROM auth_group)`.as('g')).selectAll(), {
-            filterSet,
-            tableAlias: 'g',
-            serialize: (rows: Array<{ id: number; name: string }>) => rows.map((g) => renderGroup(ctx.services.apiPrefix, g)),
-          }),
+          listResponse(
+            ctx,
+            ctx.services.db
+              .selectFrom(
+                sql<{
+                  id: number;
+                  name: string;
+                  pulp_id: number;
+                  pulp_created: number;
+                }>`(SELECT *, id AS pulp_id, id AS pulp_created FROM auth_group)`.as('g'),
+              )
+              .selectAll(),
+            {
+              filterSet,
+              tableAlias: 'g',
+              serialize: (rows: Array<{ id: number; name: string }>) =>
+                rows.map((g) => renderGroup(ctx.services.apiPrefix, g)),
+            },
+          ),
       },
       {
         method: 'POST',
@@ -108,7 +135,11 @@ export function groupRoutes(): OperationModule {
         async handle(ctx) {
           const name = ctx.body.name as string;
           await uniqueName(ctx.services, name);
-          const row = await ctx.services.db.insertInto('auth_group').values({ name }).returningAll().executeTakeFirstOrThrow();
+          const row = await ctx.services.db
+            .insertInto('auth_group')
+            .values({ name })
+            .returningAll()
+            .executeTakeFirstOrThrow();
           return { status: 201, body: renderGroup(ctx.services.apiPrefix, row) };
         },
       },
@@ -120,10 +151,33 @@ export function groupRoutes(): OperationModule {
         tag: TAG,
         summary: 'Inspect a group',
         responses: { 200: { schema: 'GroupResponse' } },
-        handle: async (ctx) => ({ status: 200, body: renderGroup(ctx.services.apiPrefix, await loadGroup(ctx.services, groupId(ctx))) }),
+        handle: async (ctx) => ({
+          status: 200,
+          body: renderGroup(ctx.services.apiPrefix, await loadGroup(ctx.services, groupId(ctx))),
+        }),
       },
-      { method: 'PUT', url: 'groups/:id/', pathKey: object, operationId: 'groups_update', tag: TAG, summary: 'Update a group', body: { name: 'Group', schema: GroupBody }, responses: { 200: { schema: 'GroupResponse' } }, handle: updateGroup },
-      { method: 'PATCH', url: 'groups/:id/', pathKey: object, operationId: 'groups_partial_update', tag: TAG, summary: 'Update a group', body: { name: 'PatchedGroup', schema: GroupBody }, responses: { 200: { schema: 'GroupResponse' } }, handle: updateGroup },
+      {
+        method: 'PUT',
+        url: 'groups/:id/',
+        pathKey: object,
+        operationId: 'groups_update',
+        tag: TAG,
+        summary: 'Update a group',
+        body: { name: 'Group', schema: GroupBody },
+        responses: { 200: { schema: 'GroupResponse' } },
+        handle: updateGroup,
+      },
+      {
+        method: 'PATCH',
+        url: 'groups/:id/',
+        pathKey: object,
+        operationId: 'groups_partial_update',
+        tag: TAG,
+        summary: 'Update a group',
+        body: { name: 'PatchedGroup', schema: GroupBody },
+        responses: { 200: { schema: 'GroupResponse' } },
+        handle: updateGroup,
+      },
       {
         method: 'DELETE',
         url: 'groups/:id/',
@@ -136,8 +190,16 @@ export function groupRoutes(): OperationModule {
           const id = groupId(ctx);
           const deleted = await ctx.services.db.transaction().execute(async (trx) => {
             const r = await trx.deleteFrom('auth_group').where('id', '=', id).executeTakeFirst();
-            await trx.deleteFrom('core_userrole').where('content_type', '=', 'core.group').where('object_id', '=', String(id)).execute();
-            await trx.deleteFrom('core_grouprole').where('content_type', '=', 'core.group').where('object_id', '=', String(id)).execute();
+            await trx
+              .deleteFrom('core_userrole')
+              .where('content_type', '=', 'core.group')
+              .where('object_id', '=', String(id))
+              .execute();
+            await trx
+              .deleteFrom('core_grouprole')
+              .where('content_type', '=', 'core.group')
+              .where('object_id', '=', String(id))
+              .execute();
             await bumpContentSerial(trx);
             return Number(r.numDeletedRows);
           });
@@ -165,7 +227,14 @@ export function groupRoutes(): OperationModule {
             .orderBy('auth_user.username')
             .execute();
           const prefix = ctx.services.apiPrefix;
-          return listArray(ctx, rows.map((u) => ({ username: u.username, pulp_href: `${groupHref(prefix, id)}users/${u.id}/`, prn: `prn:auth.user:${u.id}` })));
+          return listArray(
+            ctx,
+            rows.map((u) => ({
+              username: u.username,
+              pulp_href: `${groupHref(prefix, id)}users/${u.id}/`,
+              prn: `prn:auth.user:${u.id}`,
+            })),
+          );
         },
       },
       {
@@ -181,14 +250,29 @@ export function groupRoutes(): OperationModule {
           const id = groupId(ctx);
           await loadGroup(ctx.services, id);
           const username = ctx.body.username as string;
-          const user = await ctx.services.db.selectFrom('auth_user').select(['id', 'username']).where('username', '=', username).executeTakeFirst();
+          const user = await ctx.services.db
+            .selectFrom('auth_user')
+            .select(['id', 'username'])
+            .where('username', '=', username)
+            .executeTakeFirst();
           if (!user) throw new ValidationError([`Could not find user ${username}`]);
           await ctx.services.db.transaction().execute(async (trx) => {
-            await trx.insertInto('auth_user_groups').values({ user_id: user.id, group_id: id }).onConflict((oc) => oc.doNothing()).execute();
+            await trx
+              .insertInto('auth_user_groups')
+              .values({ user_id: user.id, group_id: id })
+              .onConflict((oc) => oc.doNothing())
+              .execute();
             await bumpContentSerial(trx);
           });
           forgetCredentials(ctx.services.extensions);
-          return { status: 201, body: { username: user.username, pulp_href: `${groupHref(ctx.services.apiPrefix, id)}users/${user.id}/`, prn: `prn:auth.user:${user.id}` } };
+          return {
+            status: 201,
+            body: {
+              username: user.username,
+              pulp_href: `${groupHref(ctx.services.apiPrefix, id)}users/${user.id}/`,
+              prn: `prn:auth.user:${user.id}`,
+            },
+          };
         },
       },
       {
@@ -202,9 +286,14 @@ export function groupRoutes(): OperationModule {
         async handle(ctx) {
           const id = groupId(ctx);
           const uid = Number(ctx.params.user_id);
-          if (!Number.isInteger(uid) || uid < 1 || uid > 2_147_483_647) throw new NotFoundError('No User matches the given query.');
+          if (!Number.isInteger(uid) || uid < 1 || uid > 2_147_483_647)
+            throw new NotFoundError('No User matches the given query.');
           const removed = await ctx.services.db.transaction().execute(async (trx) => {
-            const r = await trx.deleteFrom('auth_user_groups').where('group_id', '=', id).where('user_id', '=', uid).executeTakeFirst();
+            const r = await trx
+              .deleteFrom('auth_user_groups')
+              .where('group_id', '=', id)
+              .where('user_id', '=', uid)
+              .executeTakeFirst();
             await bumpContentSerial(trx);
             return Number(r.numDeletedRows);
           });
@@ -215,4 +304,3 @@ export function groupRoutes(): OperationModule {
     ],
   };
 }
-

@@ -8,7 +8,11 @@ import { createSession, deleteSession, parseCookies, SESSION_COOKIE, sessionCook
 import { forgetCredentials, passwordErrors, storedPassword, userHref } from '../rbac/user-fields.js';
 
 const TAG = 'Login';
-const LoginResponse = Type.Object({ pulp_href: Type.String({ readOnly: true }), prn: Type.String({ readOnly: true }), username: Type.String({ readOnly: true }) });
+const LoginResponse = Type.Object({
+  pulp_href: Type.String({ readOnly: true }),
+  prn: Type.String({ readOnly: true }),
+  username: Type.String({ readOnly: true }),
+});
 const LoginUpdate = Type.Object(
   {
     username: Type.Optional(Type.String({ minLength: 1, maxLength: 150, pattern: '^[\\w.@+-]+$' })),
@@ -24,7 +28,11 @@ const LoginUpdate = Type.Object(
 function me(ctx: RequestContext) {
   const user = ctx.user;
   if (!user) throw new AuthenticationError();
-  return { pulp_href: userHref(ctx.services.apiPrefix, user.id), prn: `prn:auth.user:${user.id}`, username: user.username };
+  return {
+    pulp_href: userHref(ctx.services.apiPrefix, user.id),
+    prn: `prn:auth.user:${user.id}`,
+    username: user.username,
+  };
 }
 
 // Two Set-Cookie headers: Fastify sends an array value as repeated headers.
@@ -60,7 +68,11 @@ export function loginRoutes(): OperationModule {
           const body = me(ctx);
           await deleteSession(ctx.services.db, parseCookies(ctx.headers.cookie)[SESSION_COOKIE]);
           const session = await createSession(ctx.services.db, ctx.user?.id ?? -1);
-          await ctx.services.db.updateTable('auth_user').set({ last_login: new Date() }).where('id', '=', ctx.user?.id ?? -1).execute();
+          await ctx.services.db
+            .updateTable('auth_user')
+            .set({ last_login: new Date() })
+            .where('id', '=', ctx.user?.id ?? -1)
+            .execute();
           return { status: 201, body, headers: cookieHeaders(sessionCookies(session)) };
         },
       },
@@ -94,16 +106,25 @@ export function loginRoutes(): OperationModule {
           const values: Record<string, unknown> = {};
           for (const k of ['username', 'first_name', 'last_name', 'email'] as const) if (k in b) values[k] = b[k];
           if (typeof values.username === 'string' && values.username !== current.username) {
-            const taken = await db.selectFrom('auth_user').select('id').where('username', '=', values.username).executeTakeFirst();
+            const taken = await db
+              .selectFrom('auth_user')
+              .select('id')
+              .where('username', '=', values.username)
+              .executeTakeFirst();
             if (taken) throw new ValidationError({ username: ['This field must be unique.'] });
           }
           if ('new_password' in b) {
-            if (!('old_password' in b)) throw new ValidationError({ non_field_errors: ['Old password is required to update the password.'] });
-            if (!(await verifyPassword(b.old_password as string, current.password))) throw new ValidationError({ non_field_errors: ['Old password is incorrect.'] });
-            if (b.new_password === b.old_password) throw new ValidationError({ non_field_errors: ['New password cannot be the same as the old password.'] });
+            if (!('old_password' in b))
+              throw new ValidationError({ non_field_errors: ['Old password is required to update the password.'] });
+            if (!(await verifyPassword(b.old_password as string, current.password)))
+              throw new ValidationError({ non_field_errors: ['Old password is incorrect.'] });
+            if (b.new_password === b.old_password)
+              throw new ValidationError({ non_field_errors: ['New password cannot be the same as the old password.'] });
             const problems = passwordErrors(b.new_password as string, { ...current, ...values });
             if (problems.length) throw new ValidationError({ non_field_errors: problems });
-            values.password = await storedPassword(b.new_password as string, { username: (values.username as string | undefined) ?? current.username });
+            values.password = await storedPassword(b.new_password as string, {
+              username: (values.username as string | undefined) ?? current.username,
+            });
           }
           if (Object.keys(values).length) {
             await db.transaction().execute(async (trx) => {
@@ -114,7 +135,10 @@ export function loginRoutes(): OperationModule {
             forgetCredentials(ctx.services.extensions);
           }
           const row = await db.selectFrom('auth_user').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-          return { status: 200, body: { username: row.username, first_name: row.first_name, last_name: row.last_name, email: row.email } };
+          return {
+            status: 200,
+            body: { username: row.username, first_name: row.first_name, last_name: row.last_name, email: row.email },
+          };
         },
       },
     ],

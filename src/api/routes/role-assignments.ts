@@ -8,7 +8,13 @@ import { type Filter, type FilterSet, identityFilters, nameFilters } from '../..
 import { listResponse } from '../../plugin-api/list.js';
 import type { Operation, OperationModule, RequestContext } from '../../plugin-api/operations.js';
 import { baseFields, BaseFieldsSchema } from '../../plugin-api/resource-fields.js';
-import { modelByLabel, modelPermissions, objectHref, type ObjectRef, parseObjectRef } from '../../plugin-api/rbac-catalogue.js';
+import {
+  modelByLabel,
+  modelPermissions,
+  objectHref,
+  type ObjectRef,
+  parseObjectRef,
+} from '../../plugin-api/rbac-catalogue.js';
 import { affectsDownloads } from '../../plugin-api/rbac-permissions.js';
 import { objectExists } from '../../plugin-api/rbac-roles-actions.js';
 
@@ -54,8 +60,24 @@ interface Kind {
 }
 
 const KINDS: Kind[] = [
-  { parent: 'users', table: 'core_userrole', column: 'user_id', parentTable: 'auth_user', word: 'user', prnModel: 'core.userrole', parentClass: 'User' },
-  { parent: 'groups', table: 'core_grouprole', column: 'group_id', parentTable: 'auth_group', word: 'group', prnModel: 'core.grouprole', parentClass: 'Group' },
+  {
+    parent: 'users',
+    table: 'core_userrole',
+    column: 'user_id',
+    parentTable: 'auth_user',
+    word: 'user',
+    prnModel: 'core.userrole',
+    parentClass: 'User',
+  },
+  {
+    parent: 'groups',
+    table: 'core_grouprole',
+    column: 'group_id',
+    parentTable: 'auth_group',
+    word: 'group',
+    prnModel: 'core.grouprole',
+    parentClass: 'Group',
+  },
 ];
 
 const pick = (filters: Filter[], names: string[]) => filters.filter((f) => names.includes(f.name));
@@ -63,7 +85,13 @@ const pick = (filters: Filter[], names: string[]) => filters.filter((f) => names
 function filterSet(prefix: string): FilterSet {
   return {
     filters: [
-      ...pick(nameFilters('role', 'a.role'), ['role', 'role__in', 'role__contains', 'role__icontains', 'role__startswith']),
+      ...pick(nameFilters('role', 'a.role'), [
+        'role',
+        'role__in',
+        'role__contains',
+        'role__icontains',
+        'role__startswith',
+      ]),
       {
         name: 'content_object',
         type: 'string',
@@ -75,7 +103,11 @@ function filterSet(prefix: string): FilterSet {
           return sql<boolean>`(a.content_type = ${ref.model.label} AND a.object_id = ${ref.id})`;
         },
       },
-      { name: 'domain', type: 'string', apply: (v) => (v[v.length - 1] === 'null' ? sql<boolean>`true` : sql<boolean>`false`) },
+      {
+        name: 'domain',
+        type: 'string',
+        apply: (v) => (v[v.length - 1] === 'null' ? sql<boolean>`true` : sql<boolean>`false`),
+      },
       ...identityFilters('a.pulp_id'),
     ],
     ordering: ['role', 'pulp_last_updated'],
@@ -96,16 +128,23 @@ function render(prefix: string, kind: Kind, parentId: number, r: AssignmentRow) 
 }
 
 function assignments(ctx: RequestContext, kind: Kind, parentId: number) {
-  return ctx.services.db.selectFrom(
-    sql<AssignmentRow>`(SELECT x.pulp_id, x.pulp_created, x.pulp_last_updated, x.content_type, x.object_id, x.${sql.ref(kind.column)} AS parent_id,
+  return ctx.services.db
+    .selectFrom(
+      sql<AssignmentRow>`(SELECT x.pulp_id, x.pulp_created, x.pulp_last_updated, x.content_type, x.object_id, x.${sql.ref(kind.column)} AS parent_id,
                                r.name AS role, r.description, r.permissions
                           FROM ${sql.table(kind.table)} x JOIN core_role r ON r.pulp_id = x.role_id)`.as('a'),
-  ).selectAll().where(sql<boolean>`a.parent_id = ${parentId}`);
+    )
+    .selectAll()
+    .where(sql<boolean>`a.parent_id = ${parentId}`);
 }
 
 async function parentId(ctx: RequestContext, kind: Kind): Promise<number> {
   const id = Number(ctx.params.id);
-  const exists = Number.isInteger(id) && id > 0 && id < 2_147_483_648 && (await ctx.services.db.selectFrom(kind.parentTable).select('id').where('id', '=', id).executeTakeFirst());
+  const exists =
+    Number.isInteger(id) &&
+    id > 0 &&
+    id < 2_147_483_648 &&
+    (await ctx.services.db.selectFrom(kind.parentTable).select('id').where('id', '=', id).executeTakeFirst());
   if (!exists) throw new NotFoundError(`No ${kind.parentClass} matches the given query.`);
   return id;
 }
@@ -113,14 +152,21 @@ async function parentId(ctx: RequestContext, kind: Kind): Promise<number> {
 async function contentObject(ctx: RequestContext): Promise<ObjectRef | null> {
   const b = ctx.body;
   if (!('content_object' in b) && !('content_object_prn' in b)) {
-    throw new ValidationError({ non_field_errors: ["Either 'content_object' or 'content_object_prn' needs to be specified. Use 'null' for global or domain level access."] });
+    throw new ValidationError({
+      non_field_errors: [
+        "Either 'content_object' or 'content_object_prn' needs to be specified. Use 'null' for global or domain level access.",
+      ],
+    });
   }
   const value = (b.content_object ?? b.content_object_prn ?? null) as string | null;
-  if (value !== null && b.domain) throw new ValidationError({ non_field_errors: ['Domain and content_object are mutually exclusive.'] });
+  if (value !== null && b.domain)
+    throw new ValidationError({ non_field_errors: ['Domain and content_object are mutually exclusive.'] });
   if (value === null) return null;
   const ref = parseObjectRef(ctx.services.apiPrefix, value);
   if (!ref || !(await objectExists(ctx.services.db, ref))) {
-    throw new ValidationError({ [b.content_object ? 'content_object' : 'content_object_prn']: [`Invalid value: ${value}.`] });
+    throw new ValidationError({
+      [b.content_object ? 'content_object' : 'content_object_prn']: [`Invalid value: ${value}.`],
+    });
   }
   return ref;
 }
@@ -133,7 +179,8 @@ function operationsFor(kind: Kind): Operation[] {
   const one = async (ctx: RequestContext) => {
     const pid = await parentId(ctx, kind);
     const id = ctx.params.role_id;
-    const row = id && isUuid(id) ? await assignments(ctx, kind, pid).where('a.pulp_id', '=', id).executeTakeFirst() : undefined;
+    const row =
+      id && isUuid(id) ? await assignments(ctx, kind, pid).where('a.pulp_id', '=', id).executeTakeFirst() : undefined;
     if (!row) throw new NotFoundError(`No ${kind.word === 'user' ? 'UserRole' : 'GroupRole'} matches the given query.`);
     return { pid, row: row };
   };
@@ -168,20 +215,31 @@ function operationsFor(kind: Kind): Operation[] {
       async handle(ctx) {
         const pid = await parentId(ctx, kind);
         const roleName = ctx.body.role as string;
-        const role = await ctx.services.db.selectFrom('core_role').selectAll().where('name', '=', roleName).executeTakeFirst();
+        const role = await ctx.services.db
+          .selectFrom('core_role')
+          .selectAll()
+          .where('name', '=', roleName)
+          .executeTakeFirst();
         if (!role) throw new ValidationError({ role: [`Object with name=${roleName} does not exist.`] });
         const ref = await contentObject(ctx);
         if (ref && !role.permissions.some((p) => modelPermissions(ref.model).includes(p))) {
-          throw new ValidationError({ non_field_errors: [`The role '${role.name}' does not carry any permission for that object.`] });
+          throw new ValidationError({
+            non_field_errors: [`The role '${role.name}' does not carry any permission for that object.`],
+          });
         }
         const inserted = await ctx.services.db.transaction().execute(async (trx) => {
-          const r = await sql<{ pulp_id: string }>`INSERT INTO ${sql.table(kind.table)} (${sql.ref(kind.column)}, role_id, content_type, object_id)
-                VALUES (${pid}, ${role.pulp_id}, ${ref?.model.label ?? null}, ${ref?.id ?? null}) ON CONFLICT DO NOTHING RETURNING pulp_id`.execute(trx);
+          const r = await sql<{
+            pulp_id: string;
+          }>`INSERT INTO ${sql.table(kind.table)} (${sql.ref(kind.column)}, role_id, content_type, object_id)
+                VALUES (${pid}, ${role.pulp_id}, ${ref?.model.label ?? null}, ${ref?.id ?? null}) ON CONFLICT DO NOTHING RETURNING pulp_id`.execute(
+            trx,
+          );
           if (r.rows.length && affectsDownloads(ref)) await bumpContentSerial(trx);
           return r.rows[0]?.pulp_id;
         });
-        if (!inserted) throw new ValidationError({ non_field_errors: [`The role is already assigned to this ${kind.word}.`] });
-        const row = (await assignments(ctx, kind, pid).where('a.pulp_id', '=', inserted).executeTakeFirstOrThrow());
+        if (!inserted)
+          throw new ValidationError({ non_field_errors: [`The role is already assigned to this ${kind.word}.`] });
+        const row = await assignments(ctx, kind, pid).where('a.pulp_id', '=', inserted).executeTakeFirstOrThrow();
         return { status: 201, body: render(ctx.services.apiPrefix, kind, pid, row) };
       },
     },

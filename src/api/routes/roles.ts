@@ -4,7 +4,14 @@ import { sql } from 'kysely';
 import { NotFoundError, PermissionError, ValidationError } from '../../core/errors.js';
 import { isUuid } from '../../core/ids.js';
 import { bumpContentSerial } from '../../db/content-serial.js';
-import { dateTimeFilters, exactFilter, type Filter, type FilterSet, identityFilters, nameFilters } from '../../plugin-api/filters.js';
+import {
+  dateTimeFilters,
+  exactFilter,
+  type Filter,
+  type FilterSet,
+  identityFilters,
+  nameFilters,
+} from '../../plugin-api/filters.js';
 import { listResponse } from '../../plugin-api/list.js';
 import type { OperationModule, RequestContext, Services } from '../../plugin-api/operations.js';
 import { baseFields, BaseFieldsSchema } from '../../plugin-api/resource-fields.js';
@@ -42,7 +49,12 @@ const pick = (filters: Filter[], names: string[]) => filters.filter((f) => names
 const filterSet: FilterSet = {
   filters: [
     ...nameFilters('name', 'r.name'),
-    ...pick(nameFilters('description', 'r.description'), ['description', 'description__iexact', 'description__contains', 'description__icontains']),
+    ...pick(nameFilters('description', 'r.description'), [
+      'description',
+      'description__iexact',
+      'description__contains',
+      'description__icontains',
+    ]),
     exactFilter('locked', 'r.locked', 'boolean'),
     {
       name: 'contains_permission',
@@ -116,7 +128,11 @@ async function update(ctx: RequestContext) {
   if (Array.isArray(ctx.body.permissions)) values.permissions = validPermissions(ctx.body.permissions as string[]);
   if (Object.keys(values).length) {
     await ctx.services.db.transaction().execute(async (trx) => {
-      await trx.updateTable('core_role').set({ ...values, pulp_last_updated: sql`clock_timestamp()` }).where('pulp_id', '=', role.pulp_id).execute();
+      await trx
+        .updateTable('core_role')
+        .set({ ...values, pulp_last_updated: sql`clock_timestamp()` })
+        .where('pulp_id', '=', role.pulp_id)
+        .execute();
       if ('permissions' in values) await bumpContentSerial(trx);
     });
   }
@@ -177,10 +193,33 @@ export function roleRoutes(): OperationModule {
         tag: TAG,
         summary: 'Inspect a role',
         responses: { 200: { schema: 'RoleResponse' } },
-        handle: async (ctx) => ({ status: 200, body: render(ctx.services.apiPrefix, await loadRole(ctx.services, ctx.params.pulp_id)) }),
+        handle: async (ctx) => ({
+          status: 200,
+          body: render(ctx.services.apiPrefix, await loadRole(ctx.services, ctx.params.pulp_id)),
+        }),
       },
-      { method: 'PUT', url: 'roles/:pulp_id/', pathKey: object, operationId: 'roles_update', tag: TAG, summary: 'Update a role', body: { name: 'Role', schema: RoleBody }, responses: { 200: { schema: 'RoleResponse' } }, handle: update },
-      { method: 'PATCH', url: 'roles/:pulp_id/', pathKey: object, operationId: 'roles_partial_update', tag: TAG, summary: 'Update a role', body: { name: 'PatchedRole', schema: RoleBody }, responses: { 200: { schema: 'RoleResponse' } }, handle: update },
+      {
+        method: 'PUT',
+        url: 'roles/:pulp_id/',
+        pathKey: object,
+        operationId: 'roles_update',
+        tag: TAG,
+        summary: 'Update a role',
+        body: { name: 'Role', schema: RoleBody },
+        responses: { 200: { schema: 'RoleResponse' } },
+        handle: update,
+      },
+      {
+        method: 'PATCH',
+        url: 'roles/:pulp_id/',
+        pathKey: object,
+        operationId: 'roles_partial_update',
+        tag: TAG,
+        summary: 'Update a role',
+        body: { name: 'PatchedRole', schema: RoleBody },
+        responses: { 200: { schema: 'RoleResponse' } },
+        handle: update,
+      },
       {
         method: 'DELETE',
         url: 'roles/:pulp_id/',

@@ -38,8 +38,18 @@ export const StatusResponse = Type.Object({
   online_content_apps: Type.Array(AppStatus),
   database_connection: Type.Object({ connected: Type.Boolean() }),
   redis_connection: Type.Object({ connected: Type.Boolean() }),
-  storage: Type.Union([Type.Object({ total: Type.Union([Type.Integer(), Type.Null()]), used: Type.Integer(), free: Type.Union([Type.Integer(), Type.Null()]) }), Type.Null()]),
-  content_settings: Type.Object({ content_origin: Type.Union([Type.String(), Type.Null()]), content_path_prefix: Type.String() }),
+  storage: Type.Union([
+    Type.Object({
+      total: Type.Union([Type.Integer(), Type.Null()]),
+      used: Type.Integer(),
+      free: Type.Union([Type.Integer(), Type.Null()]),
+    }),
+    Type.Null(),
+  ]),
+  content_settings: Type.Object({
+    content_origin: Type.Union([Type.String(), Type.Null()]),
+    content_path_prefix: Type.String(),
+  }),
   domain_enabled: Type.Boolean(),
 });
 
@@ -119,7 +129,7 @@ export function statusRoutes(versions: VersionEntry[]): OperationModule {
         pathKey: 'livez/',
         operationId: 'livez_read',
         tag: 'Livez',
-        summary: 'Inspect liveness of Pulp\'s REST API.',
+        summary: "Inspect liveness of Pulp's REST API.",
         auth: false,
         responses: { 200: { description: 'The API server is alive.' } },
         handle: () => Promise.resolve({ status: 200 }),

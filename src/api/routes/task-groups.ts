@@ -22,7 +22,15 @@ const TaskGroupResponse = Type.Object({
   description: Type.String(),
   all_tasks_dispatched: Type.Boolean(),
   ...Object.fromEntries(TASK_STATES.map((s) => [s, Type.Integer()])),
-  group_progress_reports: Type.Array(Type.Object({ message: Type.String(), code: Type.String(), total: Type.Union([Type.Integer(), Type.Null()]), done: Type.Integer(), suffix: Type.Union([Type.String(), Type.Null()]) })),
+  group_progress_reports: Type.Array(
+    Type.Object({
+      message: Type.String(),
+      code: Type.String(),
+      total: Type.Union([Type.Integer(), Type.Null()]),
+      done: Type.Integer(),
+      suffix: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
   tasks: Type.Array(Type.Unsafe({ $ref: 'MinimalTaskResponse' })),
 });
 
@@ -30,8 +38,22 @@ async function serializeGroups(db: Database, prefix: string, rows: GroupRow[]): 
   if (rows.length === 0) return [];
   const tasks = await db
     .selectFrom('task')
-    .select(['pulp_id', 'pulp_created', 'pulp_last_updated', 'name', 'state', 'unblocked_at', 'started_at', 'finished_at', 'task_group_id'])
-    .where('task_group_id', 'in', rows.map((r) => r.pulp_id))
+    .select([
+      'pulp_id',
+      'pulp_created',
+      'pulp_last_updated',
+      'name',
+      'state',
+      'unblocked_at',
+      'started_at',
+      'finished_at',
+      'task_group_id',
+    ])
+    .where(
+      'task_group_id',
+      'in',
+      rows.map((r) => r.pulp_id),
+    )
     .orderBy('pulp_created')
     .execute();
   return rows.map((g) => {
@@ -51,7 +73,11 @@ async function serializeGroups(db: Database, prefix: string, rows: GroupRow[]): 
 
 async function loadGroup(services: Services, id: string): Promise<GroupRow> {
   const row = isUuid(id)
-    ? await services.db.selectFrom('task_group').select(['pulp_id', 'pulp_created', 'description', 'all_tasks_dispatched']).where('pulp_id', '=', id).executeTakeFirst()
+    ? await services.db
+        .selectFrom('task_group')
+        .select(['pulp_id', 'pulp_created', 'description', 'all_tasks_dispatched'])
+        .where('pulp_id', '=', id)
+        .executeTakeFirst()
     : undefined;
   if (!row) throw new NotFoundError('No TaskGroup matches the given query.');
   return row;
@@ -74,11 +100,17 @@ export function taskGroupRoutes(): OperationModule {
         filters: { filters: [], ordering: [], defaultOrdering: ['pulp_created'] },
         responses: { 200: { schema: 'PaginatedTaskGroupResponseList' } },
         handle: (ctx) =>
-          listResponse(ctx, ctx.services.db.selectFrom('task_group as g').select(['g.pulp_id', 'g.pulp_created', 'g.description', 'g.all_tasks_dispatched']), {
-            filterSet: { filters: [], ordering: [], defaultOrdering: ['pulp_created'] },
-            tableAlias: 'g',
-            serialize: (rows: GroupRow[]) => serializeGroups(ctx.services.db, ctx.services.apiPrefix, rows),
-          }),
+          listResponse(
+            ctx,
+            ctx.services.db
+              .selectFrom('task_group as g')
+              .select(['g.pulp_id', 'g.pulp_created', 'g.description', 'g.all_tasks_dispatched']),
+            {
+              filterSet: { filters: [], ordering: [], defaultOrdering: ['pulp_created'] },
+              tableAlias: 'g',
+              serialize: (rows: GroupRow[]) => serializeGroups(ctx.services.db, ctx.services.apiPrefix, rows),
+            },
+          ),
       },
       {
         method: 'GET',
@@ -107,10 +139,20 @@ export function taskGroupRoutes(): OperationModule {
         responses: { 200: { schema: 'TaskGroupResponse' }, 409: { schema: 'TaskGroupResponse' } },
         handle: async (ctx) => {
           const g = await loadGroup(ctx.services, ctx.params.pulp_id ?? '');
-          if (ctx.body.state !== 'canceled') throw new ValidationError({ state: [`"${String(ctx.body.state)}" is not a valid choice.`] });
+          if (ctx.body.state !== 'canceled')
+            throw new ValidationError({ state: [`"${String(ctx.body.state)}" is not a valid choice.`] });
           const { db } = ctx.services;
-          await db.updateTable('task_group').set({ all_tasks_dispatched: true, pulp_last_updated: sql<string>`clock_timestamp()` }).where('pulp_id', '=', g.pulp_id).execute();
-          const members = await db.selectFrom('task').select('pulp_id').where('task_group_id', '=', g.pulp_id).where('state', 'in', ['waiting', 'running']).execute();
+          await db
+            .updateTable('task_group')
+            .set({ all_tasks_dispatched: true, pulp_last_updated: sql<string>`clock_timestamp()` })
+            .where('pulp_id', '=', g.pulp_id)
+            .execute();
+          const members = await db
+            .selectFrom('task')
+            .select('pulp_id')
+            .where('task_group_id', '=', g.pulp_id)
+            .where('state', 'in', ['waiting', 'running'])
+            .execute();
           for (const m of members) await cancelTask(ctx.services, m.pulp_id);
           const [body] = await serializeGroups(db, ctx.services.apiPrefix, [{ ...g, all_tasks_dispatched: true }]);
           const stillActive = (body?.waiting as number) + (body?.running as number) > 0;

@@ -59,7 +59,13 @@ export const taskHrefOf = (prefix: string, id: string) => `${prefix}tasks/${id}/
 export const taskGroupHrefOf = (prefix: string, id: string) => `${prefix}task-groups/${id}/`;
 
 /** The reduced serializer of `?minimal=true` (and of a task group's `tasks`). */
-export function minimalTask(prefix: string, t: Pick<TaskRow, 'pulp_id' | 'pulp_created' | 'pulp_last_updated' | 'name' | 'state' | 'unblocked_at' | 'started_at' | 'finished_at'>) {
+export function minimalTask(
+  prefix: string,
+  t: Pick<
+    TaskRow,
+    'pulp_id' | 'pulp_created' | 'pulp_last_updated' | 'name' | 'state' | 'unblocked_at' | 'started_at' | 'finished_at'
+  >,
+) {
   return {
     pulp_href: taskHrefOf(prefix, t.pulp_id),
     prn: prn('core.task', t.pulp_id),
@@ -75,11 +81,20 @@ export function minimalTask(prefix: string, t: Pick<TaskRow, 'pulp_id' | 'pulp_c
 }
 
 /** Full task objects for a page of rows: children and progress reports in two batched queries. */
-export async function serializeTasks(db: Database, prefix: string, rows: TaskRow[]): Promise<Record<string, unknown>[]> {
+export async function serializeTasks(
+  db: Database,
+  prefix: string,
+  rows: TaskRow[],
+): Promise<Record<string, unknown>[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.pulp_id);
   const [children, reports] = await Promise.all([
-    db.selectFrom('task').select(['pulp_id', 'parent_task_id']).where('parent_task_id', 'in', ids).orderBy('pulp_created').execute(),
+    db
+      .selectFrom('task')
+      .select(['pulp_id', 'parent_task_id'])
+      .where('parent_task_id', 'in', ids)
+      .orderBy('pulp_created')
+      .execute(),
     db
       .selectFrom('progress_report')
       .select(['task_id', 'message', 'code', 'state', 'total', 'done', 'suffix'])
@@ -107,7 +122,14 @@ export async function serializeTasks(db: Database, prefix: string, rows: TaskRow
     task_group: t.task_group_id ? taskGroupHrefOf(prefix, t.task_group_id) : null,
     progress_reports: reports
       .filter((r) => r.task_id === t.pulp_id)
-      .map((r) => ({ message: r.message, code: r.code, state: r.state, total: r.total, done: r.done, suffix: r.suffix })),
+      .map((r) => ({
+        message: r.message,
+        code: r.code,
+        state: r.state,
+        total: r.total,
+        done: r.done,
+        suffix: r.suffix,
+      })),
     created_resources: t.created_resources,
     reserved_resources_record: t.reserved_resources_record,
     result: t.result ?? null,

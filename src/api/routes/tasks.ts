@@ -15,12 +15,23 @@ import {
 import { listResponse } from '../../plugin-api/list.js';
 import type { Operation, OperationModule, RequestContext, Services } from '../../plugin-api/operations.js';
 import { PURGE_TASK_NAME } from '../../tasking/purge.js';
-import { MinimalTaskResponse, minimalTask, paginatedComponent, serializeTasks, type TaskRow, TaskResponse } from './task-serializer.js';
+import {
+  MinimalTaskResponse,
+  minimalTask,
+  paginatedComponent,
+  serializeTasks,
+  type TaskRow,
+  TaskResponse,
+} from './task-serializer.js';
 
 export const TASK_STATES = ['waiting', 'skipped', 'running', 'completed', 'failed', 'canceled', 'canceling'];
 const FINAL_STATES = ['skipped', 'completed', 'failed', 'canceled'];
 
-const splitCsv = (values: string[]) => values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+const splitCsv = (values: string[]) =>
+  values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 const last = (name: string, values: string[]) => {
   const v = values[values.length - 1];
   if (v === undefined) throw new ValidationError({ [name]: ['This field is required.'] });
@@ -28,7 +39,8 @@ const last = (name: string, values: string[]) => {
 };
 
 function stateValue(name: string, value: string): string {
-  if (!TASK_STATES.includes(value)) throw new ValidationError({ [name]: [`Select a valid choice. ${value} is not one of the available choices.`] });
+  if (!TASK_STATES.includes(value))
+    throw new ValidationError({ [name]: [`Select a valid choice. ${value} is not one of the available choices.`] });
   return value;
 }
 
@@ -36,7 +48,8 @@ function stateValue(name: string, value: string): string {
 function referenceId(name: string, value: string): string | null {
   if (value === '' || value === 'null') return null;
   const pk = pkFromReference(name, value);
-  if (!isUuid(pk)) throw new ValidationError({ [name]: ['Select a valid choice. That choice is not one of the available choices.'] });
+  if (!isUuid(pk))
+    throw new ValidationError({ [name]: ['Select a valid choice. That choice is not one of the available choices.'] });
   return pk;
 }
 
@@ -76,24 +89,59 @@ function resourceFilters(name: string, column: string, withShared: boolean): Fil
       apply: (v) => {
         const values = splitCsv(v);
         if (values.length === 0) return sql<boolean>`false`;
-        return sql<boolean>`(${sql.join(values.map((x) => resourceMatcher(c(), x, withShared)), sql` OR `)})`;
+        return sql<boolean>`(${sql.join(
+          values.map((x) => resourceMatcher(c(), x, withShared)),
+          sql` OR `,
+        )})`;
       },
     },
   ];
 }
 
 export const taskFilters: FilterSet = {
-  ordering: ['pulp_created', 'pulp_last_updated', 'state', 'name', 'logging_cid', 'unblocked_at', 'started_at', 'finished_at', 'pk'],
+  ordering: [
+    'pulp_created',
+    'pulp_last_updated',
+    'state',
+    'name',
+    'logging_cid',
+    'unblocked_at',
+    'started_at',
+    'finished_at',
+    'pk',
+  ],
   filters: [
-    { name: 'state', type: 'string', enum: TASK_STATES, apply: (v) => sql<boolean>`t.state = ${stateValue('state', last('state', v))}` },
-    { name: 'state__in', type: 'string-list', apply: (v) => sql<boolean>`t.state = ANY(${splitCsv(v).map((s) => stateValue('state__in', s))}::text[])` },
-    { name: 'state__ne', type: 'string', enum: TASK_STATES, apply: (v) => sql<boolean>`t.state <> ${stateValue('state__ne', last('state__ne', v))}` },
+    {
+      name: 'state',
+      type: 'string',
+      enum: TASK_STATES,
+      apply: (v) => sql<boolean>`t.state = ${stateValue('state', last('state', v))}`,
+    },
+    {
+      name: 'state__in',
+      type: 'string-list',
+      apply: (v) => sql<boolean>`t.state = ANY(${splitCsv(v).map((s) => stateValue('state__in', s))}::text[])`,
+    },
+    {
+      name: 'state__ne',
+      type: 'string',
+      enum: TASK_STATES,
+      apply: (v) => sql<boolean>`t.state <> ${stateValue('state__ne', last('state__ne', v))}`,
+    },
     { name: 'name', type: 'string', apply: (v) => sql<boolean>`t.name = ${last('name', v)}` },
-    { name: 'name__contains', type: 'string', apply: (v) => sql<boolean>`strpos(t.name, ${last('name__contains', v)}) > 0` },
+    {
+      name: 'name__contains',
+      type: 'string',
+      apply: (v) => sql<boolean>`strpos(t.name, ${last('name__contains', v)}) > 0`,
+    },
     { name: 'name__in', type: 'string-list', apply: (v) => sql<boolean>`t.name = ANY(${splitCsv(v)}::text[])` },
     { name: 'name__ne', type: 'string', apply: (v) => sql<boolean>`t.name <> ${last('name__ne', v)}` },
     { name: 'logging_cid', type: 'string', apply: (v) => sql<boolean>`t.logging_cid = ${last('logging_cid', v)}` },
-    { name: 'logging_cid__contains', type: 'string', apply: (v) => sql<boolean>`strpos(t.logging_cid, ${last('logging_cid__contains', v)}) > 0` },
+    {
+      name: 'logging_cid__contains',
+      type: 'string',
+      apply: (v) => sql<boolean>`strpos(t.logging_cid, ${last('logging_cid__contains', v)}) > 0`,
+    },
     ...dateTimeFilters('pulp_created', 't.pulp_created'),
     ...dateTimeFilters('started_at', 't.started_at'),
     ...dateTimeFilters('finished_at', 't.finished_at'),
@@ -123,9 +171,17 @@ export const taskFilters: FilterSet = {
         return id === null ? sql<boolean>`t.task_group_id IS NULL` : sql<boolean>`t.task_group_id = ${id}::uuid`;
       },
     },
-    { name: 'created_resources', type: 'string', apply: (v) => resourceMatcher(sql.ref('t.created_resources'), last('created_resources', v), false) },
+    {
+      name: 'created_resources',
+      type: 'string',
+      apply: (v) => resourceMatcher(sql.ref('t.created_resources'), last('created_resources', v), false),
+    },
     // Deprecated upstream: tasks no longer record a worker, so any value matches nothing.
-    { name: 'worker', type: 'string', apply: (v) => (last('worker', v) === '' ? sql<boolean>`true` : sql<boolean>`false`) },
+    {
+      name: 'worker',
+      type: 'string',
+      apply: (v) => (last('worker', v) === '' ? sql<boolean>`true` : sql<boolean>`false`),
+    },
     ...resourceFilters('reserved_resources', 't.reserved_resources_record', true),
     ...resourceFilters('exclusive_resources', 't.exclusive_resources', false),
     ...resourceFilters('shared_resources', 't.shared_resources', false),
@@ -134,7 +190,9 @@ export const taskFilters: FilterSet = {
 };
 
 async function loadTask(services: Services, id: string): Promise<TaskRow> {
-  const row = isUuid(id) ? await services.db.selectFrom('task').selectAll().where('pulp_id', '=', id).executeTakeFirst() : undefined;
+  const row = isUuid(id)
+    ? await services.db.selectFrom('task').selectAll().where('pulp_id', '=', id).executeTakeFirst()
+    : undefined;
   if (!row) throw new NotFoundError('No Task matches the given query.');
   return row;
 }
@@ -156,9 +214,10 @@ export async function cancelTask(services: Services, id: string): Promise<TaskRo
     .returningAll()
     .executeTakeFirst();
   if (updated) {
-    await (updated.worker_id
-      ? sql`SELECT pg_notify('pulp_worker_cancel', ${id})`
-      : sql`SELECT pg_notify('pulp_worker_wakeup', 'handle')`
+    await (
+      updated.worker_id
+        ? sql`SELECT pg_notify('pulp_worker_cancel', ${id})`
+        : sql`SELECT pg_notify('pulp_worker_wakeup', 'handle')`
     ).execute(services.db);
     return updated;
   }
@@ -187,7 +246,9 @@ export function taskRoutes(): OperationModule {
           filterSet: taskFilters,
           tableAlias: 't',
           serialize: (rows: TaskRow[]) =>
-            minimal ? rows.map((r) => minimalTask(ctx.services.apiPrefix, r)) : serializeTasks(ctx.services.db, ctx.services.apiPrefix, rows),
+            minimal
+              ? rows.map((r) => minimalTask(ctx.services.apiPrefix, r))
+              : serializeTasks(ctx.services.db, ctx.services.apiPrefix, rows),
         });
       },
     },
@@ -200,7 +261,10 @@ export function taskRoutes(): OperationModule {
       summary: 'Inspect a task',
       access: access('retrieve'),
       responses: { 200: { schema: 'TaskResponse' } },
-      handle: async (ctx) => ({ status: 200, body: await taskBody(ctx, await loadTask(ctx.services, ctx.params.pulp_id ?? '')) }),
+      handle: async (ctx) => ({
+        status: 200,
+        body: await taskBody(ctx, await loadTask(ctx.services, ctx.params.pulp_id ?? '')),
+      }),
     },
     {
       method: 'PATCH',
@@ -210,13 +274,21 @@ export function taskRoutes(): OperationModule {
       tag: 'Tasks',
       summary: 'Cancel a task',
       access: access('partial_update'),
-      body: { name: 'PatchedTaskCancel', schema: Type.Object({ state: Type.String({ description: 'The desired state of the task. Only \'canceled\' is accepted.' }) }) },
+      body: {
+        name: 'PatchedTaskCancel',
+        schema: Type.Object({
+          state: Type.String({ description: "The desired state of the task. Only 'canceled' is accepted." }),
+        }),
+      },
       responses: { 200: { schema: 'TaskResponse' }, 409: { schema: 'TaskResponse' } },
       handle: async (ctx) => {
         const row = await loadTask(ctx.services, ctx.params.pulp_id ?? '');
         const state = ctx.body.state;
         if (state === undefined) throw new ValidationError({ state: ['This field is required.'] });
-        if (state !== 'canceled') throw new ValidationError({ state: [`"${typeof state === 'string' ? state : JSON.stringify(state)}" is not a valid choice.`] });
+        if (state !== 'canceled')
+          throw new ValidationError({
+            state: [`"${typeof state === 'string' ? state : JSON.stringify(state)}" is not a valid choice.`],
+          });
         const after = FINAL_STATES.includes(row.state) ? row : await cancelTask(ctx.services, row.pulp_id);
         const status = after.state === 'canceled' || after.state === 'canceling' ? 200 : 409;
         return { status, body: await taskBody(ctx, after) };
@@ -252,15 +324,23 @@ export function taskRoutes(): OperationModule {
       body: {
         name: 'Purge',
         schema: Type.Object({
-          finished_before: Type.Optional(Type.String({ description: 'Purge tasks completed earlier than this timestamp. Format \'YYYY-MM-DD[T00:00:00]\'' })),
+          finished_before: Type.Optional(
+            Type.String({
+              description: "Purge tasks completed earlier than this timestamp. Format 'YYYY-MM-DD[T00:00:00]'",
+            }),
+          ),
           states: Type.Optional(Type.Array(Type.String())),
         }),
       },
       responses: { 202: { schema: 'AsyncOperationResponse' } },
       handle: async (ctx) => {
-        const before = ctx.body.finished_before === undefined
-          ? new Date(Date.now() - 30 * 24 * 3600 * 1000).toISOString()
-          : parseDateTime('finished_before', typeof ctx.body.finished_before === 'string' ? ctx.body.finished_before : '');
+        const before =
+          ctx.body.finished_before === undefined
+            ? new Date(Date.now() - 30 * 24 * 3600 * 1000).toISOString()
+            : parseDateTime(
+                'finished_before',
+                typeof ctx.body.finished_before === 'string' ? ctx.body.finished_before : '',
+              );
         const states = (ctx.body.states as string[] | undefined) ?? ['completed'];
         const bad = states.filter((s) => !FINAL_STATES.includes(s));
         if (bad.length > 0) throw new ValidationError({ states: bad.map((s) => `"${s}" is not a valid choice.`) });

@@ -21,7 +21,9 @@ const ChunkBody = Type.Object({
   file: Type.String({ format: 'binary', description: 'A chunk of the uploaded file.' }),
   sha256: Type.Optional(Type.Union([Type.String(), Type.Null()])),
 });
-const CommitBody = Type.Object({ sha256: Type.String({ minLength: 1, description: 'The expected sha256 checksum for the file.' }) });
+const CommitBody = Type.Object({
+  sha256: Type.String({ minLength: 1, description: 'The expected sha256 checksum for the file.' }),
+});
 
 const common = {
   pulp_href: Type.String({ format: 'uri', readOnly: true }),
@@ -32,7 +34,10 @@ const common = {
   completed: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { readOnly: true }),
 };
 const UploadResponse = Type.Object(common);
-const UploadDetailResponse = Type.Object({ ...common, chunks: Type.Array(Type.Object({ offset: Type.Integer(), size: Type.Integer() }), { readOnly: true }) });
+const UploadDetailResponse = Type.Object({
+  ...common,
+  chunks: Type.Array(Type.Object({ offset: Type.Integer(), size: Type.Integer() }), { readOnly: true }),
+});
 
 function serializeUpload(prefix: string, row: UploadRow): Record<string, unknown> {
   return {
@@ -49,7 +54,11 @@ function serializeUpload(prefix: string, row: UploadRow): Record<string, unknown
 async function findUpload(ctx: RequestContext): Promise<UploadRow> {
   const id = ctx.params.pulp_id ?? '';
   const row = isUuid(id)
-    ? await ctx.services.db.selectFrom('upload').select(['pulp_id', 'pulp_created', 'pulp_last_updated', 'size']).where('pulp_id', '=', id).executeTakeFirst()
+    ? await ctx.services.db
+        .selectFrom('upload')
+        .select(['pulp_id', 'pulp_created', 'pulp_last_updated', 'size'])
+        .where('pulp_id', '=', id)
+        .executeTakeFirst()
     : undefined;
   if (!row) throw new NotFoundError('No Upload matches the given query.');
   return row;
@@ -77,9 +86,11 @@ async function sha256Of(path: string): Promise<string> {
 async function putChunk(ctx: RequestContext): Promise<UploadRow> {
   const upload = await findUpload(ctx);
   const part = ctx.files.find((f) => f.field === 'file');
-  if (!part || ctx.body.file !== part.path) throw new ValidationError({ file: ['The submitted data was not a file. Check the encoding type on the form.'] });
+  if (!part || ctx.body.file !== part.path)
+    throw new ValidationError({ file: ['The submitted data was not a file. Check the encoding type on the form.'] });
   const { start, end } = contentRange(ctx);
-  if (end < start || end - start + 1 !== part.size) throw new ValidationError(['Chunk size does not match content range.']);
+  if (end < start || end - start + 1 !== part.size)
+    throw new ValidationError(['Chunk size does not match content range.']);
   if (end > Number(upload.size) - 1) throw new ValidationError(['End byte is greater than upload size.']);
   const expected = ctx.body.sha256;
   if (typeof expected === 'string' && expected !== '' && expected.toLowerCase() !== (await sha256Of(part.path))) {
@@ -92,9 +103,16 @@ async function putChunk(ctx: RequestContext): Promise<UploadRow> {
   try {
     replaced = await db.transaction().execute(async (trx) => {
       await sql`SELECT 1 FROM upload WHERE pulp_id = ${upload.pulp_id} FOR UPDATE`.execute(trx);
-      const old = await trx.selectFrom('upload_chunk').select('file').where('upload_id', '=', upload.pulp_id).where('offset', '=', start).executeTakeFirst();
+      const old = await trx
+        .selectFrom('upload_chunk')
+        .select('file')
+        .where('upload_id', '=', upload.pulp_id)
+        .where('offset', '=', start)
+        .executeTakeFirst();
       await sql`INSERT INTO upload_chunk (upload_id, "offset", size, file) VALUES (${upload.pulp_id}, ${start}, ${part.size}, ${name})
-        ON CONFLICT (upload_id, "offset") DO UPDATE SET size = EXCLUDED.size, file = EXCLUDED.file, pulp_last_updated = clock_timestamp()`.execute(trx);
+        ON CONFLICT (upload_id, "offset") DO UPDATE SET size = EXCLUDED.size, file = EXCLUDED.file, pulp_last_updated = clock_timestamp()`.execute(
+        trx,
+      );
       await sql`UPDATE upload SET pulp_last_updated = clock_timestamp() WHERE pulp_id = ${upload.pulp_id}`.execute(trx);
       return old?.file ?? null;
     });
@@ -107,7 +125,12 @@ async function putChunk(ctx: RequestContext): Promise<UploadRow> {
 }
 
 const uploadFilterSet: FilterSet = {
-  filters: [...numberFilters('size', 'u.size', false).filter((f) => ['size', 'size__gt', 'size__lt', 'size__range'].includes(f.name)), ...identityFilters('u.pulp_id')],
+  filters: [
+    ...numberFilters('size', 'u.size', false).filter((f) =>
+      ['size', 'size__gt', 'size__lt', 'size__range'].includes(f.name),
+    ),
+    ...identityFilters('u.pulp_id'),
+  ],
   ordering: ['size', 'pulp_last_updated', 'pulp_id'],
 };
 
@@ -132,11 +155,17 @@ export function uploadRoutes(): OperationModule {
         responses: { 200: { schema: 'PaginatedUploadResponseList' } },
         access: access('list'),
         handle: (ctx) =>
-          listResponse(ctx, ctx.services.db.selectFrom('upload as u').select(['u.pulp_id', 'u.pulp_created', 'u.pulp_last_updated', 'u.size']), {
-            filterSet: uploadFilterSet,
-            tableAlias: 'u',
-            serialize: (rows: UploadRow[]) => rows.map((r) => serializeUpload(ctx.services.apiPrefix, r)),
-          }),
+          listResponse(
+            ctx,
+            ctx.services.db
+              .selectFrom('upload as u')
+              .select(['u.pulp_id', 'u.pulp_created', 'u.pulp_last_updated', 'u.size']),
+            {
+              filterSet: uploadFilterSet,
+              tableAlias: 'u',
+              serialize: (rows: UploadRow[]) => rows.map((r) => serializeUpload(ctx.services.apiPrefix, r)),
+            },
+          ),
       },
       {
         method: 'POST',
@@ -149,8 +178,11 @@ export function uploadRoutes(): OperationModule {
         responses: { 201: { schema: 'UploadResponse' } },
         access: access('create'),
         async handle(ctx) {
-          const row = await ctx.services.db.insertInto('upload').values({ size: ctx.body.size as number, user_id: ctx.user?.id ?? null })
-            .returning(['pulp_id', 'pulp_created', 'pulp_last_updated', 'size']).executeTakeFirstOrThrow();
+          const row = await ctx.services.db
+            .insertInto('upload')
+            .values({ size: ctx.body.size as number, user_id: ctx.user?.id ?? null })
+            .returning(['pulp_id', 'pulp_created', 'pulp_last_updated', 'size'])
+            .executeTakeFirstOrThrow();
           return { status: 201, body: serializeUpload(ctx.services.apiPrefix, row) };
         },
       },
@@ -165,8 +197,19 @@ export function uploadRoutes(): OperationModule {
         access: access('retrieve'),
         async handle(ctx) {
           const row = await findUpload(ctx);
-          const chunks = await ctx.services.db.selectFrom('upload_chunk').select(['offset', 'size']).where('upload_id', '=', row.pulp_id).orderBy('offset').execute();
-          return { status: 200, body: { ...serializeUpload(ctx.services.apiPrefix, row), chunks: chunks.map((c) => ({ offset: Number(c.offset), size: Number(c.size) })) } };
+          const chunks = await ctx.services.db
+            .selectFrom('upload_chunk')
+            .select(['offset', 'size'])
+            .where('upload_id', '=', row.pulp_id)
+            .orderBy('offset')
+            .execute();
+          return {
+            status: 200,
+            body: {
+              ...serializeUpload(ctx.services.apiPrefix, row),
+              chunks: chunks.map((c) => ({ offset: Number(c.offset), size: Number(c.size) })),
+            },
+          };
         },
       },
       {
@@ -194,7 +237,8 @@ export function uploadRoutes(): OperationModule {
         access: access('destroy'),
         async handle(ctx) {
           const row = await findUpload(ctx);
-          if (!(await deleteUpload(ctx.services, row.pulp_id))) throw new NotFoundError('No Upload matches the given query.');
+          if (!(await deleteUpload(ctx.services, row.pulp_id)))
+            throw new NotFoundError('No Upload matches the given query.');
           return { status: 204 };
         },
       },
@@ -211,10 +255,16 @@ export function uploadRoutes(): OperationModule {
         async handle(ctx) {
           const row = await findUpload(ctx);
           const sha256 = (ctx.body.sha256 as string).toLowerCase();
-          if (!/^[0-9a-f]{64}$/.test(sha256)) throw new ValidationError({ sha256: ['Ensure this field has no more than 64 characters.'] });
-          return dispatchReply(ctx, 'pulpcore.app.tasks.upload.commit', { upload_pk: row.pulp_id, sha256 }, {
-            exclusiveResources: [`prn:core.upload:${row.pulp_id}`],
-          });
+          if (!/^[0-9a-f]{64}$/.test(sha256))
+            throw new ValidationError({ sha256: ['Ensure this field has no more than 64 characters.'] });
+          return dispatchReply(
+            ctx,
+            'pulpcore.app.tasks.upload.commit',
+            { upload_pk: row.pulp_id, sha256 },
+            {
+              exclusiveResources: [`prn:core.upload:${row.pulp_id}`],
+            },
+          );
         },
       },
     ],

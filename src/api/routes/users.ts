@@ -36,7 +36,9 @@ export const UserResponse = Type.Object({
   is_staff: Type.Boolean(),
   is_active: Type.Boolean(),
   date_joined: Type.String({ format: 'date-time', readOnly: true }),
-  groups: Type.Array(Type.Object({ name: Type.String(), pulp_href: Type.String(), prn: Type.String() }), { readOnly: true }),
+  groups: Type.Array(Type.Object({ name: Type.String(), pulp_href: Type.String(), prn: Type.String() }), {
+    readOnly: true,
+  }),
   hidden_fields: Type.Array(Type.Object({ name: Type.String(), is_set: Type.Boolean() }), { readOnly: true }),
 });
 
@@ -44,7 +46,14 @@ function pick(filters: Filter[], names: string[]): Filter[] {
   return filters.filter((f) => names.includes(f.name));
 }
 
-const textLookups = (name: string) => pick(nameFilters(name, `u.${name}`), [name, `${name}__iexact`, `${name}__in`, `${name}__contains`, `${name}__icontains`]);
+const textLookups = (name: string) =>
+  pick(nameFilters(name, `u.${name}`), [
+    name,
+    `${name}__iexact`,
+    `${name}__in`,
+    `${name}__contains`,
+    `${name}__icontains`,
+  ]);
 
 const filterSet: FilterSet = {
   filters: [
@@ -61,7 +70,8 @@ const filterSet: FilterSet = {
 
 function userId(ctx: RequestContext): number {
   const id = Number(ctx.params.id);
-  if (!Number.isInteger(id) || id < 1 || id > 2_147_483_647) throw new NotFoundError('No User matches the given query.');
+  if (!Number.isInteger(id) || id < 1 || id > 2_147_483_647)
+    throw new NotFoundError('No User matches the given query.');
   return id;
 }
 
@@ -78,7 +88,8 @@ async function render(services: Services, row: UserRow) {
 async function uniqueUsername(services: Services, username: string, except?: number) {
   let q = services.db.selectFrom('auth_user').select('id').where('username', '=', username);
   if (except !== undefined) q = q.where('id', '!=', except);
-  if (await q.executeTakeFirst()) throw new ValidationError({ username: ['A user with that username already exists.'] });
+  if (await q.executeTakeFirst())
+    throw new ValidationError({ username: ['A user with that username already exists.'] });
 }
 
 async function update(ctx: RequestContext) {
@@ -87,13 +98,18 @@ async function update(ctx: RequestContext) {
   const current = await loadUser(services, id);
   const b = ctx.body;
   const values: Record<string, unknown> = {};
-  for (const k of ['username', 'first_name', 'last_name', 'email', 'is_staff', 'is_active'] as const) if (k in b) values[k] = b[k];
+  for (const k of ['username', 'first_name', 'last_name', 'email', 'is_staff', 'is_active'] as const)
+    if (k in b) values[k] = b[k];
   if (typeof values.username === 'string') await uniqueUsername(services, values.username, id);
-  if ('password' in b) values.password = await storedPassword(b.password as string | null, { username: (values.username as string | undefined) ?? current.username });
+  if ('password' in b)
+    values.password = await storedPassword(b.password as string | null, {
+      username: (values.username as string | undefined) ?? current.username,
+    });
   if (Object.keys(values).length > 0) {
     await services.db.transaction().execute(async (trx) => {
       await trx.updateTable('auth_user').set(values).where('id', '=', id).execute();
-      if ('password' in values || values.is_active === false) await trx.deleteFrom('core_session').where('user_id', '=', id).execute();
+      if ('password' in values || values.is_active === false)
+        await trx.deleteFrom('core_session').where('user_id', '=', id).execute();
       // RBAC content guards authenticate users (and content apps cache verified credentials): a deactivated
       // user or an old password must stop working for downloads at once.
       if ('is_active' in values || 'password' in values) await bumpContentSerial(trx);
@@ -124,8 +140,18 @@ export function userRoutes(): OperationModule {
         handle: (ctx) =>
           listResponse(
             ctx,
-            ctx.services.db.selectFrom(sql<UserRow & { pulp_id: number; pulp_created: string }>`(SELECT *, id AS pulp_id, date_joined AS pulp_created FROM auth_user)`.as('u')).selectAll(),
-            { filterSet, tableAlias: 'u', serialize: (rows: UserRow[]) => serializeUsers(ctx.services.db, ctx.services.apiPrefix, rows) },
+            ctx.services.db
+              .selectFrom(
+                sql<
+                  UserRow & { pulp_id: number; pulp_created: string }
+                >`(SELECT *, id AS pulp_id, date_joined AS pulp_created FROM auth_user)`.as('u'),
+              )
+              .selectAll(),
+            {
+              filterSet,
+              tableAlias: 'u',
+              serialize: (rows: UserRow[]) => serializeUsers(ctx.services.db, ctx.services.apiPrefix, rows),
+            },
           ),
       },
       {
@@ -167,7 +193,10 @@ export function userRoutes(): OperationModule {
         tag: TAG,
         summary: 'Inspect a user',
         responses: { 200: { schema: 'UserResponse' } },
-        handle: async (ctx) => ({ status: 200, body: await render(ctx.services, await loadUser(ctx.services, userId(ctx))) }),
+        handle: async (ctx) => ({
+          status: 200,
+          body: await render(ctx.services, await loadUser(ctx.services, userId(ctx))),
+        }),
       },
       {
         method: 'PUT',

@@ -3,7 +3,13 @@ import { sql } from 'kysely';
 
 import { NotFoundError } from '../../core/errors.js';
 import { formatTimestamp, isUuid, prn } from '../../core/ids.js';
-import { dateTimeFilters, type FilterSet, identityFilters, nameFilters, parseBoolean } from '../../plugin-api/filters.js';
+import {
+  dateTimeFilters,
+  type FilterSet,
+  identityFilters,
+  nameFilters,
+  parseBoolean,
+} from '../../plugin-api/filters.js';
 import { listResponse } from '../../plugin-api/list.js';
 import type { OperationModule, RequestContext } from '../../plugin-api/operations.js';
 import { paginatedComponent, taskHrefOf } from './task-serializer.js';
@@ -36,21 +42,37 @@ function workerFilters(ttl: number): FilterSet {
     filters: [
       ...nameFilters('name', 'w.name'),
       ...dateTimeFilters('last_heartbeat', 'w.last_heartbeat'),
-      { name: 'online', type: 'boolean', apply: (v) => (parseBoolean('online', v[v.length - 1] ?? '') ? online : sql<boolean>`NOT (${online})`) },
-      { name: 'missing', type: 'boolean', apply: (v) => (parseBoolean('missing', v[v.length - 1] ?? '') ? sql<boolean>`NOT (${online})` : online) },
+      {
+        name: 'online',
+        type: 'boolean',
+        apply: (v) => (parseBoolean('online', v[v.length - 1] ?? '') ? online : sql<boolean>`NOT (${online})`),
+      },
+      {
+        name: 'missing',
+        type: 'boolean',
+        apply: (v) => (parseBoolean('missing', v[v.length - 1] ?? '') ? sql<boolean>`NOT (${online})` : online),
+      },
       ...identityFilters('w.pulp_id'),
     ],
   };
 }
 
 function workersQuery(ctx: RequestContext) {
-  return ctx.services.db
-    .selectFrom('app_status as w')
-    .select(['w.pulp_id', 'w.pulp_created', 'w.pulp_last_updated', 'w.name', 'w.last_heartbeat', 'w.versions'])
-    .select(sql<string | null>`(SELECT c.pulp_id::text FROM task c WHERE c.worker_id = w.pulp_id AND c.state IN ('running', 'canceling') LIMIT 1)`.as('current_task'))
-    .where('w.app_type', '=', 'worker')
-    // A worker that stopped cleanly leaves the list (Pulp deletes its record).
-    .where('w.stopped_at', 'is', null);
+  return (
+    ctx.services.db
+      .selectFrom('app_status as w')
+      .select(['w.pulp_id', 'w.pulp_created', 'w.pulp_last_updated', 'w.name', 'w.last_heartbeat', 'w.versions'])
+      .select(
+        sql<
+          string | null
+        >`(SELECT c.pulp_id::text FROM task c WHERE c.worker_id = w.pulp_id AND c.state IN ('running', 'canceling') LIMIT 1)`.as(
+          'current_task',
+        ),
+      )
+      .where('w.app_type', '=', 'worker')
+      // A worker that stopped cleanly leaves the list (Pulp deletes its record).
+      .where('w.stopped_at', 'is', null)
+  );
 }
 
 function serialize(prefix: string, w: WorkerRow) {

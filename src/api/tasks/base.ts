@@ -3,7 +3,13 @@ import { sql } from 'kysely';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { bumpContentSerial } from '../../db/content-serial.js';
 import { createInitialVersion } from '../../plugin-api/repository-versions.js';
-import { getResourceType, KIND_TABLES, type ResourceKind, type ResourceTypeDefinition, typedHref } from '../../plugin-api/resource-types.js';
+import {
+  getResourceType,
+  KIND_TABLES,
+  type ResourceKind,
+  type ResourceTypeDefinition,
+  typedHref,
+} from '../../plugin-api/resource-types.js';
 import type { TaskContext } from '../../plugin-api/tasks.js';
 
 /*
@@ -17,7 +23,8 @@ const KINDS = new Set(Object.keys(KIND_TABLES));
 function typeOf(args: Record<string, unknown>): ResourceTypeDefinition {
   const kind = args.kind;
   const pulpType = args.pulp_type;
-  if (typeof kind !== 'string' || !KINDS.has(kind)) throw new ValidationError({ kind: [`Unknown resource kind: ${String(kind)}`] });
+  if (typeof kind !== 'string' || !KINDS.has(kind))
+    throw new ValidationError({ kind: [`Unknown resource kind: ${String(kind)}`] });
   if (typeof pulpType !== 'string') throw new ValidationError({ pulp_type: ['This field is required.'] });
   return getResourceType(kind as ResourceKind, pulpType);
 }
@@ -29,13 +36,16 @@ function idOf(args: Record<string, unknown>): string {
 
 function dataOf(args: Record<string, unknown>): Record<string, unknown> {
   const d = args.data ?? {};
-  if (typeof d !== 'object' || d === null || Array.isArray(d)) throw new ValidationError({ data: ['Expected a dictionary of items.'] });
+  if (typeof d !== 'object' || d === null || Array.isArray(d))
+    throw new ValidationError({ data: ['Expected a dictionary of items.'] });
   return d as Record<string, unknown>;
 }
 
 /** JSON columns must get JSON text: the pg driver would turn a JS array into a PostgreSQL array. */
 function columnValues(data: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v !== null && typeof v === 'object' ? JSON.stringify(v) : v]));
+  return Object.fromEntries(
+    Object.entries(data).map(([k, v]) => [k, v !== null && typeof v === 'object' ? JSON.stringify(v) : v]),
+  );
 }
 
 /** Kinds whose changes can alter what the content app serves. */
@@ -115,7 +125,11 @@ export async function generalDelete(ctx: TaskContext): Promise<null> {
   }
   const table = KIND_TABLES[type.kind];
   await ctx.services.db.transaction().execute(async (trx) => {
-    const r = await trx.deleteFrom(table).where('pulp_id', '=', id).where('pulp_type', '=', type.pulpType).executeTakeFirst();
+    const r = await trx
+      .deleteFrom(table)
+      .where('pulp_id', '=', id)
+      .where('pulp_type', '=', type.pulpType)
+      .executeTakeFirst();
     if (Number(r.numDeletedRows) === 0) throw notFound(type);
     if (affectsContentApp(type)) await bumpContentSerial(trx);
   });

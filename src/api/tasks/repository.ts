@@ -7,7 +7,8 @@ import type { TaskContext } from '../../plugin-api/tasks.js';
 
 function stringList(value: unknown, field: string): string[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new ValidationError({ [field]: ['Expected a list of items.'] });
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))
+    throw new ValidationError({ [field]: ['Expected a list of items.'] });
   return value as string[];
 }
 
@@ -19,7 +20,8 @@ function requiredString(args: Record<string, unknown>, key: string): string {
 
 function requiredNumber(args: Record<string, unknown>, key: string): number {
   const v = args[key];
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new ValidationError({ [key]: ['A valid integer is required.'] });
+  if (typeof v !== 'number' || !Number.isInteger(v))
+    throw new ValidationError({ [key]: ['A valid integer is required.'] });
   return v;
 }
 
@@ -38,19 +40,32 @@ export async function addAndRemove(ctx: TaskContext): Promise<null> {
   if (add.length === 0 && removeList.length === 0 && baseVersion === undefined) {
     // Nothing asked of the latest version: no version can result (Pulp discards an unchanged one, and finalize
     // only enforces its rules on what a version changes), so only the repository's existence is checked.
-    const repo = await services.db.selectFrom('repository').select('pulp_id').where('pulp_id', '=', repositoryId).executeTakeFirst();
+    const repo = await services.db
+      .selectFrom('repository')
+      .select('pulp_id')
+      .where('pulp_id', '=', repositoryId)
+      .executeTakeFirst();
     if (!repo) throw new NotFoundError('No Repository matches the given query.');
     return null;
   }
-  const version = await createRepositoryVersion(services.db, repositoryId, {
-    add,
-    remove: removeAll ? [] : removeList,
-    removeAll,
-    baseVersion,
-  }, { apiPrefix: services.apiPrefix, overwrite: args.overwrite !== false });
+  const version = await createRepositoryVersion(
+    services.db,
+    repositoryId,
+    {
+      add,
+      remove: removeAll ? [] : removeList,
+      removeAll,
+      baseVersion,
+    },
+    { apiPrefix: services.apiPrefix, overwrite: args.overwrite !== false },
+  );
   if (version) {
     await ctx.addCreatedResource(version.href);
-    const repo = await services.db.selectFrom('repository').select('pulp_type').where('pulp_id', '=', repositoryId).executeTakeFirst();
+    const repo = await services.db
+      .selectFrom('repository')
+      .select('pulp_type')
+      .where('pulp_id', '=', repositoryId)
+      .executeTakeFirst();
     const type = repo ? findResourceType('repository', repo.pulp_type) : undefined;
     if (type?.afterVersion) await type.afterVersion(ctx, repositoryId, version);
   }
@@ -59,7 +74,11 @@ export async function addAndRemove(ctx: TaskContext): Promise<null> {
 
 /** `pulpcore.app.tasks.repository.delete_version`. Args: `repository_pk`, `number`. */
 export async function deleteVersion(ctx: TaskContext): Promise<null> {
-  await deleteRepositoryVersion(ctx.services.db, requiredString(ctx.args, 'repository_pk'), requiredNumber(ctx.args, 'number'));
+  await deleteRepositoryVersion(
+    ctx.services.db,
+    requiredString(ctx.args, 'repository_pk'),
+    requiredNumber(ctx.args, 'number'),
+  );
   return null;
 }
 
@@ -84,7 +103,9 @@ export async function repairVersion(ctx: TaskContext): Promise<null> {
     .where((eb) => eb.or([eb('rc.version_removed', 'is', null), eb('rc.version_removed', '>', number)]))
     .execute();
   const missing = await ctx.progress('Identify missing units', 'repair.missing', { total: rows.length });
-  const corrupted = await ctx.progress('Identify corrupted units', 'repair.corrupted', { total: verify ? rows.length : 0 });
+  const corrupted = await ctx.progress('Identify corrupted units', 'repair.corrupted', {
+    total: verify ? rows.length : 0,
+  });
   const repaired = await ctx.progress('Repair corrupted units', 'repair.repaired', { total: 0 });
   for (const row of rows) {
     ctx.signal.throwIfAborted();
@@ -99,7 +120,10 @@ export async function repairVersion(ctx: TaskContext): Promise<null> {
     if (hash.digest('hex') !== row.sha256) {
       corrupted.increment();
       await services.storage.delete(row.file);
-      ctx.logger.warn({ artifact: row.pulp_id, file: row.file }, 'deleted corrupted artifact file: no remote source to repair it');
+      ctx.logger.warn(
+        { artifact: row.pulp_id, file: row.file },
+        'deleted corrupted artifact file: no remote source to repair it',
+      );
     }
   }
   await Promise.all([missing.done(), corrupted.done(), repaired.done()]);

@@ -17,7 +17,11 @@ export async function commitUpload(ctx: TaskContext): Promise<null> {
   const assembled = await assembleUpload(services, uploadId, ctx.signal);
   try {
     if (assembled.digests.sha256 !== sha256) throw new ValidationError({ sha256: ['The checksum did not match.'] });
-    const existing = await services.db.selectFrom('artifact').select(['pulp_id', 'file']).where('sha256', '=', sha256).executeTakeFirst();
+    const existing = await services.db
+      .selectFrom('artifact')
+      .select(['pulp_id', 'file'])
+      .where('sha256', '=', sha256)
+      .executeTakeFirst();
     if (existing && (await services.storage.size(existing.file)) !== null) {
       throw new ValidationError({ non_field_errors: [`Artifact with sha256 checksum of '${sha256}' already exists.`] });
     }

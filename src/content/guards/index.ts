@@ -117,11 +117,16 @@ function recordFailure(username: string): void {
   if (failures.size > 10_000) failures.clear();
 }
 
-async function authenticatedUser(req: GuardRequest, state: State): Promise<{ id: number; isSuperuser: boolean } | null> {
+async function authenticatedUser(
+  req: GuardRequest,
+  state: State,
+): Promise<{ id: number; isSuperuser: boolean } | null> {
   const auth = header(req, 'authorization');
   const m = auth ? /^Basic\s+(\S{1,4096})\s*$/i.exec(auth) : null;
   if (!m) return null;
-  const key = createHash('sha256').update(m[1] as string).digest('hex');
+  const key = createHash('sha256')
+    .update(m[1] as string)
+    .digest('hex');
   const hit = state.caches?.users.get(key);
   if (hit) return hit;
   const generation = state.caches?.host.generation ?? 0;
@@ -130,7 +135,11 @@ async function authenticatedUser(req: GuardRequest, state: State): Promise<{ id:
   if (sep < 0) return null;
   const username = decoded.slice(0, sep);
   await slowDownAfterFailures(username);
-  const row = await state.db.selectFrom('auth_user').select(['id', 'password', 'is_active', 'is_superuser']).where('username', '=', username).executeTakeFirst();
+  const row = await state.db
+    .selectFrom('auth_user')
+    .select(['id', 'password', 'is_active', 'is_superuser'])
+    .where('username', '=', username)
+    .executeTakeFirst();
   if (!row || !row.is_active || !(await verifyPassword(decoded.slice(sep + 1), row.password))) {
     recordFailure(username);
     return null;
@@ -175,7 +184,11 @@ function compositeCheck(detail: Record<string, unknown>): Check {
 }
 
 async function loadCheck(db: Database, guardId: string): Promise<Check | null> {
-  const row = await db.selectFrom('content_guard').select(['pulp_type', 'detail']).where('pulp_id', '=', guardId).executeTakeFirst();
+  const row = await db
+    .selectFrom('content_guard')
+    .select(['pulp_type', 'detail'])
+    .where('pulp_id', '=', guardId)
+    .executeTakeFirst();
   if (!row) return null;
   const detail = row.detail ?? {};
   switch (row.pulp_type) {

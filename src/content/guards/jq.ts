@@ -95,7 +95,9 @@ class Parser {
   private literal(): Json {
     this.ws();
     const rest = this.src.slice(this.pos);
-    const m = /^(?:"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true(?![\w])|false(?![\w])|null(?![\w]))/.exec(rest);
+    const m = /^(?:"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true(?![\w])|false(?![\w])|null(?![\w]))/.exec(
+      rest,
+    );
     if (!m) throw new Error(`unexpected '${rest.slice(0, 10)}'`);
     this.pos += m[0].length;
     return JSON.parse(m[0]) as Json;
@@ -124,7 +126,8 @@ class Parser {
           continue;
         }
         const key = this.literal();
-        if (typeof key !== 'string' && !(typeof key === 'number' && Number.isInteger(key))) throw new Error('bad index');
+        if (typeof key !== 'string' && !(typeof key === 'number' && Number.isInteger(key)))
+          throw new Error('bad index');
         if (!this.eat(']')) throw new Error("expected ']'");
         steps.push({ key });
       } else {
@@ -174,7 +177,8 @@ function evaluate(node: Node, input: Json): Json[] {
       return evaluate(node.left, input).flatMap((v) => evaluate(node.right, v));
     case 'compare': {
       const out: Json[] = [];
-      for (const r of evaluate(node.right, input)) for (const l of evaluate(node.left, input)) out.push(node.op === '==' ? deepEqual(l, r) : !deepEqual(l, r));
+      for (const r of evaluate(node.right, input))
+        for (const l of evaluate(node.left, input)) out.push(node.op === '==' ? deepEqual(l, r) : !deepEqual(l, r));
       return out;
     }
     case 'logic': {

@@ -46,7 +46,9 @@ export function isTrustedClientCert(header: string | undefined, cas: X509Certifi
   }
   if (!currentlyValid(cert, now)) return false;
   for (let depth = 0; depth < MAX_CHAIN; depth++) {
-    const issuer = cas.find((ca) => cert.checkIssued(ca) && ca.ca && cert.verify(ca.publicKey) && currentlyValid(ca, now));
+    const issuer = cas.find(
+      (ca) => cert.checkIssued(ca) && ca.ca && cert.verify(ca.publicKey) && currentlyValid(ca, now),
+    );
     if (!issuer) return false;
     if (selfSigned(issuer)) return true;
     cert = issuer;

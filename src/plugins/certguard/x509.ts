@@ -36,7 +36,13 @@ export function x509GuardRoutes(): OperationModule {
     operationId: 'contentguards_certguard_x509',
     tag: 'Contentguards: X509',
     component: 'certguard.X509CertGuard',
-    fields: { ca_certificate: Type.String({ minLength: 1, description: 'A Certificate Authority (CA) certificate (or a bundle thereof) used to verify client-certificate authenticity.' }) },
+    fields: {
+      ca_certificate: Type.String({
+        minLength: 1,
+        description:
+          'A Certificate Authority (CA) certificate (or a bundle thereof) used to verify client-certificate authenticity.',
+      }),
+    },
     required: ['ca_certificate'],
     detail: async (_ctx, merged) => ({ ca_certificate: validCaCertificate(merged.ca_certificate) }),
     render: async (_ctx, rows) => rows.map((r) => ({ ca_certificate: r.detail.ca_certificate })),

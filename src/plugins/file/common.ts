@@ -24,8 +24,15 @@ export function routeId(ctx: RequestContext, model: string, param = 'pulp_id'): 
  * Resolves a related object given as href or PRN to its id, checking it exists with the expected collection
  * path and type: 400 on the field otherwise (DRF's wording).
  */
-export async function resolveReference(ctx: RequestContext, field: string, value: unknown, table: FileTable, endpoint: string): Promise<string> {
-  if (typeof value !== 'string' || value === '') throw new ValidationError({ [field]: ['This field may not be null.'] });
+export async function resolveReference(
+  ctx: RequestContext,
+  field: string,
+  value: unknown,
+  table: FileTable,
+  endpoint: string,
+): Promise<string> {
+  if (typeof value !== 'string' || value === '')
+    throw new ValidationError({ [field]: ['This field may not be null.'] });
   let id: string | null = null;
   const prn = parsePrn(value);
   if (prn) id = prn.pk;
@@ -37,13 +44,22 @@ export async function resolveReference(ctx: RequestContext, field: string, value
     id = m[1] ?? null;
   }
   if (!id || !isUuid(id)) throw new ValidationError({ [field]: ['Invalid hyperlink - Object does not exist.'] });
-  const row = await sql<{ pulp_id: string }>`SELECT pulp_id FROM ${sql.table(table)} WHERE pulp_id = ${id} AND pulp_type = 'file.file'`.execute(ctx.services.db);
+  const row = await sql<{
+    pulp_id: string;
+  }>`SELECT pulp_id FROM ${sql.table(table)} WHERE pulp_id = ${id} AND pulp_type = 'file.file'`.execute(
+    ctx.services.db,
+  );
   if (!row.rows[0]) throw new ValidationError({ [field]: ['Invalid hyperlink - Object does not exist.'] });
   return id;
 }
 
 /** 400 `{"name": ["This field must be unique."]}` when another object of the table has the name. */
-export async function checkUniqueName(ctx: RequestContext, table: FileTable | 'distribution', name: unknown, exceptId?: string): Promise<void> {
+export async function checkUniqueName(
+  ctx: RequestContext,
+  table: FileTable | 'distribution',
+  name: unknown,
+  exceptId?: string,
+): Promise<void> {
   if (typeof name !== 'string') return;
   const row = await sql<{ pulp_id: string }>`SELECT pulp_id FROM ${sql.table(table)} WHERE name = ${name}
     AND pulp_id IS DISTINCT FROM ${exceptId ?? null}::uuid LIMIT 1`.execute(ctx.services.db);

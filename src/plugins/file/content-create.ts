@@ -20,7 +20,9 @@ export const FileContentSchema = Type.Object({
   artifact: Type.Optional(Type.String()),
   repository: Type.Optional(Type.String({ writeOnly: true })),
   overwrite: Type.Optional(Type.Boolean({ writeOnly: true })),
-  pulp_labels: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Union([Type.String(), Type.Null()])), Type.String()])),
+  pulp_labels: Type.Optional(
+    Type.Union([Type.Record(Type.String(), Type.Union([Type.String(), Type.Null()])), Type.String()]),
+  ),
 });
 
 function uploadId(value: unknown): string {
@@ -33,7 +35,11 @@ function uploadId(value: unknown): string {
 /** `POST content/file/files/`: stores an uploaded `file` as an artifact first, then dispatches general_create. */
 export function contentCreateOperation(): Operation {
   return {
-    method: 'POST', url: 'content/file/files/', pathKey: 'content/file/files/', operationId: 'content_file_files_create', tag: 'Content: Files',
+    method: 'POST',
+    url: 'content/file/files/',
+    pathKey: 'content/file/files/',
+    operationId: 'content_file_files_create',
+    tag: 'Content: Files',
     body: { name: 'file.FileContent', schema: FileContentSchema, encodings: 'file' },
     responses: { 202: { schema: 'AsyncOperationResponse' } },
     access: { viewset: 'content/file/files', action: 'create' },
@@ -41,20 +47,40 @@ export function contentCreateOperation(): Operation {
       const relativePath = assertSafeRelativePath(String(ctx.body.relative_path));
       const file = ctx.files.find((f) => f.field === 'file');
       const sources = [file, ctx.body.upload, ctx.body.artifact].filter((x) => x !== undefined);
-      if (sources.length !== 1) throw new ValidationError({ non_field_errors: ["Exactly one of 'file', 'upload' or 'artifact' must be specified."] });
+      if (sources.length !== 1)
+        throw new ValidationError({
+          non_field_errors: ["Exactly one of 'file', 'upload' or 'artifact' must be specified."],
+        });
       const data: Record<string, unknown> = { relative_path: relativePath, overwrite: ctx.body.overwrite !== false };
       if (ctx.body.pulp_labels !== undefined) data.pulp_labels = validateLabels(ctx.body.pulp_labels);
       const exclusive: string[] = [];
       if (file) data.artifact_pk = (await importArtifactFromFile(ctx.services, file.path)).pulp_id;
-      else if (ctx.body.artifact !== undefined) data.artifact_pk = (await artifactFromReference(ctx.services.db, 'artifact', typeof ctx.body.artifact === 'string' ? ctx.body.artifact : '')).pulp_id;
+      else if (ctx.body.artifact !== undefined)
+        data.artifact_pk = (
+          await artifactFromReference(
+            ctx.services.db,
+            'artifact',
+            typeof ctx.body.artifact === 'string' ? ctx.body.artifact : '',
+          )
+        ).pulp_id;
       else {
         data.upload_pk = uploadId(ctx.body.upload);
-        const u = await ctx.services.db.selectFrom('upload').select('pulp_id').where('pulp_id', '=', data.upload_pk as string).executeTakeFirst();
+        const u = await ctx.services.db
+          .selectFrom('upload')
+          .select('pulp_id')
+          .where('pulp_id', '=', data.upload_pk as string)
+          .executeTakeFirst();
         if (!u) throw new ValidationError({ upload: ['Invalid hyperlink - Object does not exist.'] });
         exclusive.push(`prn:core.upload:${u.pulp_id}`);
       }
       if (ctx.body.repository !== undefined) {
-        data.repository_pk = await resolveReference(ctx, 'repository', ctx.body.repository, 'repository', 'repositories/file/file');
+        data.repository_pk = await resolveReference(
+          ctx,
+          'repository',
+          ctx.body.repository,
+          'repository',
+          'repositories/file/file',
+        );
         exclusive.push(lockName('repository', data.repository_pk as string));
       }
       return dispatchGeneric(ctx, GENERAL_CREATE, 'content', { data }, { exclusiveResources: exclusive });
@@ -73,13 +99,24 @@ export async function createFileContent(ctx: TaskContext, data: Record<string, u
   let artifactId = data.artifact_pk as string | undefined;
   if (data.upload_pk) {
     const assembled = await assembleUpload(services, data.upload_pk as string, ctx.signal);
-    artifactId = (await importArtifactFromFile(services, assembled.path, { computed: assembled, signal: ctx.signal })).pulp_id;
+    artifactId = (await importArtifactFromFile(services, assembled.path, { computed: assembled, signal: ctx.signal }))
+      .pulp_id;
     await deleteUpload(services, data.upload_pk as string);
   }
   if (!artifactId) throw new ValidationError({ artifact: ['This field is required.'] });
-  const contentId = await saveFileUnit(services, relativePath, artifactId, data.pulp_labels as Record<string, string | null> | undefined);
+  const contentId = await saveFileUnit(
+    services,
+    relativePath,
+    artifactId,
+    data.pulp_labels as Record<string, string | null> | undefined,
+  );
   if (typeof data.repository_pk === 'string') {
-    const version = await createRepositoryVersion(services.db, data.repository_pk, { add: [contentId] }, { apiPrefix: services.apiPrefix, overwrite: data.overwrite !== false });
+    const version = await createRepositoryVersion(
+      services.db,
+      data.repository_pk,
+      { add: [contentId] },
+      { apiPrefix: services.apiPrefix, overwrite: data.overwrite !== false },
+    );
     if (version) {
       await ctx.addCreatedResource(version.href);
       await fileRepositoryType.afterVersion?.(ctx, data.repository_pk, version);
@@ -89,26 +126,60 @@ export async function createFileContent(ctx: TaskContext, data: Record<string, u
 }
 
 /** Creates the unit for (relative_path, artifact), or reuses the existing one (re-linking a missing artifact). */
-export async function saveFileUnit(services: Services, relativePath: string, artifactId: string, labels?: Record<string, string | null>): Promise<string> {
-  const artifact = await services.db.selectFrom('artifact').select(['pulp_id', 'sha256']).where('pulp_id', '=', artifactId).executeTakeFirstOrThrow();
+export async function saveFileUnit(
+  services: Services,
+  relativePath: string,
+  artifactId: string,
+  labels?: Record<string, string | null>,
+): Promise<string> {
+  const artifact = await services.db
+    .selectFrom('artifact')
+    .select(['pulp_id', 'sha256'])
+    .where('pulp_id', '=', artifactId)
+    .executeTakeFirstOrThrow();
   return services.db.transaction().execute(async (trx) => {
-    const existing = await trx.selectFrom('file_content').select('content_id').where('relative_path', '=', relativePath).where('digest', '=', artifact.sha256).executeTakeFirst();
+    const existing = await trx
+      .selectFrom('file_content')
+      .select('content_id')
+      .where('relative_path', '=', relativePath)
+      .where('digest', '=', artifact.sha256)
+      .executeTakeFirst();
     if (existing) {
-      await sql`UPDATE content_artifact SET artifact_id = ${artifact.pulp_id} WHERE content_id = ${existing.content_id} AND artifact_id IS NULL`.execute(trx);
-      await sql`UPDATE content SET timestamp_of_interest = clock_timestamp() WHERE pulp_id = ${existing.content_id}`.execute(trx);
+      await sql`UPDATE content_artifact SET artifact_id = ${artifact.pulp_id} WHERE content_id = ${existing.content_id} AND artifact_id IS NULL`.execute(
+        trx,
+      );
+      await sql`UPDATE content SET timestamp_of_interest = clock_timestamp() WHERE pulp_id = ${existing.content_id}`.execute(
+        trx,
+      );
       return existing.content_id;
     }
-    const c = await trx.insertInto('content').values({ pulp_type: 'file.file', pulp_labels: JSON.stringify(labels ?? {}), upstream_id: null }).returning('pulp_id').executeTakeFirstOrThrow();
-    await trx.insertInto('file_content').values({ content_id: c.pulp_id, relative_path: relativePath, digest: artifact.sha256 }).execute();
-    await trx.insertInto('content_artifact').values({ content_id: c.pulp_id, artifact_id: artifact.pulp_id, relative_path: relativePath }).execute();
+    const c = await trx
+      .insertInto('content')
+      .values({ pulp_type: 'file.file', pulp_labels: JSON.stringify(labels ?? {}), upstream_id: null })
+      .returning('pulp_id')
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('file_content')
+      .values({ content_id: c.pulp_id, relative_path: relativePath, digest: artifact.sha256 })
+      .execute();
+    await trx
+      .insertInto('content_artifact')
+      .values({ content_id: c.pulp_id, artifact_id: artifact.pulp_id, relative_path: relativePath })
+      .execute();
     return c.pulp_id;
   });
 }
 
 /** `POST content/file/files/upload/`: the same fields minus `repository`, done in the request (201). */
-export function contentUploadOperation(serialize: (services: Services, id: string) => Promise<Record<string, unknown>>): Operation {
+export function contentUploadOperation(
+  serialize: (services: Services, id: string) => Promise<Record<string, unknown>>,
+): Operation {
   return {
-    method: 'POST', url: 'content/file/files/upload/', pathKey: 'content/file/files/upload/', operationId: 'content_file_files_upload', tag: 'Content: Files',
+    method: 'POST',
+    url: 'content/file/files/upload/',
+    pathKey: 'content/file/files/upload/',
+    operationId: 'content_file_files_upload',
+    tag: 'Content: Files',
     body: { name: 'FileContentUpload', schema: Type.Omit(FileContentSchema, ['repository']), encodings: 'file' },
     responses: { 201: { schema: 'file.FileContentResponse' } },
     access: { viewset: 'content/file/files', action: 'upload' },
@@ -116,11 +187,21 @@ export function contentUploadOperation(serialize: (services: Services, id: strin
       const relativePath = assertSafeRelativePath(String(ctx.body.relative_path));
       const file = ctx.files.find((f) => f.field === 'file');
       const sources = [file, ctx.body.upload, ctx.body.artifact].filter((x) => x !== undefined);
-      if (sources.length !== 1) throw new ValidationError({ non_field_errors: ["Exactly one of 'file', 'upload' or 'artifact' must be specified."] });
+      if (sources.length !== 1)
+        throw new ValidationError({
+          non_field_errors: ["Exactly one of 'file', 'upload' or 'artifact' must be specified."],
+        });
       const labels = ctx.body.pulp_labels !== undefined ? validateLabels(ctx.body.pulp_labels) : undefined;
       let artifactId: string;
       if (file) artifactId = (await importArtifactFromFile(ctx.services, file.path)).pulp_id;
-      else if (ctx.body.artifact !== undefined) artifactId = (await artifactFromReference(ctx.services.db, 'artifact', typeof ctx.body.artifact === 'string' ? ctx.body.artifact : '')).pulp_id;
+      else if (ctx.body.artifact !== undefined)
+        artifactId = (
+          await artifactFromReference(
+            ctx.services.db,
+            'artifact',
+            typeof ctx.body.artifact === 'string' ? ctx.body.artifact : '',
+          )
+        ).pulp_id;
       else {
         const id = uploadId(ctx.body.upload);
         const assembled = await assembleUpload(ctx.services, id);

@@ -3,14 +3,26 @@ import { sql } from 'kysely';
 
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { hrefPath, isUuid } from '../../core/ids.js';
-import { exactFilter, type Filter, type FilterSet, identityFilters, labelSelectFilter, nameFilters } from '../../plugin-api/filters.js';
+import {
+  exactFilter,
+  type Filter,
+  type FilterSet,
+  identityFilters,
+  labelSelectFilter,
+  nameFilters,
+} from '../../plugin-api/filters.js';
 import { listResponse } from '../../plugin-api/list.js';
 import type { Operation, RequestContext, Services } from '../../plugin-api/operations.js';
 import type { SummaryCounts } from '../../plugin-api/repository-version-summary.js';
 import { baseFields, BaseFieldsSchema, labelOperations } from '../../plugin-api/resource-fields.js';
 import type { ResourceTypeDefinition } from '../../plugin-api/resource-types.js';
 import { routeId } from './common.js';
-import { contentCreateOperation, contentUploadOperation, createFileContent, FileContentSchema } from './content-create.js';
+import {
+  contentCreateOperation,
+  contentUploadOperation,
+  createFileContent,
+  FileContentSchema,
+} from './content-create.js';
 
 const ENDPOINT = 'content/file/files';
 const TAG = 'Content: Files';
@@ -47,14 +59,30 @@ interface ContentRow {
 
 /** File units as filters see them (`c` and `f`); the list counts this, without the artifact joins. */
 function fileUnits(services: Services) {
-  return services.db.selectFrom('content as c').innerJoin('file_content as f', 'f.content_id', 'c.pulp_id').where('c.pulp_type', '=', 'file.file');
+  return services.db
+    .selectFrom('content as c')
+    .innerJoin('file_content as f', 'f.content_id', 'c.pulp_id')
+    .where('c.pulp_type', '=', 'file.file');
 }
 
 function selectContent(services: Services) {
   return fileUnits(services)
     .leftJoin('content_artifact as ca', 'ca.content_id', 'c.pulp_id')
     .leftJoin('artifact as a', 'a.pulp_id', 'ca.artifact_id')
-    .select(['c.pulp_id', 'c.pulp_created', 'c.pulp_last_updated', 'c.pulp_labels', 'f.relative_path', 'ca.artifact_id', 'a.md5', 'a.sha1', 'a.sha224', 'a.sha256', 'a.sha384', 'a.sha512']);
+    .select([
+      'c.pulp_id',
+      'c.pulp_created',
+      'c.pulp_last_updated',
+      'c.pulp_labels',
+      'f.relative_path',
+      'ca.artifact_id',
+      'a.md5',
+      'a.sha1',
+      'a.sha224',
+      'a.sha256',
+      'a.sha384',
+      'a.sha512',
+    ]);
 }
 
 export function serializeContent(services: Services, r: ContentRow): Record<string, unknown> {
@@ -75,7 +103,9 @@ export function serializeContent(services: Services, r: ContentRow): Record<stri
 
 /** Repository id and version number of a file repository version href (the last value), or a field error. */
 function parseVersionHref(name: string, values: string[]): { repo: string; n: number } {
-  const m = /repositories\/[a-z_]+\/[a-z_]+\/([0-9a-f-]{36})\/versions\/(\d+)\/$/.exec(hrefPath(values[values.length - 1] ?? '') ?? '');
+  const m = /repositories\/[a-z_]+\/[a-z_]+\/([0-9a-f-]{36})\/versions\/(\d+)\/$/.exec(
+    hrefPath(values[values.length - 1] ?? '') ?? '',
+  );
   if (!m) throw new ValidationError({ [name]: ['Invalid hyperlink - Object does not exist.'] });
   return { repo: m[1]!, n: Number(m[2]) };
 }
@@ -88,9 +118,11 @@ function versionFilter(name: string, mode: 'present' | 'added' | 'removed'): Fil
     apply: (v) => {
       const { repo, n } = parseVersionHref(name, v);
       const cond =
-        mode === 'present' ? sql`rcf.version_added <= ${n} AND (rcf.version_removed IS NULL OR rcf.version_removed > ${n})`
-        : mode === 'added' ? sql`rcf.version_added = ${n}`
-        : sql`rcf.version_removed = ${n}`;
+        mode === 'present'
+          ? sql`rcf.version_added <= ${n} AND (rcf.version_removed IS NULL OR rcf.version_removed > ${n})`
+          : mode === 'added'
+            ? sql`rcf.version_added = ${n}`
+            : sql`rcf.version_removed = ${n}`;
       // A version number past the latest would otherwise match the latest content: require the version itself.
       return sql<boolean>`EXISTS (SELECT 1 FROM repository_version rvf WHERE rvf.repository_id = ${repo} AND rvf.number = ${n} AND rvf.complete)
         AND EXISTS (SELECT 1 FROM repository_content rcf WHERE rcf.repository_id = ${repo} AND rcf.content_id = c.pulp_id AND ${cond})`;
@@ -108,8 +140,13 @@ async function versionSummaryCount(ctx: RequestContext, applied: string[]): Prom
   if (applied.length !== 1 || applied[0] !== 'repository_version') return null;
   const { repo, n } = parseVersionHref('repository_version', ctx.query.repository_version ?? []);
   if (!isUuid(repo)) return null;
-  const row = await ctx.services.db.selectFrom('repository_version').select('info')
-    .where('repository_id', '=', repo).where('number', '=', n).where('complete', '=', true).executeTakeFirst();
+  const row = await ctx.services.db
+    .selectFrom('repository_version')
+    .select('info')
+    .where('repository_id', '=', repo)
+    .where('number', '=', n)
+    .where('complete', '=', true)
+    .executeTakeFirst();
   const present = (row?.info as { content_summary?: SummaryCounts } | undefined)?.content_summary?.present;
   if (!present) return null;
   const count = present['file.file'] ?? 0;
@@ -128,7 +165,12 @@ const filterSet: FilterSet = {
     ...identityFilters('c.pulp_id'),
   ],
   ordering: ['relative_path', 'pulp_last_updated', 'digest'],
-  orderingColumns: { relative_path: 'f.relative_path', pulp_created: 'c.pulp_created', pulp_last_updated: 'c.pulp_last_updated', digest: 'f.digest' },
+  orderingColumns: {
+    relative_path: 'f.relative_path',
+    pulp_created: 'c.pulp_created',
+    pulp_last_updated: 'c.pulp_last_updated',
+    digest: 'f.digest',
+  },
 };
 
 async function loadContent(ctx: RequestContext): Promise<ContentRow> {
@@ -140,11 +182,22 @@ async function loadContent(ctx: RequestContext): Promise<ContentRow> {
 export function contentOperations(): Operation[] {
   return [
     {
-      method: 'GET', url: `${ENDPOINT}/`, pathKey: `${ENDPOINT}/`, operationId: 'content_file_files_list', tag: TAG, filters: filterSet,
+      method: 'GET',
+      url: `${ENDPOINT}/`,
+      pathKey: `${ENDPOINT}/`,
+      operationId: 'content_file_files_list',
+      tag: TAG,
+      filters: filterSet,
       responses: { 200: { schema: 'Paginatedfile.FileContentResponseList' } },
       access: { viewset: 'content/file/files', action: 'list' },
       async handle(ctx) {
-        return listResponse(ctx, selectContent(ctx.services), { filterSet, tableAlias: 'c', countQuery: fileUnits(ctx.services), exactCount: (applied) => versionSummaryCount(ctx, applied), serialize: (rows: ContentRow[]) => rows.map((r) => serializeContent(ctx.services, r)) });
+        return listResponse(ctx, selectContent(ctx.services), {
+          filterSet,
+          tableAlias: 'c',
+          countQuery: fileUnits(ctx.services),
+          exactCount: (applied) => versionSummaryCount(ctx, applied),
+          serialize: (rows: ContentRow[]) => rows.map((r) => serializeContent(ctx.services, r)),
+        });
       },
     },
     contentCreateOperation(),
@@ -153,14 +206,27 @@ export function contentOperations(): Operation[] {
       return serializeContent(services, row);
     }),
     {
-      method: 'GET', url: `${ENDPOINT}/:pulp_id/`, pathKey: PLACEHOLDER, operationId: 'content_file_files_read', tag: TAG,
+      method: 'GET',
+      url: `${ENDPOINT}/:pulp_id/`,
+      pathKey: PLACEHOLDER,
+      operationId: 'content_file_files_read',
+      tag: TAG,
       responses: { 200: { schema: 'file.FileContentResponse' } },
       access: { viewset: 'content/file/files', action: 'retrieve' },
       async handle(ctx) {
         return { status: 200, body: serializeContent(ctx.services, await loadContent(ctx)) };
       },
     },
-    ...labelOperations({ url: `${ENDPOINT}/:pulp_id/`, pathKey: PLACEHOLDER, opIdPrefix: 'content_file_files', tag: TAG, table: 'content', pulpType: 'file.file', modelName: 'FileContent', viewset: 'content/file/files' }),
+    ...labelOperations({
+      url: `${ENDPOINT}/:pulp_id/`,
+      pathKey: PLACEHOLDER,
+      opIdPrefix: 'content_file_files',
+      tag: TAG,
+      table: 'content',
+      pulpType: 'file.file',
+      modelName: 'FileContent',
+      viewset: 'content/file/files',
+    }),
   ];
 }
 

@@ -17,14 +17,21 @@ export class ContentOverwriteError extends PulpError {
  * nested under another (`a/b` and `a/b/c`). Only paths touched by this version are checked, since the
  * previous version already satisfied the rules.
  */
-export async function finalizeFileVersion(trx: Transaction<DB>, repositoryId: string, n: number, options: { overwrite?: boolean } = {}): Promise<void> {
+export async function finalizeFileVersion(
+  trx: Transaction<DB>,
+  repositoryId: string,
+  n: number,
+  options: { overwrite?: boolean } = {},
+): Promise<void> {
   if (options.overwrite === false) {
     const clash = await sql<{ relative_path: string }>`
       SELECT fo.relative_path FROM repository_content old JOIN file_content fo ON fo.content_id = old.content_id
       JOIN file_content fn ON fn.relative_path = fo.relative_path AND fn.content_id <> fo.content_id
       JOIN repository_content nw ON nw.content_id = fn.content_id AND nw.repository_id = ${repositoryId}
         AND nw.version_added = ${n} AND nw.version_removed IS NULL
-      WHERE old.repository_id = ${repositoryId} AND old.version_removed IS NULL AND old.version_added < ${n} LIMIT 5`.execute(trx);
+      WHERE old.repository_id = ${repositoryId} AND old.version_removed IS NULL AND old.version_added < ${n} LIMIT 5`.execute(
+      trx,
+    );
     if (clash.rows.length > 0) {
       throw new ContentOverwriteError(
         `[PLP0023] Content overwrite rejected: the new content would replace existing content at relative paths ${clash.rows.map((r) => r.relative_path).join(', ')}.`,
@@ -63,6 +70,8 @@ export async function finalizeFileVersion(trx: Transaction<DB>, repositoryId: st
     WHERE a.added OR p.added LIMIT 1`.execute(trx);
   const clash = nested.rows[0];
   if (clash) {
-    throw new DuplicatePathError(`Repository version has paths that overlap: "${clash.parent}" and "${clash.child}" (one is inside the other).`);
+    throw new DuplicatePathError(
+      `Repository version has paths that overlap: "${clash.parent}" and "${clash.child}" (one is inside the other).`,
+    );
   }
 }

@@ -19,7 +19,20 @@ export default definePlugin({
     [PUBLISH_TASK]: publishTask,
   },
   operations: () => ({
-    operations: [...contentOperations(), ...remoteOperations(), ...repositoryOperations(), ...publicationOperations(), ...distributionOperations()],
-    components: [...contentComponents, ...remoteComponents, ...repositoryComponents, ...publicationComponents, ...distributionComponents, ...labelComponents],
+    operations: [
+      ...contentOperations(),
+      ...remoteOperations(),
+      ...repositoryOperations(),
+      ...publicationOperations(),
+      ...distributionOperations(),
+    ],
+    components: [
+      ...contentComponents,
+      ...remoteComponents,
+      ...repositoryComponents,
+      ...publicationComponents,
+      ...distributionComponents,
+      ...labelComponents,
+    ],
   }),
 });

@@ -32,19 +32,29 @@ export function parseManifestLine(text: string, line: number): ManifestEntry | n
   if (trimmed === '' || trimmed.startsWith('#')) return null;
   const last = trimmed.lastIndexOf(',');
   const middle = last > 0 ? trimmed.lastIndexOf(',', last - 1) : -1;
-  if (middle < 0) throw new ManifestError(`Manifest line ${line} is malformed: ${FORMAT} Got ${JSON.stringify(truncate(trimmed))}.`);
+  if (middle < 0)
+    throw new ManifestError(`Manifest line ${line} is malformed: ${FORMAT} Got ${JSON.stringify(truncate(trimmed))}.`);
   const relativePath = trimmed.slice(0, middle).trim();
-  const digest = trimmed.slice(middle + 1, last).trim().toLowerCase();
+  const digest = trimmed
+    .slice(middle + 1, last)
+    .trim()
+    .toLowerCase();
   const sizeText = trimmed.slice(last + 1).trim();
   if (!/^[0-9a-f]{64}$/.test(digest)) {
-    throw new ManifestError(`Manifest line ${line} is malformed: the digest must be a sha256 hex digest. Got ${JSON.stringify(truncate(digest))}.`);
+    throw new ManifestError(
+      `Manifest line ${line} is malformed: the digest must be a sha256 hex digest. Got ${JSON.stringify(truncate(digest))}.`,
+    );
   }
   if (!/^\d{1,15}$/.test(sizeText)) {
-    throw new ManifestError(`Manifest line ${line} is malformed: the size must be a decimal number of bytes. Got ${JSON.stringify(truncate(sizeText))}.`);
+    throw new ManifestError(
+      `Manifest line ${line} is malformed: the size must be a decimal number of bytes. Got ${JSON.stringify(truncate(sizeText))}.`,
+    );
   }
   const problem = relativePathProblem(relativePath);
   if (problem) {
-    throw new ManifestError(`Manifest line ${line} has an invalid relative path ${JSON.stringify(truncate(relativePath))}: ${problem}`);
+    throw new ManifestError(
+      `Manifest line ${line} has an invalid relative path ${JSON.stringify(truncate(relativePath))}: ${problem}`,
+    );
   }
   return { relativePath, digest, size: Number(sizeText), line };
 }
@@ -74,7 +84,10 @@ export async function validateManifest(filePath: string): Promise<number> {
 /** The URL of an entry: the manifest URL with its last segment replaced by the quoted relative path. */
 export function entryUrl(manifestUrl: string, relativePath: string): string {
   const base = new URL(manifestUrl);
-  const quoted = relativePath.split('/').map((s) => encodeURIComponent(s).replace(/%3A/gi, ':')).join('/');
+  const quoted = relativePath
+    .split('/')
+    .map((s) => encodeURIComponent(s).replace(/%3A/gi, ':'))
+    .join('/');
   base.pathname = base.pathname.replace(/[^/]*$/, '') + quoted;
   base.search = '';
   base.hash = '';

@@ -49,8 +49,22 @@ function selectPublications(services: Services) {
   return services.db
     .selectFrom('publication as p')
     .innerJoin('repository_version as v', 'v.pulp_id', 'p.repository_version_id')
-    .select(['p.pulp_id', 'p.pulp_created', 'p.pulp_last_updated', 'p.checkpoint', 'p.detail', 'v.repository_id', 'v.number'])
-    .select(sql<string[] | null>`(SELECT array_agg(d.pulp_id::text ORDER BY d.pulp_created) FROM distribution d WHERE d.publication_id = p.pulp_id)`.as('distributions'))
+    .select([
+      'p.pulp_id',
+      'p.pulp_created',
+      'p.pulp_last_updated',
+      'p.checkpoint',
+      'p.detail',
+      'v.repository_id',
+      'v.number',
+    ])
+    .select(
+      sql<
+        string[] | null
+      >`(SELECT array_agg(d.pulp_id::text ORDER BY d.pulp_created) FROM distribution d WHERE d.publication_id = p.pulp_id)`.as(
+        'distributions',
+      ),
+    )
     .where('p.pulp_type', '=', 'file.file')
     .where('p.complete', '=', true);
 }
@@ -73,11 +87,20 @@ export async function publicationById(services: Services, id: string): Promise<R
 }
 
 /** A version href (`<repo href>versions/<n>/`) -> version id, or a 400 on the field. */
-export async function resolveVersion(ctx: RequestContext, field: string, value: unknown): Promise<{ id: string; repositoryId: string }> {
+export async function resolveVersion(
+  ctx: RequestContext,
+  field: string,
+  value: unknown,
+): Promise<{ id: string; repositoryId: string }> {
   const m = /repositories\/file\/file\/([0-9a-f-]{36})\/versions\/(\d+)\/$/.exec(hrefPath(String(value)) ?? '');
   if (!m) throw new ValidationError({ [field]: ['Invalid hyperlink - Object does not exist.'] });
-  const v = await ctx.services.db.selectFrom('repository_version').select(['pulp_id', 'repository_id'])
-    .where('repository_id', '=', m[1]!).where('number', '=', Number(m[2])).where('complete', '=', true).executeTakeFirst();
+  const v = await ctx.services.db
+    .selectFrom('repository_version')
+    .select(['pulp_id', 'repository_id'])
+    .where('repository_id', '=', m[1]!)
+    .where('number', '=', Number(m[2]))
+    .where('complete', '=', true)
+    .executeTakeFirst();
   if (!v) throw new ValidationError({ [field]: ['Invalid hyperlink - Object does not exist.'] });
   return { id: v.pulp_id, repositoryId: v.repository_id };
 }
@@ -88,15 +111,19 @@ const filterSet: FilterSet = {
     ...identityFilters('p.pulp_id'),
     exactFilter('checkpoint', 'p.checkpoint', 'boolean'),
     {
-      name: 'repository_version', type: 'string',
+      name: 'repository_version',
+      type: 'string',
       apply: (v) => {
-        const m = /repositories\/file\/file\/([0-9a-f-]{36})\/versions\/(\d+)\/$/.exec(hrefPath(v[v.length - 1] ?? '') ?? '');
+        const m = /repositories\/file\/file\/([0-9a-f-]{36})\/versions\/(\d+)\/$/.exec(
+          hrefPath(v[v.length - 1] ?? '') ?? '',
+        );
         if (!m) throw new ValidationError({ repository_version: ['Invalid hyperlink - Object does not exist.'] });
         return sql<boolean>`(v.repository_id = ${m[1]} AND v.number = ${Number(m[2])})`;
       },
     },
     {
-      name: 'repository', type: 'string',
+      name: 'repository',
+      type: 'string',
       apply: (v) => {
         const m = /([0-9a-f-]{36})\/?$/.exec(v[v.length - 1] ?? '');
         return m ? sql<boolean>`v.repository_id = ${m[1]}` : sql<boolean>`false`;
@@ -110,49 +137,80 @@ const filterSet: FilterSet = {
 export function publicationOperations(): Operation[] {
   const byId = `${ENDPOINT}/:pulp_id/`;
   const load = async (ctx: RequestContext) => {
-    const row = await selectPublications(ctx.services).where('p.pulp_id', '=', routeId(ctx, 'FilePublication')).executeTakeFirst();
+    const row = await selectPublications(ctx.services)
+      .where('p.pulp_id', '=', routeId(ctx, 'FilePublication'))
+      .executeTakeFirst();
     if (!row) throw new NotFoundError('No FilePublication matches the given query.');
     return row;
   };
   return [
     {
-      method: 'GET', url: `${ENDPOINT}/`, pathKey: `${ENDPOINT}/`, operationId: 'publications_file_file_list', tag: TAG, filters: filterSet,
+      method: 'GET',
+      url: `${ENDPOINT}/`,
+      pathKey: `${ENDPOINT}/`,
+      operationId: 'publications_file_file_list',
+      tag: TAG,
+      filters: filterSet,
       responses: { 200: { schema: 'Paginatedfile.FilePublicationResponseList' } },
       access: { viewset: 'publications/file/file', action: 'list' },
       async handle(ctx) {
-        return listResponse(ctx, selectPublications(ctx.services), { filterSet, tableAlias: 'p', serialize: (rows: PubRow[]) => rows.map((r) => serializePublication(ctx.services, r)) });
+        return listResponse(ctx, selectPublications(ctx.services), {
+          filterSet,
+          tableAlias: 'p',
+          serialize: (rows: PubRow[]) => rows.map((r) => serializePublication(ctx.services, r)),
+        });
       },
     },
     {
-      method: 'POST', url: `${ENDPOINT}/`, pathKey: `${ENDPOINT}/`, operationId: 'publications_file_file_create', tag: TAG,
+      method: 'POST',
+      url: `${ENDPOINT}/`,
+      pathKey: `${ENDPOINT}/`,
+      operationId: 'publications_file_file_create',
+      tag: TAG,
       body: { name: 'file.FilePublication', schema: FilePublicationSchema },
       responses: { 202: { schema: 'AsyncOperationResponse' } },
       access: { viewset: 'publications/file/file', action: 'create' },
       async handle(ctx) {
         const { repository, repository_version: version } = ctx.body;
         if ((repository === undefined) === (version === undefined)) {
-          throw new ValidationError({ non_field_errors: ["Either the 'repository' or 'repository_version' need to be specified but not both."] });
+          throw new ValidationError({
+            non_field_errors: ["Either the 'repository' or 'repository_version' need to be specified but not both."],
+          });
         }
         let versionId: string;
         let repositoryId: string;
         if (repository !== undefined) {
           repositoryId = await resolveReference(ctx, 'repository', repository, 'repository', 'repositories/file/file');
           const n = await latestVersionNumber(ctx.services.db, repositoryId);
-          const v = await ctx.services.db.selectFrom('repository_version').select('pulp_id').where('repository_id', '=', repositoryId).where('number', '=', n ?? 0).executeTakeFirst();
+          const v = await ctx.services.db
+            .selectFrom('repository_version')
+            .select('pulp_id')
+            .where('repository_id', '=', repositoryId)
+            .where('number', '=', n ?? 0)
+            .executeTakeFirst();
           if (!v) throw new ValidationError({ repository: ['This repository has no version available to publish.'] });
           versionId = v.pulp_id;
         } else {
           ({ id: versionId, repositoryId } = await resolveVersion(ctx, 'repository_version', version));
         }
-        return dispatchReply(ctx, PUBLISH, {
-          repository_version_pk: versionId,
-          manifest: ctx.body.manifest === undefined ? 'PULP_MANIFEST' : ctx.body.manifest,
-          checkpoint: ctx.body.checkpoint === true,
-        }, { sharedResources: [lockName('repository', repositoryId)] });
+        return dispatchReply(
+          ctx,
+          PUBLISH,
+          {
+            repository_version_pk: versionId,
+            manifest: ctx.body.manifest === undefined ? 'PULP_MANIFEST' : ctx.body.manifest,
+            checkpoint: ctx.body.checkpoint === true,
+          },
+          { sharedResources: [lockName('repository', repositoryId)] },
+        );
       },
     },
     {
-      method: 'GET', url: byId, pathKey: PLACEHOLDER, operationId: 'publications_file_file_read', tag: TAG,
+      method: 'GET',
+      url: byId,
+      pathKey: PLACEHOLDER,
+      operationId: 'publications_file_file_read',
+      tag: TAG,
       responses: { 200: { schema: 'file.FilePublicationResponse' } },
       access: { viewset: 'publications/file/file', action: 'retrieve' },
       async handle(ctx) {
@@ -160,7 +218,11 @@ export function publicationOperations(): Operation[] {
       },
     },
     {
-      method: 'DELETE', url: byId, pathKey: PLACEHOLDER, operationId: 'publications_file_file_delete', tag: TAG,
+      method: 'DELETE',
+      url: byId,
+      pathKey: PLACEHOLDER,
+      operationId: 'publications_file_file_delete',
+      tag: TAG,
       responses: { 204: {} },
       access: { viewset: 'publications/file/file', action: 'destroy' },
       async handle(ctx) {

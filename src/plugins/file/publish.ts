@@ -26,8 +26,16 @@ async function writeVersionManifest(services: Services, repositoryId: string, nu
   try {
     let after: { created: string; id: string } | null = null;
     for (;;) {
-      const cursor: RawBuilder<unknown> = after ? sql`AND (c.pulp_created, c.pulp_id) < (${after.created}::timestamptz, ${after.id}::uuid)` : sql``;
-      const rows = await sql<{ id: string; created: string; relative_path: string; digest: string; size: string | null }>`
+      const cursor: RawBuilder<unknown> = after
+        ? sql`AND (c.pulp_created, c.pulp_id) < (${after.created}::timestamptz, ${after.id}::uuid)`
+        : sql``;
+      const rows = await sql<{
+        id: string;
+        created: string;
+        relative_path: string;
+        digest: string;
+        size: string | null;
+      }>`
         SELECT c.pulp_id::text AS id, c.pulp_created::text AS created, f.relative_path, f.digest,
           COALESCE(a.size, (SELECT ra.size FROM remote_artifact ra WHERE ra.content_artifact_id = ca.pulp_id ORDER BY ra.pulp_created LIMIT 1)) AS size
         FROM repository_content rc JOIN content c ON c.pulp_id = rc.content_id
@@ -65,7 +73,11 @@ export interface PublishOptions {
  * metadata. Fails when the manifest name is also the path of a unit (or a directory of one).
  */
 export async function publishVersion(services: Services, versionId: string, options: PublishOptions): Promise<string> {
-  const v = await services.db.selectFrom('repository_version').select(['repository_id', 'number']).where('pulp_id', '=', versionId).executeTakeFirstOrThrow();
+  const v = await services.db
+    .selectFrom('repository_version')
+    .select(['repository_id', 'number'])
+    .where('pulp_id', '=', versionId)
+    .executeTakeFirstOrThrow();
   let artifactId: string | null = null;
   if (options.manifest !== null) {
     const clash = await sql<{ relative_path: string }>`
@@ -75,13 +87,27 @@ export async function publishVersion(services: Services, versionId: string, opti
         AND (f.relative_path = ${options.manifest} OR f.relative_path LIKE ${`${options.manifest.replace(/[\\%_]/g, (m) => `\\${m}`)}/%`})
       LIMIT 1`.execute(services.db);
     if (clash.rows[0]) {
-      throw new PublishError(`The published manifest "${options.manifest}" collides with the content path "${clash.rows[0].relative_path}".`);
+      throw new PublishError(
+        `The published manifest "${options.manifest}" collides with the content path "${clash.rows[0].relative_path}".`,
+      );
     }
     const tempDir = services.storage.tempDir();
     await mkdir(tempDir, { recursive: true });
-    const file = options.manifestFile ?? (await writeVersionManifest(services, v.repository_id, v.number, path.join(tempDir, `manifest-${randomBytes(8).toString('hex')}`)));
+    const file =
+      options.manifestFile ??
+      (await writeVersionManifest(
+        services,
+        v.repository_id,
+        v.number,
+        path.join(tempDir, `manifest-${randomBytes(8).toString('hex')}`),
+      ));
     try {
-      artifactId = await storeArtifactFile(services.db, services.storage, file, services.settings.ALLOWED_CONTENT_CHECKSUMS);
+      artifactId = await storeArtifactFile(
+        services.db,
+        services.storage,
+        file,
+        services.settings.ALLOWED_CONTENT_CHECKSUMS,
+      );
     } finally {
       await rm(file.path, { force: true });
     }
@@ -99,7 +125,10 @@ export async function publishVersion(services: Services, versionId: string, opti
       .returning('pulp_id')
       .executeTakeFirstOrThrow();
     if (artifactId && options.manifest !== null) {
-      await trx.insertInto('published_metadata').values({ publication_id: pub.pulp_id, artifact_id: artifactId, relative_path: options.manifest }).execute();
+      await trx
+        .insertInto('published_metadata')
+        .values({ publication_id: pub.pulp_id, artifact_id: artifactId, relative_path: options.manifest })
+        .execute();
     }
     await trx.updateTable('publication').set({ complete: true }).where('pulp_id', '=', pub.pulp_id).execute();
     await bumpContentSerial(trx);

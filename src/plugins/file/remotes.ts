@@ -3,11 +3,24 @@ import type { Selectable } from 'kysely';
 
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import type { RemoteTable } from '../../db/tables.js';
-import { dateTimeFilters, exactFilter, type FilterSet, identityFilters, labelSelectFilter, nameFilters } from '../../plugin-api/filters.js';
+import {
+  dateTimeFilters,
+  exactFilter,
+  type FilterSet,
+  identityFilters,
+  labelSelectFilter,
+  nameFilters,
+} from '../../plugin-api/filters.js';
 import { listResponse } from '../../plugin-api/list.js';
 import type { Operation, RequestContext, Services } from '../../plugin-api/operations.js';
 import { REMOTE_SECRET_FIELDS, remoteBaseFields } from '../../plugin-api/remote-fields.js';
-import { baseFields, BaseFieldsSchema, labelOperations, LabelsSchema, validateLabels } from '../../plugin-api/resource-fields.js';
+import {
+  baseFields,
+  BaseFieldsSchema,
+  labelOperations,
+  LabelsSchema,
+  validateLabels,
+} from '../../plugin-api/resource-fields.js';
 import type { ResourceTypeDefinition } from '../../plugin-api/resource-types.js';
 import { checkUniqueName, dispatchGeneric, GENERAL_DELETE, GENERAL_UPDATE, lockName, routeId } from './common.js';
 
@@ -64,7 +77,9 @@ export function serializeRemote(services: Services, r: RemoteRow): Record<string
 /** Keeps only the PEM certificate blocks, as Pulp does; 400 when there is none. */
 function cleanPem(field: string, value: unknown): string | null {
   if (value === null || value === undefined || value === '') return null;
-  const blocks = (typeof value === 'string' ? value : '').match(/-----BEGIN [A-Z0-9 ]+-----[\s\S]+?-----END [A-Z0-9 ]+-----/g);
+  const blocks = (typeof value === 'string' ? value : '').match(
+    /-----BEGIN [A-Z0-9 ]+-----[\s\S]+?-----END [A-Z0-9 ]+-----/g,
+  );
   if (!blocks) throw new ValidationError({ [field]: ['Invalid PEM: no certificate found.'] });
   return `${blocks.join('\n')}\n`;
 }
@@ -82,8 +97,10 @@ export function remoteColumns(body: Record<string, unknown>, current?: RemoteRow
     errors.url = ['Enter a valid URL.'];
   }
   const proxy = merged.proxy_url as string | null | undefined;
-  if (proxy && proxy.includes('@')) errors.proxy_url = ['Proxy credentials must be specified with proxy_username and proxy_password.'];
-  if (!!merged.proxy_username !== !!merged.proxy_password) errors.non_field_errors = ['proxy credentials must be specified together'];
+  if (proxy && proxy.includes('@'))
+    errors.proxy_url = ['Proxy credentials must be specified with proxy_username and proxy_password.'];
+  if (!!merged.proxy_username !== !!merged.proxy_password)
+    errors.non_field_errors = ['proxy credentials must be specified together'];
   else if (merged.proxy_username && !proxy) errors.non_field_errors = ['proxy credentials require a proxy_url'];
   if (body.headers === null) errors.headers = ['This field may not be null.'];
   if (Object.keys(errors).length > 0) throw new ValidationError(errors);
@@ -98,7 +115,12 @@ export function remoteColumns(body: Record<string, unknown>, current?: RemoteRow
 
 async function loadRemote(ctx: RequestContext): Promise<RemoteRow> {
   const id = routeId(ctx, 'FileRemote');
-  const row = await ctx.services.db.selectFrom('remote').selectAll().where('pulp_id', '=', id).where('pulp_type', '=', 'file.file').executeTakeFirst();
+  const row = await ctx.services.db
+    .selectFrom('remote')
+    .selectAll()
+    .where('pulp_id', '=', id)
+    .where('pulp_type', '=', 'file.file')
+    .executeTakeFirst();
   if (!row) throw new NotFoundError('No FileRemote matches the given query.');
   return row;
 }
@@ -121,20 +143,34 @@ function updateOperation(method: 'PUT' | 'PATCH'): Operation {
     pathKey: PLACEHOLDER,
     operationId: method === 'PUT' ? 'remotes_file_file_update' : 'remotes_file_file_partial_update',
     tag: TAG,
-    body: { name: method === 'PUT' ? 'file.FileRemote' : 'Patchedfile.FileRemote', schema: method === 'PUT' ? FileRemoteSchema : PatchedFileRemoteSchema },
+    body: {
+      name: method === 'PUT' ? 'file.FileRemote' : 'Patchedfile.FileRemote',
+      schema: method === 'PUT' ? FileRemoteSchema : PatchedFileRemoteSchema,
+    },
     responses: { 200: { schema: 'file.FileRemoteResponse' }, 202: { schema: 'AsyncOperationResponse' } },
     access: { viewset: 'remotes/file/file', action: method === 'PUT' ? 'update' : 'partial_update' },
     async handle(ctx) {
       const row = await loadRemote(ctx);
       await checkUniqueName(ctx, 'remote', ctx.body.name, row.pulp_id);
       const data = remoteColumns(ctx.body, row);
-      const changed = Object.entries(data).some(([k, v]) => JSON.stringify(typeof v === 'string' && k !== 'name' && (k === 'headers' || k === 'pulp_labels') ? JSON.parse(v) : v) !== JSON.stringify(row[k as keyof RemoteRow]));
+      const changed = Object.entries(data).some(
+        ([k, v]) =>
+          JSON.stringify(
+            typeof v === 'string' && k !== 'name' && (k === 'headers' || k === 'pulp_labels') ? JSON.parse(v) : v,
+          ) !== JSON.stringify(row[k as keyof RemoteRow]),
+      );
       if (!changed) return { status: 200, body: serializeRemote(ctx.services, row) };
-      return dispatchGeneric(ctx, GENERAL_UPDATE, 'remote', { pulp_id: row.pulp_id, data, partial: method === 'PATCH' }, {
-        exclusiveResources: [lockName('remote', row.pulp_id)],
-        immediate: true,
-        deferred: true,
-      });
+      return dispatchGeneric(
+        ctx,
+        GENERAL_UPDATE,
+        'remote',
+        { pulp_id: row.pulp_id, data, partial: method === 'PATCH' },
+        {
+          exclusiveResources: [lockName('remote', row.pulp_id)],
+          immediate: true,
+          deferred: true,
+        },
+      );
     },
   };
 }
@@ -152,7 +188,11 @@ export function remoteOperations(): Operation[] {
       access: { viewset: 'remotes/file/file', action: 'list' },
       async handle(ctx) {
         const query = ctx.services.db.selectFrom('remote').selectAll().where('remote.pulp_type', '=', 'file.file');
-        return listResponse(ctx, query, { filterSet, tableAlias: 'remote', serialize: (rows: RemoteRow[]) => rows.map((r) => serializeRemote(ctx.services, r)) });
+        return listResponse(ctx, query, {
+          filterSet,
+          tableAlias: 'remote',
+          serialize: (rows: RemoteRow[]) => rows.map((r) => serializeRemote(ctx.services, r)),
+        });
       },
     },
     {
@@ -199,10 +239,25 @@ export function remoteOperations(): Operation[] {
       access: { viewset: 'remotes/file/file', action: 'destroy' },
       async handle(ctx) {
         const row = await loadRemote(ctx);
-        return dispatchGeneric(ctx, GENERAL_DELETE, 'remote', { pulp_id: row.pulp_id }, { exclusiveResources: [lockName('remote', row.pulp_id)] });
+        return dispatchGeneric(
+          ctx,
+          GENERAL_DELETE,
+          'remote',
+          { pulp_id: row.pulp_id },
+          { exclusiveResources: [lockName('remote', row.pulp_id)] },
+        );
       },
     },
-    ...labelOperations({ url: `${ENDPOINT}/:pulp_id/`, pathKey: PLACEHOLDER, opIdPrefix: 'remotes_file_file', tag: TAG, table: 'remote', pulpType: 'file.file', modelName: 'FileRemote', viewset: 'remotes/file/file' }),
+    ...labelOperations({
+      url: `${ENDPOINT}/:pulp_id/`,
+      pathKey: PLACEHOLDER,
+      opIdPrefix: 'remotes_file_file',
+      tag: TAG,
+      table: 'remote',
+      pulpType: 'file.file',
+      modelName: 'FileRemote',
+      viewset: 'remotes/file/file',
+    }),
   ];
 }
 

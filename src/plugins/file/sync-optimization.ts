@@ -16,7 +16,12 @@ export interface SyncDetails {
  * Pulp's skip rule: same remote, URL and manifest, nobody changed the repository since, no switch to
  * immediate nor mirror switched on, and (immediate) no unit of the latest version lacks its file.
  */
-export async function shouldSkipSync(db: Database, repositoryId: string, previous: SyncDetails | undefined, current: SyncDetails): Promise<boolean> {
+export async function shouldSkipSync(
+  db: Database,
+  repositoryId: string,
+  previous: SyncDetails | undefined,
+  current: SyncDetails,
+): Promise<boolean> {
   if (!previous) return false;
   if (current.download_policy === 'immediate' && previous.download_policy !== 'immediate') return false;
   if (current.mirror && !previous.mirror) return false;
@@ -26,7 +31,9 @@ export async function shouldSkipSync(db: Database, repositoryId: string, previou
   if (current.download_policy === 'immediate') {
     const missing = await sql<{ m: boolean }>`SELECT EXISTS (
       SELECT 1 FROM repository_content rc JOIN content_artifact ca ON ca.content_id = rc.content_id
-      WHERE rc.repository_id = ${repositoryId} AND rc.version_removed IS NULL AND ca.artifact_id IS NULL) AS m`.execute(db);
+      WHERE rc.repository_id = ${repositoryId} AND rc.version_removed IS NULL AND ca.artifact_id IS NULL) AS m`.execute(
+      db,
+    );
     if (missing.rows[0]?.m) return false;
   }
   return true;

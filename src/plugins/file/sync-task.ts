@@ -37,12 +37,20 @@ export async function synchronize(ctx: TaskContext): Promise<unknown> {
   const { db, storage, settings, apiPrefix } = ctx.services;
   const remote = await db.selectFrom('remote').selectAll().where('pulp_id', '=', args.remote_pk).executeTakeFirst();
   if (!remote) throw new SyncError('The remote no longer exists.');
-  const repo = await db.selectFrom('repository').selectAll().where('pulp_id', '=', args.repository_pk).executeTakeFirst();
+  const repo = await db
+    .selectFrom('repository')
+    .selectAll()
+    .where('pulp_id', '=', args.repository_pk)
+    .executeTakeFirst();
   if (!repo) throw new SyncError('The repository no longer exists.');
   if (!remote.url) throw new SyncError('A remote must have a url specified to synchronize.');
   const mirror = args.mirror === true;
   const deferred = remote.policy !== 'immediate';
-  const downloader = new Downloader(remote, { tempDir: storage.tempDir(), checksums: settings.ALLOWED_CONTENT_CHECKSUMS, retryBaseMs: syncTuning.retryBaseMs });
+  const downloader = new Downloader(remote, {
+    tempDir: storage.tempDir(),
+    checksums: settings.ALLOWED_CONTENT_CHECKSUMS,
+    retryBaseMs: syncTuning.retryBaseMs,
+  });
   let manifest: DownloadResult | null = null;
   try {
     const metadata = await ctx.progress('Downloading Metadata Files', 'sync.downloading.metadata');
@@ -61,7 +69,9 @@ export async function synchronize(ctx: TaskContext): Promise<unknown> {
     };
     const previous = (repo.detail as { last_sync_details?: SyncDetails }).last_sync_details;
     if (args.optimize !== false && (await shouldSkipSync(db, repo.pulp_id, previous, details))) {
-      const skipped = await ctx.progress('Skipping Sync (no change from previous sync)', 'sync.was_skipped', { total: 1 });
+      const skipped = await ctx.progress('Skipping Sync (no change from previous sync)', 'sync.was_skipped', {
+        total: 1,
+      });
       skipped.increment();
       await skipped.done();
       return null;
@@ -121,13 +131,25 @@ export async function synchronize(ctx: TaskContext): Promise<unknown> {
       // Every unit comes from this pipeline as file.file, so no content-type check (it would bind 100,000 ids).
       { finalize: finalizeFileVersion, apiPrefix },
     );
-    ctx.logger.info({ units: seen.size, pipelineMs: Math.round(versionStart - pipelineStart), versionMs: Math.round(performance.now() - versionStart) }, 'sync pipeline finished');
+    ctx.logger.info(
+      {
+        units: seen.size,
+        pipelineMs: Math.round(versionStart - pipelineStart),
+        versionMs: Math.round(performance.now() - versionStart),
+      },
+      'sync pipeline finished',
+    );
     associating.increment(version ? await addedCount(ctx, repo.pulp_id, version.number) : 0);
     await associating.done();
 
     await db
       .updateTable('repository')
-      .set({ detail: JSON.stringify({ ...repo.detail, last_sync_details: { ...details, most_recent_version: version?.number ?? latest } }) })
+      .set({
+        detail: JSON.stringify({
+          ...repo.detail,
+          last_sync_details: { ...details, most_recent_version: version?.number ?? latest },
+        }),
+      })
       .where('pulp_id', '=', repo.pulp_id)
       .execute();
     if (!version) return null;
@@ -141,7 +163,9 @@ export async function synchronize(ctx: TaskContext): Promise<unknown> {
       await ctx.addCreatedResource(`${apiPrefix}publications/file/file/${pubId}/`);
     } else if (autopublish) {
       const name = (repo.detail as { manifest?: string | null }).manifest;
-      const pubId = await publishVersion(ctx.services, version.pulp_id, { manifest: name === undefined ? 'PULP_MANIFEST' : name });
+      const pubId = await publishVersion(ctx.services, version.pulp_id, {
+        manifest: name === undefined ? 'PULP_MANIFEST' : name,
+      });
       await ctx.addCreatedResource(`${apiPrefix}publications/file/file/${pubId}/`);
     }
     const row = await selectRepositoryVersions(db).where('v.pulp_id', '=', version.pulp_id).executeTakeFirstOrThrow();

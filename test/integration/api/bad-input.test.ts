@@ -25,7 +25,14 @@ const testModule: OperationModule = {
       pathKey: 'test-widgets/',
       operationId: 'test_widgets_create',
       tag: 'Test-Widgets',
-      body: { name: 'TestWidget', schema: Type.Object({ name: Type.String({ minLength: 1 }), count: Type.Optional(Type.Integer()), enabled: Type.Optional(Type.Boolean()) }) },
+      body: {
+        name: 'TestWidget',
+        schema: Type.Object({
+          name: Type.String({ minLength: 1 }),
+          count: Type.Optional(Type.Integer()),
+          enabled: Type.Optional(Type.Boolean()),
+        }),
+      },
       responses: { 201: {} },
       handle: async (ctx) => ({ status: 201, body: ctx.body }),
     },
@@ -36,17 +43,25 @@ const testModule: OperationModule = {
       operationId: 'test_widgets_list',
       tag: 'Test-Widgets',
       filters: {
-        filters: [...nameFilters('name', 'a.name'), ...identityFilters('a.pulp_id'), ...dateTimeFilters('last_heartbeat', 'a.last_heartbeat')],
+        filters: [
+          ...nameFilters('name', 'a.name'),
+          ...identityFilters('a.pulp_id'),
+          ...dateTimeFilters('last_heartbeat', 'a.last_heartbeat'),
+        ],
         ordering: ['name'],
       },
       responses: { 200: {} },
       handle: (ctx) =>
-        listResponse(ctx, ctx.services.db.selectFrom('app_status as a').select(['a.pulp_id', 'a.name', 'a.last_heartbeat']), {
-          filterSet: ctx.operation.filters!,
-          tableAlias: 'a',
-          serialize: (rows: { pulp_id: string; name: string; last_heartbeat: string }[]) =>
-            rows.map((r) => ({ name: r.name, last_heartbeat: formatTimestamp(r.last_heartbeat) })),
-        }),
+        listResponse(
+          ctx,
+          ctx.services.db.selectFrom('app_status as a').select(['a.pulp_id', 'a.name', 'a.last_heartbeat']),
+          {
+            filterSet: ctx.operation.filters!,
+            tableAlias: 'a',
+            serialize: (rows: { pulp_id: string; name: string; last_heartbeat: string }[]) =>
+              rows.map((r) => ({ name: r.name, last_heartbeat: formatTimestamp(r.last_heartbeat) })),
+          },
+        ),
     },
   ],
 };
@@ -66,7 +81,10 @@ beforeAll(async () => {
     },
   });
   const registry = loadRegistry(settings);
-  await database.db.insertInto('auth_user').values({ username: 'admin', password: await hashPassword('pw', 1000), is_superuser: true, is_staff: true }).execute();
+  await database.db
+    .insertInto('auth_user')
+    .values({ username: 'admin', password: await hashPassword('pw', 1000), is_superuser: true, is_staff: true })
+    .execute();
   auth = `Basic ${Buffer.from('admin:pw').toString('base64')}`;
   api = await buildApiApp({
     settings,
@@ -78,7 +96,10 @@ beforeAll(async () => {
   });
   await api.app.ready();
   for (const name of ['alpha-1', 'alpha-2', 'beta-1', 'gamma 1']) {
-    await database.db.insertInto('app_status').values({ name, app_type: 'worker', versions: '{}', pid: 1, hostname: 'h' }).execute();
+    await database.db
+      .insertInto('app_status')
+      .values({ name, app_type: 'worker', versions: '{}', pid: 1, hostname: 'h' })
+      .execute();
   }
 });
 afterAll(async () => {
@@ -87,8 +108,14 @@ afterAll(async () => {
 });
 
 const post = (payload: string | Buffer, contentType: string) =>
-  api.app.inject({ method: 'POST', url: '/pulp/api/v3/test-widgets/', payload, headers: { authorization: auth, 'content-type': contentType } });
-const list = async (query: string) => api.app.inject({ method: 'GET', url: `/pulp/api/v3/test-widgets/?${query}`, headers: { authorization: auth } });
+  api.app.inject({
+    method: 'POST',
+    url: '/pulp/api/v3/test-widgets/',
+    payload,
+    headers: { authorization: auth, 'content-type': contentType },
+  });
+const list = async (query: string) =>
+  api.app.inject({ method: 'GET', url: `/pulp/api/v3/test-widgets/?${query}`, headers: { authorization: auth } });
 const names = async (query: string) => {
   const res = await list(query);
   expect(res.statusCode, res.body).toBe(200);
@@ -142,7 +169,12 @@ describe('bad request bodies', () => {
 
 describe('unrouted requests', () => {
   it('answers a routed path asked with another method with 405', async () => {
-    const res = await api.app.inject({ method: 'PUT', url: '/pulp/api/v3/test-widgets/', payload: {}, headers: { authorization: auth } });
+    const res = await api.app.inject({
+      method: 'PUT',
+      url: '/pulp/api/v3/test-widgets/',
+      payload: {},
+      headers: { authorization: auth },
+    });
     expect(res.statusCode).toBe(405);
     expect(res.json()).toEqual({ detail: 'Method "PUT" not allowed.' });
     expect(res.headers.allow).toBe('POST, GET');
@@ -156,7 +188,7 @@ describe('unrouted requests', () => {
 });
 
 describe('list filters and q expressions', () => {
-  it('refuses unknown filters with Pulp\'s 400', async () => {
+  it("refuses unknown filters with Pulp's 400", async () => {
     const res = await list('bogus=1&name=alpha-1');
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({ errors: ["Invalid Filter: 'bogus'"] });
@@ -164,7 +196,9 @@ describe('list filters and q expressions', () => {
 
   it('combines filters with NOT, AND, OR and parentheses', async () => {
     expect(await names(`q=${encodeURIComponent('name__startswith=alpha AND NOT name=alpha-2')}`)).toEqual(['alpha-1']);
-    expect(await names(`q=${encodeURIComponent('name=beta-1 OR (name__startswith=alpha AND name__contains=2)')}`)).toEqual(['alpha-2', 'beta-1']);
+    expect(
+      await names(`q=${encodeURIComponent('name=beta-1 OR (name__startswith=alpha AND name__contains=2)')}`),
+    ).toEqual(['alpha-2', 'beta-1']);
     expect(await names(`q=${encodeURIComponent('name="gamma 1"')}`)).toEqual(['gamma 1']);
     expect(await names(`q=${encodeURIComponent('name__in=alpha-1,beta-1')}&name__startswith=beta`)).toEqual(['beta-1']);
   });
@@ -193,7 +227,11 @@ describe('list filters and q expressions', () => {
   });
 
   it('paginates with absolute next and previous links and selects fields', async () => {
-    const res = await api.app.inject({ method: 'GET', url: '/pulp/api/v3/test-widgets/?limit=1&offset=1&ordering=name&fields=name', headers: { authorization: auth, host: 'pulp.example' } });
+    const res = await api.app.inject({
+      method: 'GET',
+      url: '/pulp/api/v3/test-widgets/?limit=1&offset=1&ordering=name&fields=name',
+      headers: { authorization: auth, host: 'pulp.example' },
+    });
     const body = res.json();
     expect(body.count).toBe(4);
     expect(body.results).toEqual([{ name: 'alpha-2' }]);
@@ -205,7 +243,10 @@ describe('list filters and q expressions', () => {
 describe('logging of refused requests', () => {
   it('never logs bad input at error level or with a stack trace', () => {
     expect(logLines.length).toBeGreaterThan(0);
-    const bad = logLines.filter((l) => l.level === 'error' || (typeof l.level === 'number' && l.level >= 50) || JSON.stringify(l).includes('    at '));
+    const bad = logLines.filter(
+      (l) =>
+        l.level === 'error' || (typeof l.level === 'number' && l.level >= 50) || JSON.stringify(l).includes('    at '),
+    );
     expect(bad).toEqual([]);
   });
 });

@@ -11,7 +11,11 @@ let doc: Json;
 
 beforeAll(async () => {
   api = await createTestApi();
-  const res = await api.app.inject({ method: 'GET', url: '/pulp/api/v3/docs/api.json', headers: { host: 'pulp.example:24817' } });
+  const res = await api.app.inject({
+    method: 'GET',
+    url: '/pulp/api/v3/docs/api.json',
+    headers: { host: 'pulp.example:24817' },
+  });
   expect(res.statusCode).toBe(200);
   doc = res.json();
 });
@@ -20,7 +24,9 @@ afterAll(async () => {
 });
 
 function operations(d: Json): { path: string; method: string; op: Json }[] {
-  return Object.entries(d.paths as Json).flatMap(([path, item]) => Object.entries(item as Json).map(([method, op]) => ({ path, method, op: op as Json })));
+  return Object.entries(d.paths as Json).flatMap(([path, item]) =>
+    Object.entries(item as Json).map(([method, op]) => ({ path, method, op: op as Json })),
+  );
 }
 
 function find(operationId: string): { path: string; method: string; op: Json } {
@@ -60,7 +66,8 @@ describe('the OpenAPI document', () => {
     expect(find('status_read').path).toBe('/pulp/api/v3/status/');
     const authenticated = operations(doc).filter((o) => !['status_read', 'livez_read'].includes(o.op.operationId));
     expect(authenticated.length).toBeGreaterThan(0);
-    for (const o of authenticated) expect(o.op.security, o.op.operationId).toEqual([{ basicAuth: [] }, { cookieAuth: [] }]);
+    for (const o of authenticated)
+      expect(o.op.security, o.op.operationId).toEqual([{ basicAuth: [] }, { cookieAuth: [] }]);
   });
 
   it('keys object operations by an href placeholder with one required path parameter', () => {
@@ -69,9 +76,12 @@ describe('the OpenAPI document', () => {
     for (const { path, op } of objectOps) {
       const name = /^\{([a-z0-9_]+_href)\}/.exec(path)?.[1];
       expect(name, path).toBeDefined();
-      expect(op.parameters.filter((p: Json) => p.in === 'path')).toEqual([{ in: 'path', name, schema: { type: 'string' }, required: true }]);
+      expect(op.parameters.filter((p: Json) => p.in === 'path')).toEqual([
+        { in: 'path', name, schema: { type: 'string' }, required: true },
+      ]);
     }
-    for (const { path } of operations(doc).filter((o) => !o.path.startsWith('{'))) expect(path).toMatch(/^\/pulp\/api\/v3\/.*\/$/);
+    for (const { path } of operations(doc).filter((o) => !o.path.startsWith('{')))
+      expect(path).toMatch(/^\/pulp\/api\/v3\/.*\/$/);
   });
 
   it('declares pagination, ordering, field selection and the diagnostics header on list operations', () => {
@@ -81,7 +91,9 @@ describe('the OpenAPI document', () => {
       expect(byName.exclude_fields, op.operationId).toBeDefined();
     }
     // Filtered lists (those with an ordering); lists without a filterset declare only what they take.
-    const lists = operations(doc).filter((o) => o.method === 'get' && o.op.parameters.some((p: Json) => p.name === 'ordering'));
+    const lists = operations(doc).filter(
+      (o) => o.method === 'get' && o.op.parameters.some((p: Json) => p.name === 'ordering'),
+    );
     expect(lists.length).toBeGreaterThan(0);
     for (const { op } of lists) {
       const byName = Object.fromEntries(op.parameters.map((p: Json) => [p.name, p]));
@@ -89,11 +101,20 @@ describe('the OpenAPI document', () => {
       expect(byName.offset?.schema).toEqual({ type: 'integer' });
       expect(byName.ordering).toMatchObject({ in: 'query', style: 'form', explode: false, schema: { type: 'array' } });
       expect(byName.ordering.schema.items.enum).toEqual(expect.arrayContaining(['pulp_created', '-pulp_created']));
-      expect(byName.fields).toEqual(expect.objectContaining({ in: 'query', schema: { type: 'array', items: { type: 'string' } } }));
+      expect(byName.fields).toEqual(
+        expect.objectContaining({ in: 'query', schema: { type: 'array', items: { type: 'string' } } }),
+      );
       expect(byName.exclude_fields).toBeDefined();
-      expect(byName['X-Task-Diagnostics']).toMatchObject({ in: 'header', schema: { type: 'array', items: { type: 'string' } } });
+      expect(byName['X-Task-Diagnostics']).toMatchObject({
+        in: 'header',
+        schema: { type: 'array', items: { type: 'string' } },
+      });
       for (const p of op.parameters.filter((x: Json) => /__(in|range)$/.test(x.name))) {
-        expect(p, `${op.operationId} ${p.name}`).toMatchObject({ style: 'form', explode: false, schema: { type: 'array' } });
+        expect(p, `${op.operationId} ${p.name}`).toMatchObject({
+          style: 'form',
+          explode: false,
+          schema: { type: 'array' },
+        });
       }
     }
   });
@@ -115,7 +136,11 @@ describe('the OpenAPI document', () => {
   });
 
   it('is the same document as YAML', async () => {
-    const res = await api.app.inject({ method: 'GET', url: '/pulp/api/v3/docs/api.yaml', headers: { host: 'pulp.example:24817' } });
+    const res = await api.app.inject({
+      method: 'GET',
+      url: '/pulp/api/v3/docs/api.yaml',
+      headers: { host: 'pulp.example:24817' },
+    });
     expect(res.statusCode).toBe(200);
     expect(parseYaml(res.body)).toEqual(doc);
   });
@@ -136,7 +161,9 @@ describe('the OpenAPI document', () => {
     const ids = operations(res.json()).map((o) => o.op.operationId);
     expect(ids).toContain('status_read');
     expect(ids).toContain('livez_read');
-    expect(ids).not.toContain(find(operations(doc).find((o) => /_list$/.test(o.op.operationId))?.op.operationId).op.operationId);
+    expect(ids).not.toContain(
+      find(operations(doc).find((o) => /_list$/.test(o.op.operationId))?.op.operationId).op.operationId,
+    );
     expect(ids).toContain('list');
   });
 
@@ -161,10 +188,16 @@ describe('filters in the document and on the server agree', () => {
   }
 
   it('accepts every declared filter of every collection list and refuses undeclared ones', async () => {
-    const lists = operations(doc).filter((o) => o.method === 'get' && !o.path.includes('{') && o.op.parameters.some((p: Json) => p.name === 'ordering'));
+    const lists = operations(doc).filter(
+      (o) => o.method === 'get' && !o.path.includes('{') && o.op.parameters.some((p: Json) => p.name === 'ordering'),
+    );
     expect(lists.length).toBeGreaterThan(0);
     for (const { path, op } of lists) {
-      const refused = await api.app.inject({ method: 'GET', url: `${path}?no_such_filter=1`, headers: { authorization: api.adminAuth } });
+      const refused = await api.app.inject({
+        method: 'GET',
+        url: `${path}?no_such_filter=1`,
+        headers: { authorization: api.adminAuth },
+      });
       expect(refused.statusCode, op.operationId).toBe(400);
       expect(refused.json(), op.operationId).toEqual({ errors: ["Invalid Filter: 'no_such_filter'"] });
       for (const p of op.parameters.filter((x: Json) => x.in === 'query' && !RESERVED.has(x.name))) {
@@ -178,19 +211,22 @@ describe('filters in the document and on the server agree', () => {
 });
 
 describe('browsable docs', () => {
-  it.each(['/pulp/api/v3/docs/', '/pulp/api/v3/swagger/'])('%s is an HTML page whose assets are all served locally', async (url) => {
-    const res = await api.app.inject({ method: 'GET', url });
-    expect(res.statusCode).toBe(200);
-    expect(res.headers['content-type']).toMatch(/^text\/html/);
-    expect(res.body).not.toMatch(/(src|href)="https?:/);
-    const assets = [...res.body.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] as string);
-    expect(assets.length).toBeGreaterThanOrEqual(4);
-    for (const asset of assets) {
-      const a = await api.app.inject({ method: 'GET', url: asset });
-      expect(a.statusCode, asset).toBe(200);
-      expect(a.body.length, asset).toBeGreaterThan(0);
-    }
-  });
+  it.each(['/pulp/api/v3/docs/', '/pulp/api/v3/swagger/'])(
+    '%s is an HTML page whose assets are all served locally',
+    async (url) => {
+      const res = await api.app.inject({ method: 'GET', url });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^text\/html/);
+      expect(res.body).not.toMatch(/(src|href)="https?:/);
+      const assets = [...res.body.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] as string);
+      expect(assets.length).toBeGreaterThanOrEqual(4);
+      for (const asset of assets) {
+        const a = await api.app.inject({ method: 'GET', url: asset });
+        expect(a.statusCode, asset).toBe(200);
+        expect(a.body.length, asset).toBeGreaterThan(0);
+      }
+    },
+  );
 
   it('serves nothing outside its asset list', async () => {
     for (const name of ['package.json', '..%2Fpackage.json', 'index.html']) {

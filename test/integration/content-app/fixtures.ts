@@ -38,8 +38,15 @@ export class ContentFixtures {
   }
 
   /** A content unit with one content artifact (artifact null = on-demand). */
-  async content(relativePath: string, artifactId: string | null): Promise<{ contentId: string; contentArtifactId: string }> {
-    const c = await this.db.insertInto('content').values({ pulp_type: 'file.file' }).returning('pulp_id').executeTakeFirstOrThrow();
+  async content(
+    relativePath: string,
+    artifactId: string | null,
+  ): Promise<{ contentId: string; contentArtifactId: string }> {
+    const c = await this.db
+      .insertInto('content')
+      .values({ pulp_type: 'file.file' })
+      .returning('pulp_id')
+      .executeTakeFirstOrThrow();
     const ca = await this.db
       .insertInto('content_artifact')
       .values({ content_id: c.pulp_id, artifact_id: artifactId, relative_path: relativePath })
@@ -49,7 +56,11 @@ export class ContentFixtures {
   }
 
   async repository(): Promise<string> {
-    const r = await this.db.insertInto('repository').values({ pulp_type: 'file.file', name: this.unique('repo') }).returning('pulp_id').executeTakeFirstOrThrow();
+    const r = await this.db
+      .insertInto('repository')
+      .values({ pulp_type: 'file.file', name: this.unique('repo') })
+      .returning('pulp_id')
+      .executeTakeFirstOrThrow();
     return r.pulp_id;
   }
 
@@ -61,24 +72,39 @@ export class ContentFixtures {
       .returning('pulp_id')
       .executeTakeFirstOrThrow();
     await sql`UPDATE repository_content SET version_removed = ${number}
-      WHERE repository_id = ${repositoryId} AND version_removed IS NULL AND NOT (content_id = ANY(${contentIds}::uuid[]))`.execute(this.db);
+      WHERE repository_id = ${repositoryId} AND version_removed IS NULL AND NOT (content_id = ANY(${contentIds}::uuid[]))`.execute(
+      this.db,
+    );
     for (const id of contentIds) {
       await sql`INSERT INTO repository_content (repository_id, content_id, version_added)
         SELECT ${repositoryId}, ${id}, ${number}
-        WHERE NOT EXISTS (SELECT 1 FROM repository_content WHERE repository_id = ${repositoryId} AND content_id = ${id} AND version_removed IS NULL)`.execute(this.db);
+        WHERE NOT EXISTS (SELECT 1 FROM repository_content WHERE repository_id = ${repositoryId} AND content_id = ${id} AND version_removed IS NULL)`.execute(
+        this.db,
+      );
     }
     return v.pulp_id;
   }
 
-  async publication(versionId: string, options: { passThrough?: boolean; metadata?: Record<string, string> } = {}): Promise<string> {
+  async publication(
+    versionId: string,
+    options: { passThrough?: boolean; metadata?: Record<string, string> } = {},
+  ): Promise<string> {
     return this.db.transaction().execute(async (trx) => {
       const p = await trx
         .insertInto('publication')
-        .values({ pulp_type: 'file.file', repository_version_id: versionId, complete: true, pass_through: options.passThrough ?? true })
+        .values({
+          pulp_type: 'file.file',
+          repository_version_id: versionId,
+          complete: true,
+          pass_through: options.passThrough ?? true,
+        })
         .returning('pulp_id')
         .executeTakeFirstOrThrow();
       for (const [relativePath, artifactId] of Object.entries(options.metadata ?? {})) {
-        await trx.insertInto('published_metadata').values({ publication_id: p.pulp_id, artifact_id: artifactId, relative_path: relativePath }).execute();
+        await trx
+          .insertInto('published_metadata')
+          .values({ publication_id: p.pulp_id, artifact_id: artifactId, relative_path: relativePath })
+          .execute();
       }
       await bumpContentSerial(trx);
       return p.pulp_id;
@@ -87,26 +113,47 @@ export class ContentFixtures {
 
   async publishArtifact(publicationId: string, contentArtifactId: string, relativePath: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('published_artifact').values({ publication_id: publicationId, content_artifact_id: contentArtifactId, relative_path: relativePath }).execute();
+      await trx
+        .insertInto('published_artifact')
+        .values({ publication_id: publicationId, content_artifact_id: contentArtifactId, relative_path: relativePath })
+        .execute();
       await bumpContentSerial(trx);
     });
   }
 
-  async distribution(basePath: string, target: { publication_id?: string; repository_id?: string; repository_version_id?: string; hidden?: boolean; pulp_type?: string }): Promise<string> {
+  async distribution(
+    basePath: string,
+    target: {
+      publication_id?: string;
+      repository_id?: string;
+      repository_version_id?: string;
+      hidden?: boolean;
+      pulp_type?: string;
+    },
+  ): Promise<string> {
     return this.db.transaction().execute(async (trx) => {
       const d = await trx
         .insertInto('distribution')
-        .values({ pulp_type: target.pulp_type ?? 'file.file', name: this.unique('dist'), base_path: basePath, ...target } as never)
+        .values({
+          pulp_type: target.pulp_type ?? 'file.file',
+          name: this.unique('dist'),
+          base_path: basePath,
+          ...target,
+        } as never)
         .returning('pulp_id')
         .executeTakeFirstOrThrow();
       await bumpContentSerial(trx);
-      return (d).pulp_id;
+      return d.pulp_id;
     });
   }
 
   async updateDistribution(id: string, values: Record<string, unknown>): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx.updateTable('distribution').set(values as never).where('pulp_id', '=', id).execute();
+      await trx
+        .updateTable('distribution')
+        .set(values as never)
+        .where('pulp_id', '=', id)
+        .execute();
       await bumpContentSerial(trx);
     });
   }
@@ -117,16 +164,29 @@ export class ContentFixtures {
       .values({ pulp_type: 'file.file', name: this.unique('remote'), url, policy, ...extra } as never)
       .returning('pulp_id')
       .executeTakeFirstOrThrow();
-    return (r).pulp_id;
+    return r.pulp_id;
   }
 
-  async remoteArtifact(contentArtifactId: string, remoteId: string, url: string, content: Buffer | null, overrides: Record<string, unknown> = {}): Promise<string> {
+  async remoteArtifact(
+    contentArtifactId: string,
+    remoteId: string,
+    url: string,
+    content: Buffer | null,
+    overrides: Record<string, unknown> = {},
+  ): Promise<string> {
     const sha256 = content ? createHash('sha256').update(content).digest('hex') : null;
     const r = await this.db
       .insertInto('remote_artifact')
-      .values({ content_artifact_id: contentArtifactId, remote_id: remoteId, url, size: content?.length ?? null, sha256, ...overrides } as never)
+      .values({
+        content_artifact_id: contentArtifactId,
+        remote_id: remoteId,
+        url,
+        size: content?.length ?? null,
+        sha256,
+        ...overrides,
+      } as never)
       .returning('pulp_id')
       .executeTakeFirstOrThrow();
-    return (r).pulp_id;
+    return r.pulp_id;
   }
 }

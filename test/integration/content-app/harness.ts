@@ -33,10 +33,20 @@ export async function startHarness(): Promise<Harness> {
   const database = await createTestDatabase();
   const home = await mkdtemp(path.join(tmpdir(), 'pulp-ts-content-'));
   await chmod(home, 0o755);
-  const settings = loadSettings({ env: {}, overrides: { PULP_HOME: home, LOG_LEVEL: 'silent', DATABASE_URL: database.url } });
+  const settings = loadSettings({
+    env: {},
+    overrides: { PULP_HOME: home, LOG_LEVEL: 'silent', DATABASE_URL: database.url },
+  });
   const storage = new FileSystemStorage(settings.MEDIA_ROOT);
   const fixtures = new ContentFixtures(database.db, storage, settings);
-  const app = await startContentApp({ settings, db: database.db, logger: pino({ level: 'silent' }), storage, host: '127.0.0.1', port: 0 });
+  const app = await startContentApp({
+    settings,
+    db: database.db,
+    logger: pino({ level: 'silent' }),
+    storage,
+    host: '127.0.0.1',
+    port: 0,
+  });
   const client = new Pool(`http://127.0.0.1:${app.port}`);
   return {
     database,
@@ -46,7 +56,7 @@ export async function startHarness(): Promise<Harness> {
     app,
     client,
     async get(p, options = {}) {
-      const res = await client.request({ path: p, method: (options.method ?? 'GET'), headers: options.headers });
+      const res = await client.request({ path: p, method: options.method ?? 'GET', headers: options.headers });
       const body = Buffer.from(await res.body.arrayBuffer());
       return { status: res.statusCode, headers: res.headers, body };
     },

@@ -30,13 +30,21 @@ describe('content app: on-demand content', () => {
   }
 
   async function artifactOf(contentArtifactId: string): Promise<string | null> {
-    const row = await h.database.db.selectFrom('content_artifact').select('artifact_id').where('pulp_id', '=', contentArtifactId).executeTakeFirstOrThrow();
+    const row = await h.database.db
+      .selectFrom('content_artifact')
+      .select('artifact_id')
+      .where('pulp_id', '=', contentArtifactId)
+      .executeTakeFirstOrThrow();
     return row.artifact_id;
   }
 
   beforeAll(async () => {
     h = await startHarness();
-    upstream = await new FixtureServer({ files: files, delayMs: 50, fault: (p) => (p.startsWith('corrupt/') ? 'corrupt' : p.startsWith('gone/') ? 'status-404' : null) }).start();
+    upstream = await new FixtureServer({
+      files: files,
+      delayMs: 50,
+      fault: (p) => (p.startsWith('corrupt/') ? 'corrupt' : p.startsWith('gone/') ? 'status-404' : null),
+    }).start();
     repositoryId = await h.fixtures.repository();
     await h.fixtures.distribution('od', { repository_id: repositoryId });
   });
@@ -58,7 +66,11 @@ describe('content app: on-demand content', () => {
     // No waiting: the last byte is released only after the artifact is linked.
     const artifactId = await artifactOf(ca);
     expect(artifactId).not.toBeNull();
-    const artifact = await h.database.db.selectFrom('artifact').selectAll().where('pulp_id', '=', artifactId).executeTakeFirstOrThrow();
+    const artifact = await h.database.db
+      .selectFrom('artifact')
+      .selectAll()
+      .where('pulp_id', '=', artifactId)
+      .executeTakeFirstOrThrow();
     expect(artifact.size).toBe(data.length);
     expect(artifact.sha224).toMatch(/^[0-9a-f]{56}$/);
     expect(artifact.sha512).toMatch(/^[0-9a-f]{128}$/);
@@ -103,7 +115,11 @@ describe('content app: on-demand content', () => {
     }
     expect(await artifactOf(ca)).toBeNull();
     expect(upstream.count('streamed.bin')).toBe(2);
-    const leftovers = await h.database.db.selectFrom('artifact').select('pulp_id').where('size', '=', data.length).execute();
+    const leftovers = await h.database.db
+      .selectFrom('artifact')
+      .select('pulp_id')
+      .where('size', '=', data.length)
+      .execute();
     expect(leftovers).toHaveLength(0);
   });
 
@@ -166,7 +182,10 @@ describe('content app: on-demand content', () => {
   it('tries the next remote artifact when one fails before sending anything', async () => {
     const data = randomBytes(4000);
     files.set('fallback.bin', data);
-    await onDemandUnit('fallback.bin', data, 'on_demand', [upstream.url('gone/fallback.bin'), upstream.url('fallback.bin')]);
+    await onDemandUnit('fallback.bin', data, 'on_demand', [
+      upstream.url('gone/fallback.bin'),
+      upstream.url('fallback.bin'),
+    ]);
     const r = await h.get('/pulp/content/od/fallback.bin');
     expect(r.status).toBe(200);
     expect(r.body.equals(data)).toBe(true);
@@ -197,7 +216,11 @@ describe('content app: on-demand content', () => {
     expect(outcome).toBe('aborted');
     expect(received).toBeLessThan(data.length);
     expect(await artifactOf(ca)).toBeNull();
-    const ra = await h.database.db.selectFrom('remote_artifact').select('failed_at').where('content_artifact_id', '=', ca).executeTakeFirstOrThrow();
+    const ra = await h.database.db
+      .selectFrom('remote_artifact')
+      .select('failed_at')
+      .where('content_artifact_id', '=', ca)
+      .executeTakeFirstOrThrow();
     expect(ra.failed_at).not.toBeNull();
     // Within the cooldown the failed remote artifact is not tried again.
     const again = await h.get('/pulp/content/od/bad.bin');

@@ -32,7 +32,13 @@ describe('pulpcore-content processes', () => {
     await chmod(home, 0o755);
     let output = '';
     child = spawn(process.execPath, ['bin/pulpcore-content.js', '--bind', `127.0.0.1:${port}`, '--processes', '2'], {
-      env: { ...process.env, PULP_DATABASE_URL: database.url, PULP_HOME: home, PULP_WORKER_TTL: '3', PULP_LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        PULP_DATABASE_URL: database.url,
+        PULP_HOME: home,
+        PULP_WORKER_TTL: '3',
+        PULP_LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
@@ -45,22 +51,35 @@ describe('pulpcore-content processes', () => {
         .where('stopped_at', 'is', null)
         .where('last_heartbeat', '>', sql<string>`clock_timestamp() - interval '3 seconds'`)
         .execute();
-    const first = await waitFor(async () => {
-      const rows = await online();
-      return rows.length === 2 ? rows : null;
-    }, { what: `two online content apps (output: ${output})`, timeoutMs: 30_000 });
+    const first = await waitFor(
+      async () => {
+        const rows = await online();
+        return rows.length === 2 ? rows : null;
+      },
+      { what: `two online content apps (output: ${output})`, timeoutMs: 30_000 },
+    );
     expect(new Set(first.map((r) => r.pid)).size).toBe(2);
     // Both keep heartbeating.
-    await waitFor(async () => {
-      const rows = await online();
-      return rows.length === 2 && rows.every((r) => first.some((f) => f.name === r.name && r.last_heartbeat > f.last_heartbeat));
-    }, { what: 'heartbeats of both processes', timeoutMs: 15_000 });
+    await waitFor(
+      async () => {
+        const rows = await online();
+        return (
+          rows.length === 2 &&
+          rows.every((r) => first.some((f) => f.name === r.name && r.last_heartbeat > f.last_heartbeat))
+        );
+      },
+      { what: 'heartbeats of both processes', timeoutMs: 15_000 },
+    );
     const res = await request(`http://127.0.0.1:${port}/pulp/content/`);
     expect(res.statusCode).toBe(200);
     expect(await res.body.text()).toContain('Index of /pulp/content/');
 
     // Every process sees each committed change on the very next request, whichever process gets it.
-    const fixtures = new ContentFixtures(database.db, new FileSystemStorage(path.join(home, 'media')), loadSettings({ env: {}, overrides: { PULP_HOME: home } }));
+    const fixtures = new ContentFixtures(
+      database.db,
+      new FileSystemStorage(path.join(home, 'media')),
+      loadSettings({ env: {}, overrides: { PULP_HOME: home } }),
+    );
     const repo = await fixtures.repository();
     const publications: string[] = [];
     for (let i = 0; i < 3; i++) {

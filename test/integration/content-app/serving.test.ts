@@ -67,7 +67,14 @@ describe('content app: serving stored content', () => {
     const r = await h.get('/pulp/content/files/dir/sub/big.bin', { method: 'HEAD' });
     expect(r.status).toBe(200);
     expect(r.body.length).toBe(0);
-    for (const k of ['content-type', 'content-length', 'etag', 'last-modified', 'accept-ranges', 'x-pulp-artifact-size']) {
+    for (const k of [
+      'content-type',
+      'content-length',
+      'etag',
+      'last-modified',
+      'accept-ranges',
+      'x-pulp-artifact-size',
+    ]) {
       expect(r.headers[k]).toBe(g.headers[k]);
     }
   });
@@ -106,9 +113,19 @@ describe('content app: serving stored content', () => {
     const etag = g.headers.etag as string;
     expect((await h.get('/pulp/content/files/a.iso', { headers: { 'if-none-match': etag } })).status).toBe(304);
     expect((await h.get('/pulp/content/files/a.iso', { headers: { 'if-none-match': '"other"' } })).status).toBe(200);
-    expect((await h.get('/pulp/content/files/a.iso', { headers: { 'if-modified-since': g.headers['last-modified'] as string } })).status).toBe(304);
-    expect((await h.get('/pulp/content/files/a.iso', { headers: { range: 'bytes=0-1', 'if-range': etag } })).status).toBe(206);
-    expect((await h.get('/pulp/content/files/a.iso', { headers: { range: 'bytes=0-1', 'if-range': '"stale"' } })).status).toBe(200);
+    expect(
+      (
+        await h.get('/pulp/content/files/a.iso', {
+          headers: { 'if-modified-since': g.headers['last-modified'] as string },
+        })
+      ).status,
+    ).toBe(304);
+    expect(
+      (await h.get('/pulp/content/files/a.iso', { headers: { range: 'bytes=0-1', 'if-range': etag } })).status,
+    ).toBe(206);
+    expect(
+      (await h.get('/pulp/content/files/a.iso', { headers: { range: 'bytes=0-1', 'if-range': '"stale"' } })).status,
+    ).toBe(200);
   });
 
   it('lists the content root without hidden distributions', async () => {
@@ -173,13 +190,22 @@ describe('content app: serving stored content', () => {
   });
 
   it('answers 404 for unknown distributions, unknown files, files below a file, and distributions serving nothing', async () => {
-    for (const p of ['/pulp/content/nope/a.iso', '/pulp/content/files/missing.iso', '/pulp/content/files/a.iso/x', '/pulp/content/files/nodir/', '/pulp/content', '/other/files/a.iso']) {
+    for (const p of [
+      '/pulp/content/nope/a.iso',
+      '/pulp/content/files/missing.iso',
+      '/pulp/content/files/a.iso/x',
+      '/pulp/content/files/nodir/',
+      '/pulp/content',
+      '/other/files/a.iso',
+    ]) {
       const r = await h.get(p);
       expect(r.status, p).toBe(404);
     }
     const nowhere = await h.get('/pulp/content/pointing-nowhere/a.iso');
     expect(nowhere.status).toBe(404);
-    expect(nowhere.body.toString()).toContain('Distribution is not pointing to a publication, repository, repository version, or remote.');
+    expect(nowhere.body.toString()).toContain(
+      'Distribution is not pointing to a publication, repository, repository version, or remote.',
+    );
   });
 
   it('refuses methods other than GET and HEAD', async () => {

@@ -29,7 +29,11 @@ describe('importArtifactFromFile', () => {
     const temps = await Promise.all(Array.from({ length: 6 }, () => writeTempFile(services, data)));
     const rows = await Promise.all(temps.map((t) => importArtifactFromFile(services, t)));
     expect(new Set(rows.map((r) => r.pulp_id)).size).toBe(1);
-    const count = await database.db.selectFrom('artifact').select('pulp_id').where('sha256', '=', sha256(data)).execute();
+    const count = await database.db
+      .selectFrom('artifact')
+      .select('pulp_id')
+      .where('sha256', '=', sha256(data))
+      .execute();
     expect(count).toHaveLength(1);
     expect(await readFile(services.storage.localPath(rows[0]!.file)!)).toEqual(data);
     // Every temporary file was consumed.
@@ -40,11 +44,19 @@ describe('importArtifactFromFile', () => {
   it('verifies expected size and digests before storing anything', async () => {
     const data = randomBytes(100);
     const t = await writeTempFile(services, data);
-    await expect(importArtifactFromFile(services, t, { expected: { size: 99 } })).rejects.toBeInstanceOf(SizeMismatchError);
-    await expect(importArtifactFromFile(services, t, { expected: { digests: { sha256: sha256(randomBytes(3)) } } })).rejects.toBeInstanceOf(DigestMismatchError);
-    await expect(importArtifactFromFile(services, t, { expected: { digests: { md5: 'a'.repeat(32) } } })).rejects.toThrow(/forbidden/);
+    await expect(importArtifactFromFile(services, t, { expected: { size: 99 } })).rejects.toBeInstanceOf(
+      SizeMismatchError,
+    );
+    await expect(
+      importArtifactFromFile(services, t, { expected: { digests: { sha256: sha256(randomBytes(3)) } } }),
+    ).rejects.toBeInstanceOf(DigestMismatchError);
+    await expect(
+      importArtifactFromFile(services, t, { expected: { digests: { md5: 'a'.repeat(32) } } }),
+    ).rejects.toThrow(/forbidden/);
     expect(await findArtifactByDigests(database.db, { sha256: sha256(data) })).toBeNull();
-    const row = await importArtifactFromFile(services, t, { expected: { size: 100, digests: { sha256: sha256(data) } } });
+    const row = await importArtifactFromFile(services, t, {
+      expected: { size: 100, digests: { sha256: sha256(data) } },
+    });
     expect(row).toMatchObject({ sha256: sha256(data), md5: null, sha1: null, size: 100 });
     expect((await findArtifactByDigests(database.db, { sha512: row.sha512 }))?.pulp_id).toBe(row.pulp_id);
   });

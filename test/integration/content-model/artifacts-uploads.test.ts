@@ -25,21 +25,40 @@ function multipart(fields: Record<string, string>, file?: { field?: string; name
     parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
   }
   if (file) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${file.field ?? 'file'}"; filename="${file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`));
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${file.field ?? 'file'}"; filename="${file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      ),
+    );
     parts.push(file.data, Buffer.from('\r\n'));
   }
   parts.push(Buffer.from(`--${boundary}--\r\n`));
   return { payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
 }
 
-async function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: { payload: Buffer | object; headers?: Record<string, string> }) {
-  const res = await ctx.api.app.inject({ method, url, payload: body?.payload as Buffer, headers: { authorization: ctx.api.adminAuth, ...(body?.headers ?? {}) } });
+async function call(
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  url: string,
+  body?: { payload: Buffer | object; headers?: Record<string, string> },
+) {
+  const res = await ctx.api.app.inject({
+    method,
+    url,
+    payload: body?.payload as Buffer,
+    headers: { authorization: ctx.api.adminAuth, ...(body?.headers ?? {}) },
+  });
   return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as Record<string, unknown>) : null };
 }
 
-const uploadArtifact = (data: Buffer, fields: Record<string, string> = {}) => call('POST', `${API}artifacts/`, multipart(fields, { name: 'blob.bin', data }));
-const mediaFile = (sha256: string) => path.join(ctx.api.settings.MEDIA_ROOT, 'artifact', sha256.slice(0, 2), sha256.slice(2));
-const exists = (p: string) => stat(p).then(() => true, () => false);
+const uploadArtifact = (data: Buffer, fields: Record<string, string> = {}) =>
+  call('POST', `${API}artifacts/`, multipart(fields, { name: 'blob.bin', data }));
+const mediaFile = (sha256: string) =>
+  path.join(ctx.api.settings.MEDIA_ROOT, 'artifact', sha256.slice(0, 2), sha256.slice(2));
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
 
 describe('artifacts', () => {
   it('stores an upload content-addressed with every allowed digest and no forbidden one', async () => {
@@ -69,8 +88,14 @@ describe('artifacts', () => {
   it('refuses mismatching digests or size, and a forbidden algorithm, storing nothing', async () => {
     const data = randomBytes(1000);
     const before = await readdir(path.join(ctx.api.settings.MEDIA_ROOT, 'tmp')).catch((): string[] => []);
-    expect(await uploadArtifact(data, { sha256: sha(randomBytes(4)) })).toEqual({ status: 400, body: { non_field_errors: ['The sha256 checksum did not match.'] } });
-    expect(await uploadArtifact(data, { size: '999' })).toEqual({ status: 400, body: { non_field_errors: ['The size did not match actual size of file.'] } });
+    expect(await uploadArtifact(data, { sha256: sha(randomBytes(4)) })).toEqual({
+      status: 400,
+      body: { non_field_errors: ['The sha256 checksum did not match.'] },
+    });
+    expect(await uploadArtifact(data, { size: '999' })).toEqual({
+      status: 400,
+      body: { non_field_errors: ['The size did not match actual size of file.'] },
+    });
     expect((await uploadArtifact(data, { md5: sha(data, 'md5') })).status).toBe(400);
     expect(await exists(mediaFile(sha(data)))).toBe(false);
     expect((await call('GET', `${API}artifacts/?sha256=${sha(data)}`)).body!.count).toBe(0);
@@ -83,7 +108,10 @@ describe('artifacts', () => {
     const first = await uploadArtifact(data);
     expect(first.status).toBe(201);
     const dup = await uploadArtifact(data);
-    expect(dup).toEqual({ status: 400, body: { non_field_errors: [`Artifact with sha256 checksum of '${sha(data)}' already exists.`] } });
+    expect(dup).toEqual({
+      status: 400,
+      body: { non_field_errors: [`Artifact with sha256 checksum of '${sha(data)}' already exists.`] },
+    });
     await rm(mediaFile(sha(data)));
     const repaired = await uploadArtifact(data);
     expect(repaired.status).toBe(201);
@@ -102,8 +130,15 @@ describe('artifacts', () => {
     const href = String(a.body!.pulp_href);
     const id = href.split('/')[5]!;
     const db = ctx.api.database.db;
-    const content = await db.insertInto('content').values({ pulp_type: 'file.file', pulp_labels: {}, upstream_id: null }).returning('pulp_id').executeTakeFirstOrThrow();
-    await db.insertInto('content_artifact').values({ content_id: content.pulp_id, artifact_id: id, relative_path: 'x' }).execute();
+    const content = await db
+      .insertInto('content')
+      .values({ pulp_type: 'file.file', pulp_labels: {}, upstream_id: null })
+      .returning('pulp_id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('content_artifact')
+      .values({ content_id: content.pulp_id, artifact_id: id, relative_path: 'x' })
+      .execute();
     const refused = await call('DELETE', href);
     expect(refused.status).toBe(409);
     expect(await exists(mediaFile(sha(data)))).toBe(true);
@@ -129,14 +164,25 @@ describe('chunked uploads', () => {
     // Content-Range needs the same boundary as the body: build each request in one go.
     const send = async (chunk: Buffer, start: number, fields: Record<string, string> = {}) => {
       const m = multipart(fields, { name: 'chunk', data: chunk });
-      return call('PUT', href, { payload: m.payload, headers: { ...m.headers, 'content-range': `bytes ${start}-${start + chunk.length - 1}/${data.length}` } });
+      return call('PUT', href, {
+        payload: m.payload,
+        headers: { ...m.headers, 'content-range': `bytes ${start}-${start + chunk.length - 1}/${data.length}` },
+      });
     };
     expect((await send(c, 8000)).status).toBe(200);
     expect((await send(randomBytes(4000), 0)).status).toBe(200); // a bad first attempt, retried below
     expect((await send(a, 0, { sha256: sha(a) })).status).toBe(200);
     expect((await send(b, 4000)).status).toBe(200);
     const detail = await call('GET', href);
-    expect(detail.body).toMatchObject({ size: 10_000, completed: null, chunks: [{ offset: 0, size: 4000 }, { offset: 4000, size: 4000 }, { offset: 8000, size: 2000 }] });
+    expect(detail.body).toMatchObject({
+      size: 10_000,
+      completed: null,
+      chunks: [
+        { offset: 0, size: 4000 },
+        { offset: 4000, size: 4000 },
+        { offset: 8000, size: 2000 },
+      ],
+    });
     const chunkFiles = await readdir(path.join(ctx.api.settings.MEDIA_ROOT, 'upload'));
     expect(chunkFiles).toHaveLength(3);
 
@@ -158,7 +204,10 @@ describe('chunked uploads', () => {
     const chunk = randomBytes(10);
     const m = multipart({}, { name: 'chunk', data: chunk });
     const put = (range: string | undefined, payload = m) =>
-      call('PUT', href, { payload: payload.payload, headers: { ...payload.headers, ...(range ? { 'content-range': range } : {}) } });
+      call('PUT', href, {
+        payload: payload.payload,
+        headers: { ...payload.headers, ...(range ? { 'content-range': range } : {}) },
+      });
     expect(await put(undefined)).toEqual({ status: 400, body: ['Invalid or missing content range header.'] });
     expect(await put('bytes 0-8/100')).toEqual({ status: 400, body: ['Chunk size does not match content range.'] });
     expect(await put('bytes 95-104/100')).toEqual({ status: 400, body: ['End byte is greater than upload size.'] });
@@ -173,7 +222,10 @@ describe('chunked uploads', () => {
     const data = randomBytes(64);
     const href = await createUpload(64);
     const m = multipart({}, { name: 'chunk', data });
-    expect((await call('PUT', href, { payload: m.payload, headers: { ...m.headers, 'content-range': 'bytes 0-63/64' } })).status).toBe(200);
+    expect(
+      (await call('PUT', href, { payload: m.payload, headers: { ...m.headers, 'content-range': 'bytes 0-63/64' } }))
+        .status,
+    ).toBe(200);
     const commit = await call('POST', `${href}commit/`, { payload: { sha256: sha(randomBytes(5)) } });
     await ctx.runTasks();
     const task = await ctx.task(String(commit.body!.task));

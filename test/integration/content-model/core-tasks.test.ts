@@ -28,7 +28,11 @@ beforeAll(async () => {
       prnModel: 'test.plaincontentguard',
       modelName: 'PlainContentGuard',
       serialize: async (s, ids) => {
-        const rows = await s.db.selectFrom('content_guard').select(['pulp_id', 'name', 'description']).where('pulp_id', 'in', ids).execute();
+        const rows = await s.db
+          .selectFrom('content_guard')
+          .select(['pulp_id', 'name', 'description'])
+          .where('pulp_id', 'in', ids)
+          .execute();
         return rows.map((r) => ({ ...r }));
       },
     },
@@ -46,15 +50,28 @@ async function serial(): Promise<number> {
 describe('generic create, update and delete tasks', () => {
   it('create inserts the row, records its typed href and returns it serialized', async () => {
     const before = await serial();
-    const ctx = createTaskContext(services, { kind: 'contentguard', pulp_type: 'test.plain', data: { name: 'g1', description: 'first', detail: { x: [1, 2] } } });
+    const ctx = createTaskContext(services, {
+      kind: 'contentguard',
+      pulp_type: 'test.plain',
+      data: { name: 'g1', description: 'first', detail: { x: [1, 2] } },
+    });
     const result = (await generalCreate(ctx)) as { pulp_id: string; name: string };
     expect(result).toMatchObject({ name: 'g1', description: 'first' });
     expect(ctx.createdResources).toEqual([`/pulp/api/v3/contentguards/test/plain/${result.pulp_id}/`]);
-    const row = await database.db.selectFrom('content_guard').selectAll().where('pulp_id', '=', result.pulp_id).executeTakeFirstOrThrow();
+    const row = await database.db
+      .selectFrom('content_guard')
+      .selectAll()
+      .where('pulp_id', '=', result.pulp_id)
+      .executeTakeFirstOrThrow();
     expect(row.detail).toEqual({ x: [1, 2] });
     expect(await serial()).toBeGreaterThan(before);
 
-    const upd = createTaskContext(services, { kind: 'contentguard', pulp_type: 'test.plain', pulp_id: result.pulp_id, data: { description: 'second' } });
+    const upd = createTaskContext(services, {
+      kind: 'contentguard',
+      pulp_type: 'test.plain',
+      pulp_id: result.pulp_id,
+      data: { description: 'second' },
+    });
     expect(await generalUpdate(upd)).toMatchObject({ name: 'g1', description: 'second' });
     const del = createTaskContext(services, { kind: 'contentguard', pulp_type: 'test.plain', pulp_id: result.pulp_id });
     expect(await generalDelete(del)).toBeNull();
@@ -62,21 +79,44 @@ describe('generic create, update and delete tasks', () => {
   });
 
   it('refuses unknown kinds and types', async () => {
-    await expect(generalCreate(createTaskContext(services, { kind: 'bogus', pulp_type: 'x.y', data: {} }))).rejects.toThrow(/kind/);
-    await expect(generalCreate(createTaskContext(services, { kind: 'remote', pulp_type: 'x.y', data: {} }))).rejects.toThrow(/Unknown remote type/);
+    await expect(
+      generalCreate(createTaskContext(services, { kind: 'bogus', pulp_type: 'x.y', data: {} })),
+    ).rejects.toThrow(/kind/);
+    await expect(
+      generalCreate(createTaskContext(services, { kind: 'remote', pulp_type: 'x.y', data: {} })),
+    ).rejects.toThrow(/Unknown remote type/);
   });
 });
 
 describe('repair_version', () => {
   it('reports missing files and deletes a corrupted one', async () => {
-    const repo = await database.db.insertInto('repository').values({ pulp_type: 'file.file', name: 'repair', description: null, retain_repo_versions: null, retain_checkpoints: null, remote_id: null, pulp_labels: {}, detail: {} })
-      .returning('pulp_id').executeTakeFirstOrThrow();
+    const repo = await database.db
+      .insertInto('repository')
+      .values({
+        pulp_type: 'file.file',
+        name: 'repair',
+        description: null,
+        retain_repo_versions: null,
+        retain_checkpoints: null,
+        remote_id: null,
+        pulp_labels: {},
+        detail: {},
+      })
+      .returning('pulp_id')
+      .executeTakeFirstOrThrow();
     const ids: string[] = [];
     const files: string[] = [];
     for (let i = 0; i < 3; i++) {
       const a = await importArtifactFromFile(services, await writeTempFile(services, randomBytes(100)));
-      const c = await database.db.insertInto('content').values({ pulp_type: 'file.file', pulp_labels: {}, upstream_id: null }).returning('pulp_id').executeTakeFirstOrThrow();
-      await database.db.insertInto('content_artifact').values({ content_id: c.pulp_id, artifact_id: a.pulp_id, relative_path: `r${i}` }).execute();
+      const c = await database.db
+        .insertInto('content')
+        .values({ pulp_type: 'file.file', pulp_labels: {}, upstream_id: null })
+        .returning('pulp_id')
+        .executeTakeFirstOrThrow();
+      await database.db
+        .insertInto('content_artifact')
+        .values({ content_id: c.pulp_id, artifact_id: a.pulp_id, relative_path: `r${i}` })
+        .execute();
       ids.push(c.pulp_id);
       files.push(a.file);
     }

@@ -27,26 +27,104 @@ const auth = `Basic ${Buffer.from('admin:pw').toString('base64')}`;
 beforeAll(async () => {
   database = await createTestDatabase();
   const pool = createPool({ url: database.url, max: 4 });
-  db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: () => {
-    queries += 1;
-  } });
+  db = new Kysely<DB>({
+    dialect: new PostgresDialect({ pool }),
+    log: () => {
+      queries += 1;
+    },
+  });
   const settings = await createTestSettings();
-  await db.insertInto('auth_user').values({ username: 'admin', password: await hashPassword('pw', 1000), is_superuser: true, is_staff: true }).execute();
-  api = await buildApiApp({ settings, db, logger: silentLogger, modules: apiModules(loadRegistry(settings)), dispatcher: refusingDispatcher, storage: new FileSystemStorage(settings.MEDIA_ROOT) });
+  await db
+    .insertInto('auth_user')
+    .values({ username: 'admin', password: await hashPassword('pw', 1000), is_superuser: true, is_staff: true })
+    .execute();
+  api = await buildApiApp({
+    settings,
+    db,
+    logger: silentLogger,
+    modules: apiModules(loadRegistry(settings)),
+    dispatcher: refusingDispatcher,
+    storage: new FileSystemStorage(settings.MEDIA_ROOT),
+  });
   await api.app.ready();
 
-  const repo = await db.insertInto('repository').values({ pulp_type: 'file.file', name: 'qc', description: null, retain_repo_versions: null, retain_checkpoints: null, remote_id: null, pulp_labels: {}, detail: {} })
-    .returning('pulp_id').executeTakeFirstOrThrow();
+  const repo = await db
+    .insertInto('repository')
+    .values({
+      pulp_type: 'file.file',
+      name: 'qc',
+      description: null,
+      retain_repo_versions: null,
+      retain_checkpoints: null,
+      remote_id: null,
+      pulp_labels: {},
+      detail: {},
+    })
+    .returning('pulp_id')
+    .executeTakeFirstOrThrow();
   repoHref = `/pulp/api/v3/repositories/file/file/${repo.pulp_id}/`;
   await createInitialVersion(db, repo.pulp_id);
   for (let i = 0; i < 12; i++) {
-    const a = await db.insertInto('artifact').values({ file: `artifact/00/${i}`, size: 1, sha256: `${i}`.padStart(64, '0') }).returning('pulp_id').executeTakeFirstOrThrow();
-    const c = await db.insertInto('content').values({ pulp_type: 'file.file', pulp_labels: {}, upstream_id: null }).returning('pulp_id').executeTakeFirstOrThrow();
-    await db.insertInto('content_artifact').values({ content_id: c.pulp_id, artifact_id: a.pulp_id, relative_path: `f${i}` }).execute();
+    const a = await db
+      .insertInto('artifact')
+      .values({ file: `artifact/00/${i}`, size: 1, sha256: `${i}`.padStart(64, '0') })
+      .returning('pulp_id')
+      .executeTakeFirstOrThrow();
+    const c = await db
+      .insertInto('content')
+      .values({ pulp_type: 'file.file', pulp_labels: {}, upstream_id: null })
+      .returning('pulp_id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('content_artifact')
+      .values({ content_id: c.pulp_id, artifact_id: a.pulp_id, relative_path: `f${i}` })
+      .execute();
     const v = await createRepositoryVersion(db, repo.pulp_id, { add: [c.pulp_id] });
-    await db.insertInto('publication').values({ pulp_type: 'file.file', repository_version_id: v!.pulp_id, complete: true, detail: {} }).execute();
-    await db.insertInto('distribution').values({ pulp_type: 'file.file', name: `qc${i}`, base_path: `qc${i}`, pulp_labels: {}, content_guard_id: null, repository_id: repo.pulp_id, repository_version_id: v!.pulp_id, publication_id: null, remote_id: null, detail: {} }).execute();
-    await db.insertInto('remote').values({ pulp_type: 'file.file', name: `qc${i}`, url: 'http://127.0.0.1/', ca_cert: null, client_cert: null, client_key: null, username: null, password: null, proxy_url: null, proxy_username: null, proxy_password: null, download_concurrency: null, max_retries: null, total_timeout: null, connect_timeout: null, sock_connect_timeout: null, sock_read_timeout: null, headers: null, rate_limit: null, pulp_labels: {}, detail: {} }).execute();
+    await db
+      .insertInto('publication')
+      .values({ pulp_type: 'file.file', repository_version_id: v!.pulp_id, complete: true, detail: {} })
+      .execute();
+    await db
+      .insertInto('distribution')
+      .values({
+        pulp_type: 'file.file',
+        name: `qc${i}`,
+        base_path: `qc${i}`,
+        pulp_labels: {},
+        content_guard_id: null,
+        repository_id: repo.pulp_id,
+        repository_version_id: v!.pulp_id,
+        publication_id: null,
+        remote_id: null,
+        detail: {},
+      })
+      .execute();
+    await db
+      .insertInto('remote')
+      .values({
+        pulp_type: 'file.file',
+        name: `qc${i}`,
+        url: 'http://127.0.0.1/',
+        ca_cert: null,
+        client_cert: null,
+        client_key: null,
+        username: null,
+        password: null,
+        proxy_url: null,
+        proxy_username: null,
+        proxy_password: null,
+        download_concurrency: null,
+        max_retries: null,
+        total_timeout: null,
+        connect_timeout: null,
+        sock_connect_timeout: null,
+        sock_read_timeout: null,
+        headers: null,
+        rate_limit: null,
+        pulp_labels: {},
+        detail: {},
+      })
+      .execute();
   }
 });
 beforeAll(async () => {
@@ -67,7 +145,16 @@ async function countFor(url: string): Promise<number> {
 }
 
 describe('list endpoints', () => {
-  const lists = ['content/', 'repositories/', 'repository_versions/', 'remotes/', 'publications/', 'distributions/', 'artifacts/', 'uploads/'];
+  const lists = [
+    'content/',
+    'repositories/',
+    'repository_versions/',
+    'remotes/',
+    'publications/',
+    'distributions/',
+    'artifacts/',
+    'uploads/',
+  ];
   for (const list of lists) {
     it(`${list} costs the same number of queries for 2 and 12 items`, async () => {
       const small = await countFor(`/pulp/api/v3/${list}?limit=2`);
@@ -75,7 +162,7 @@ describe('list endpoints', () => {
       expect(large).toBe(small);
     });
   }
-  it('a repository\'s version list does too', async () => {
+  it("a repository's version list does too", async () => {
     expect(await countFor(`${repoHref}versions/?limit=12`)).toBe(await countFor(`${repoHref}versions/?limit=2`));
     expect(await countFor(`/pulp/api/v3/content/?repository_version=${repoHref}versions/12/&limit=12`)).toBe(
       await countFor(`/pulp/api/v3/content/?repository_version=${repoHref}versions/12/&limit=2`),

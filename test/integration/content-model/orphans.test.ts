@@ -28,8 +28,15 @@ async function call(method: 'GET' | 'POST', url: string, payload?: object) {
 async function unit(): Promise<{ content: string; artifact: string; sha256: string }> {
   const services = ctx.api.services;
   const a = await importArtifactFromFile(services, await writeTempFile(services, randomBytes(200)));
-  const c = await services.db.insertInto('content').values({ pulp_type: 'file.file', pulp_labels: {}, upstream_id: null }).returning('pulp_id').executeTakeFirstOrThrow();
-  await services.db.insertInto('content_artifact').values({ content_id: c.pulp_id, artifact_id: a.pulp_id, relative_path: `f-${c.pulp_id}` }).execute();
+  const c = await services.db
+    .insertInto('content')
+    .values({ pulp_type: 'file.file', pulp_labels: {}, upstream_id: null })
+    .returning('pulp_id')
+    .executeTakeFirstOrThrow();
+  await services.db
+    .insertInto('content_artifact')
+    .values({ content_id: c.pulp_id, artifact_id: a.pulp_id, relative_path: `f-${c.pulp_id}` })
+    .execute();
   return { content: c.pulp_id, artifact: a.pulp_id, sha256: a.sha256 };
 }
 
@@ -51,8 +58,20 @@ async function cleanup(body: object): Promise<Record<string, unknown>> {
 describe('orphan cleanup', () => {
   it('keeps young orphans under the protection time, then removes exactly the orphans and their files', async () => {
     const db = ctx.api.database.db;
-    const repo = await db.insertInto('repository').values({ pulp_type: 'file.file', name: 'orphans-repo', description: null, retain_repo_versions: null, retain_checkpoints: null, remote_id: null, pulp_labels: {}, detail: {} })
-      .returning('pulp_id').executeTakeFirstOrThrow();
+    const repo = await db
+      .insertInto('repository')
+      .values({
+        pulp_type: 'file.file',
+        name: 'orphans-repo',
+        description: null,
+        retain_repo_versions: null,
+        retain_checkpoints: null,
+        remote_id: null,
+        pulp_labels: {},
+        detail: {},
+      })
+      .returning('pulp_id')
+      .executeTakeFirstOrThrow();
     await createInitialVersion(db, repo.pulp_id);
     const kept = await unit();
     const removedLater = await unit(); // in version 1 only, still a member of a version: kept
@@ -60,15 +79,34 @@ describe('orphan cleanup', () => {
     await createRepositoryVersion(db, repo.pulp_id, { add: [kept.content, removedLater.content] });
     await createRepositoryVersion(db, repo.pulp_id, { remove: [removedLater.content] });
     // An artifact nobody references (an upload that was never used).
-    const loose = await importArtifactFromFile(ctx.api.services, await writeTempFile(ctx.api.services, randomBytes(99)));
+    const loose = await importArtifactFromFile(
+      ctx.api.services,
+      await writeTempFile(ctx.api.services, randomBytes(99)),
+    );
     // A published metadata file keeps its artifact.
     const meta = await importArtifactFromFile(ctx.api.services, await writeTempFile(ctx.api.services, randomBytes(77)));
-    const v = await db.selectFrom('repository_version').select('pulp_id').where('repository_id', '=', repo.pulp_id).where('number', '=', 2).executeTakeFirstOrThrow();
-    const pub = await db.insertInto('publication').values({ pulp_type: 'file.file', repository_version_id: v.pulp_id, complete: true, detail: {} }).returning('pulp_id').executeTakeFirstOrThrow();
-    await db.insertInto('published_metadata').values({ publication_id: pub.pulp_id, artifact_id: meta.pulp_id, relative_path: 'PULP_MANIFEST' }).execute();
+    const v = await db
+      .selectFrom('repository_version')
+      .select('pulp_id')
+      .where('repository_id', '=', repo.pulp_id)
+      .where('number', '=', 2)
+      .executeTakeFirstOrThrow();
+    const pub = await db
+      .insertInto('publication')
+      .values({ pulp_type: 'file.file', repository_version_id: v.pulp_id, complete: true, detail: {} })
+      .returning('pulp_id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('published_metadata')
+      .values({ publication_id: pub.pulp_id, artifact_id: meta.pulp_id, relative_path: 'PULP_MANIFEST' })
+      .execute();
 
     const young = await cleanup({});
-    expect(young).toMatchObject({ state: 'completed', name: 'pulpcore.app.tasks.orphan.orphan_cleanup', reserved_resources_record: expect.arrayContaining([expect.stringMatching(/^pdrn:.*:orphans$/)]) });
+    expect(young).toMatchObject({
+      state: 'completed',
+      name: 'pulpcore.app.tasks.orphan.orphan_cleanup',
+      reserved_resources_record: expect.arrayContaining([expect.stringMatching(/^pdrn:.*:orphans$/)]),
+    });
     expect(await artifactFiles()).toHaveLength(5);
 
     const task = await cleanup({ orphan_protection_time: 0 });
@@ -88,12 +126,17 @@ describe('orphan cleanup', () => {
   it('with content_hrefs removes only those orphans and their artifacts', async () => {
     const a = await unit();
     const b = await unit();
-    const task = await cleanup({ content_hrefs: [`${API}content/file/files/${a.content}/`], orphan_protection_time: 0 });
+    const task = await cleanup({
+      content_hrefs: [`${API}content/file/files/${a.content}/`],
+      orphan_protection_time: 0,
+    });
     expect(task.state).toBe('completed');
     const files = await artifactFiles();
     expect(files).not.toContain(a.sha256);
     expect(files).toContain(b.sha256);
-    const bad = await call('POST', `${API}orphans/cleanup/`, { content_hrefs: [`${API}content/file/files/0199a0c4-0000-7000-8000-000000000000/`] });
+    const bad = await call('POST', `${API}orphans/cleanup/`, {
+      content_hrefs: [`${API}content/file/files/0199a0c4-0000-7000-8000-000000000000/`],
+    });
     expect(bad.status).toBe(400);
     expect((await call('POST', `${API}orphans/cleanup/`, { content_hrefs: [] })).status).toBe(400);
   });
@@ -103,8 +146,12 @@ describe('orphan cleanup', () => {
     const arts = await call('GET', `${API}artifacts/?orphaned_for=0`);
     expect(arts.body!.count).toBe(0); // its content still references it
     const content = await call('GET', `${API}content/?orphaned_for=0`);
-    expect((content.body!.results as { pulp_href: string }[]).map((r) => r.pulp_href)).toContain(`${API}content/file/files/${a.content}/`);
+    expect((content.body!.results as { pulp_href: string }[]).map((r) => r.pulp_href)).toContain(
+      `${API}content/file/files/${a.content}/`,
+    );
     const none = await call('GET', `${API}content/?orphaned_for=-1`);
-    expect((none.body!.results as { pulp_href: string }[]).map((r) => r.pulp_href)).not.toContain(`${API}content/file/files/${a.content}/`);
+    expect((none.body!.results as { pulp_href: string }[]).map((r) => r.pulp_href)).not.toContain(
+      `${API}content/file/files/${a.content}/`,
+    );
   });
 });

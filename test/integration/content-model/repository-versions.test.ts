@@ -26,15 +26,30 @@ afterAll(async () => {
 
 async function newRepository(name: string, retain: number | null = null): Promise<string> {
   const db = database.db;
-  const repo = await db.insertInto('repository').values({ pulp_type: 'file.file', name, description: null, retain_repo_versions: retain, retain_checkpoints: null, remote_id: null, pulp_labels: {}, detail: {} })
-    .returning('pulp_id').executeTakeFirstOrThrow();
+  const repo = await db
+    .insertInto('repository')
+    .values({
+      pulp_type: 'file.file',
+      name,
+      description: null,
+      retain_repo_versions: retain,
+      retain_checkpoints: null,
+      remote_id: null,
+      pulp_labels: {},
+      detail: {},
+    })
+    .returning('pulp_id')
+    .executeTakeFirstOrThrow();
   await createInitialVersion(db, repo.pulp_id);
   return repo.pulp_id;
 }
 
 async function newContent(n: number, type = 'file.file'): Promise<string[]> {
-  const rows = await database.db.insertInto('content').values(Array.from({ length: n }, () => ({ pulp_type: type, pulp_labels: {}, upstream_id: null })))
-    .returning('pulp_id').execute();
+  const rows = await database.db
+    .insertInto('content')
+    .values(Array.from({ length: n }, () => ({ pulp_type: type, pulp_labels: {}, upstream_id: null })))
+    .returning('pulp_id')
+    .execute();
   return rows.map((r) => r.pulp_id);
 }
 
@@ -71,7 +86,11 @@ describe('repository versions', () => {
     await createRepositoryVersion(database.db, repo, { add: [a] });
     expect(await createRepositoryVersion(database.db, repo, { add: [a], remove: [b] })).toBeNull();
     expect(await createRepositoryVersion(database.db, repo, {})).toBeNull();
-    const count = await database.db.selectFrom('repository_version').select(sql<number>`count(*)::int`.as('n')).where('repository_id', '=', repo).executeTakeFirstOrThrow();
+    const count = await database.db
+      .selectFrom('repository_version')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where('repository_id', '=', repo)
+      .executeTakeFirstOrThrow();
     expect(count.n).toBe(2);
     const v = await createRepositoryVersion(database.db, repo, { add: [b] });
     expect(v?.number).toBe(2);
@@ -93,7 +112,10 @@ describe('repository versions', () => {
     const v3 = await createRepositoryVersion(database.db, repo, { baseVersion: 1, add: [c] }); // 3: a c
     expect(await contentOf(repo, 3)).toEqual([a, c].sort());
     expect(await contentOf(repo, 2)).toEqual([a, b].sort());
-    const rows = await selectRepositoryVersions(database.db).where('v.repository_id', '=', repo).where('v.number', '=', 3).execute();
+    const rows = await selectRepositoryVersions(database.db)
+      .where('v.repository_id', '=', repo)
+      .where('v.number', '=', 3)
+      .execute();
     const body = serializeRepositoryVersion('/pulp/api/v3/', rows[0]!);
     expect(body.base_version).toBe(`/pulp/api/v3/repositories/file/file/${repo}/versions/1/`);
     expect(body.number).toBe(3);
@@ -109,25 +131,41 @@ describe('repository versions', () => {
     const [a, b] = (await newContent(2)) as [string, string];
     await createRepositoryVersion(database.db, repo, { add: [a] });
     // Replace a by b, as the file plugin does for a shared relative path.
-    const v = await createRepositoryVersion(database.db, repo, { add: [b] }, {
-      finalize: async (trx, repositoryId, n) => {
-        await sql`UPDATE repository_content SET version_removed = ${n} WHERE repository_id = ${repositoryId} AND content_id = ${a} AND version_removed IS NULL`.execute(trx);
+    const v = await createRepositoryVersion(
+      database.db,
+      repo,
+      { add: [b] },
+      {
+        finalize: async (trx, repositoryId, n) => {
+          await sql`UPDATE repository_content SET version_removed = ${n} WHERE repository_id = ${repositoryId} AND content_id = ${a} AND version_removed IS NULL`.execute(
+            trx,
+          );
+        },
       },
-    });
+    );
     expect(await contentOf(repo, v?.number ?? -1)).toEqual([b]);
     // A finalize that undoes the only change leaves no version.
-    const none = await createRepositoryVersion(database.db, repo, { add: [a] }, {
-      finalize: async (trx, repositoryId, n) => {
-        await sql`UPDATE repository_content SET version_removed = ${n} WHERE repository_id = ${repositoryId} AND content_id = ${a} AND version_added = ${n}`.execute(trx);
+    const none = await createRepositoryVersion(
+      database.db,
+      repo,
+      { add: [a] },
+      {
+        finalize: async (trx, repositoryId, n) => {
+          await sql`UPDATE repository_content SET version_removed = ${n} WHERE repository_id = ${repositoryId} AND content_id = ${a} AND version_added = ${n}`.execute(
+            trx,
+          );
+        },
       },
-    });
+    );
     expect(none).toBeNull();
   });
 
   it('refuses content types the repository does not accept', async () => {
     const repo = await newRepository('versions-types');
     const [x] = (await newContent(1, 'other.thing')) as [string];
-    await expect(createRepositoryVersion(database.db, repo, { add: [x] }, { contentTypes: ['file.file'] })).rejects.toThrow(/other\.thing/);
+    await expect(
+      createRepositoryVersion(database.db, repo, { add: [x] }, { contentTypes: ['file.file'] }),
+    ).rejects.toThrow(/other\.thing/);
   });
 
   it('deleting a version squashes its changes into the next one', async () => {
@@ -140,7 +178,12 @@ describe('repository versions', () => {
     expect(await contentOf(repo, 1)).toEqual([a]);
     expect(await contentOf(repo, 3)).toEqual([a, c].sort());
     // b existed only in version 2: no row is left for it.
-    const bRows = await database.db.selectFrom('repository_content').selectAll().where('repository_id', '=', repo).where('content_id', '=', b).execute();
+    const bRows = await database.db
+      .selectFrom('repository_content')
+      .selectAll()
+      .where('repository_id', '=', repo)
+      .where('content_id', '=', b)
+      .execute();
     expect(bRows).toHaveLength(0);
     const s3 = await contentSummary(database.db, repo, 3);
     expect(s3.added['file.file']?.count).toBe(1);
@@ -160,7 +203,11 @@ describe('repository versions', () => {
     await createRepositoryVersion(database.db, repo, { remove: [a] }); // 2: -
     await createRepositoryVersion(database.db, repo, { add: [a] }); // 3: a
     await deleteRepositoryVersion(database.db, repo, 2);
-    const rows = await database.db.selectFrom('repository_content').selectAll().where('repository_id', '=', repo).execute();
+    const rows = await database.db
+      .selectFrom('repository_content')
+      .selectAll()
+      .where('repository_id', '=', repo)
+      .execute();
     expect(rows).toHaveLength(1);
     expect(rows[0]?.version_added).toBe(1);
     expect(rows[0]?.version_removed).toBeNull();
@@ -174,7 +221,21 @@ describe('repository versions', () => {
     await expect(deleteRepositoryVersion(database.db, repo, 0)).rejects.toThrow(/at least one/);
     const [a] = (await newContent(1)) as [string];
     const v1 = await createRepositoryVersion(database.db, repo, { add: [a] });
-    await database.db.insertInto('distribution').values({ pulp_type: 'file.file', name: 'protect', base_path: 'protect', pulp_labels: {}, content_guard_id: null, repository_id: null, repository_version_id: v1!.pulp_id, publication_id: null, remote_id: null, detail: {} }).execute();
+    await database.db
+      .insertInto('distribution')
+      .values({
+        pulp_type: 'file.file',
+        name: 'protect',
+        base_path: 'protect',
+        pulp_labels: {},
+        content_guard_id: null,
+        repository_id: null,
+        repository_version_id: v1!.pulp_id,
+        publication_id: null,
+        remote_id: null,
+        detail: {},
+      })
+      .execute();
     await createRepositoryVersion(database.db, repo, { remove: [a] });
     await expect(deleteRepositoryVersion(database.db, repo, 1)).rejects.toThrow(/distribute/);
   });
@@ -183,7 +244,14 @@ describe('repository versions', () => {
     const repo = await newRepository('versions-retain', 2);
     const ids = await newContent(4);
     for (const id of ids) await createRepositoryVersion(database.db, repo, { add: [id] });
-    const numbers = (await database.db.selectFrom('repository_version').select('number').where('repository_id', '=', repo).orderBy('number').execute()).map((r) => r.number);
+    const numbers = (
+      await database.db
+        .selectFrom('repository_version')
+        .select('number')
+        .where('repository_id', '=', repo)
+        .orderBy('number')
+        .execute()
+    ).map((r) => r.number);
     expect(numbers).toEqual([3, 4]);
     expect(await contentOf(repo, 4)).toEqual([...ids].sort());
     const s3 = await contentSummary(database.db, repo, 3);
@@ -214,12 +282,34 @@ describe('stored content summaries', () => {
 describe('large versions', () => {
   it('adds more units than PostgreSQL allows bind parameters (65535) in one version', async () => {
     const repo = await newRepository('versions-large');
-    const ids = (await sql<{ pulp_id: string }>`INSERT INTO content (pulp_type) SELECT 'file.file' FROM generate_series(1, 70000) RETURNING pulp_id`.execute(database.db)).rows.map((r) => r.pulp_id);
-    const v = await createRepositoryVersion(database.db, repo, { add: ids }, { contentTypes: ['file.file'], finalize: () => Promise.resolve() });
+    const ids = (
+      await sql<{
+        pulp_id: string;
+      }>`INSERT INTO content (pulp_type) SELECT 'file.file' FROM generate_series(1, 70000) RETURNING pulp_id`.execute(
+        database.db,
+      )
+    ).rows.map((r) => r.pulp_id);
+    const v = await createRepositoryVersion(
+      database.db,
+      repo,
+      { add: ids },
+      { contentTypes: ['file.file'], finalize: () => Promise.resolve() },
+    );
     expect(v?.number).toBe(1);
     expect((await contentSummary(database.db, repo, 1)).present['file.file']?.count).toBe(70000);
-    const one = await createRepositoryVersion(database.db, repo, { remove: [ids[0]!] }, { finalize: () => Promise.resolve() });
-    const rows = await selectRepositoryVersions(database.db).where('v.repository_id', '=', repo).where('v.number', '=', one!.number).execute();
-    expect(serializeRepositoryVersion('/pulp/api/v3/', rows[0]!).content_summary).toMatchObject({ removed: { 'file.file': { count: 1 } }, present: { 'file.file': { count: 69999 } } });
+    const one = await createRepositoryVersion(
+      database.db,
+      repo,
+      { remove: [ids[0]!] },
+      { finalize: () => Promise.resolve() },
+    );
+    const rows = await selectRepositoryVersions(database.db)
+      .where('v.repository_id', '=', repo)
+      .where('v.number', '=', one!.number)
+      .execute();
+    expect(serializeRepositoryVersion('/pulp/api/v3/', rows[0]!).content_summary).toMatchObject({
+      removed: { 'file.file': { count: 1 } },
+      present: { 'file.file': { count: 69999 } },
+    });
   });
 });

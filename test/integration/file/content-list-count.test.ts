@@ -16,7 +16,11 @@ const API = '/pulp/api/v3/';
 const ids: string[] = [];
 
 async function list(query: string): Promise<{ count: number; results: any[]; next: string | null }> {
-  const res = await api.app.inject({ method: 'GET', url: `${API}content/file/files/?${query}`, headers: { authorization: api.adminAuth } });
+  const res = await api.app.inject({
+    method: 'GET',
+    url: `${API}content/file/files/?${query}`,
+    headers: { authorization: api.adminAuth },
+  });
   expect(res.statusCode).toBe(200);
   return res.json();
 }
@@ -24,15 +28,37 @@ async function list(query: string): Promise<{ count: number; results: any[]; nex
 beforeAll(async () => {
   api = await createTestApi();
   const db = api.database.db;
-  const repo = await db.insertInto('repository').values({ pulp_type: 'file.file', name: 'counts', description: null, retain_repo_versions: null, retain_checkpoints: null, remote_id: null, pulp_labels: {}, detail: {} })
-    .returning('pulp_id').executeTakeFirstOrThrow();
+  const repo = await db
+    .insertInto('repository')
+    .values({
+      pulp_type: 'file.file',
+      name: 'counts',
+      description: null,
+      retain_repo_versions: null,
+      retain_checkpoints: null,
+      remote_id: null,
+      pulp_labels: {},
+      detail: {},
+    })
+    .returning('pulp_id')
+    .executeTakeFirstOrThrow();
   repoId = repo.pulp_id;
   repoHref = `${API}repositories/file/file/${repoId}/`;
   await createInitialVersion(db, repoId);
   for (let i = 0; i < 7; i++) {
-    const c = await db.insertInto('content').values({ pulp_type: 'file.file', pulp_labels: {}, upstream_id: null }).returning('pulp_id').executeTakeFirstOrThrow();
-    await db.insertInto('file_content').values({ content_id: c.pulp_id, relative_path: `dir/f${i}.txt`, digest: `${i}`.padStart(64, '0') }).execute();
-    await db.insertInto('content_artifact').values({ content_id: c.pulp_id, artifact_id: null, relative_path: `dir/f${i}.txt` }).execute();
+    const c = await db
+      .insertInto('content')
+      .values({ pulp_type: 'file.file', pulp_labels: {}, upstream_id: null })
+      .returning('pulp_id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('file_content')
+      .values({ content_id: c.pulp_id, relative_path: `dir/f${i}.txt`, digest: `${i}`.padStart(64, '0') })
+      .execute();
+    await db
+      .insertInto('content_artifact')
+      .values({ content_id: c.pulp_id, artifact_id: null, relative_path: `dir/f${i}.txt` })
+      .execute();
     ids.push(c.pulp_id);
   }
   await createRepositoryVersion(db, repoId, { add: ids.slice(0, 5) });
@@ -43,7 +69,7 @@ afterAll(async () => {
 });
 
 describe('file content list by repository version', () => {
-  it('counts each version\'s units exactly, newest first', async () => {
+  it("counts each version's units exactly, newest first", async () => {
     const v1 = await list(`repository_version=${repoHref}versions/1/`);
     expect(v1.count).toBe(5);
     expect(v1.results.map((r) => r.pulp_href.split('/').at(-2))).toEqual(ids.slice(0, 5).reverse());
@@ -67,7 +93,10 @@ describe('file content list by repository version', () => {
     expect(missing.count).toBe(missing.results.length);
     // A version that does not exist holds nothing: never the latest version's content.
     expect(missing.count).toBe(0);
-    await api.database.db.insertInto('repository_version').values({ repository_id: repoId, number: 3, complete: false, info: {} }).execute();
+    await api.database.db
+      .insertInto('repository_version')
+      .values({ repository_id: repoId, number: 3, complete: false, info: {} })
+      .execute();
     const incomplete = await list(`repository_version=${repoHref}versions/3/`);
     expect(incomplete.count).toBe(incomplete.results.length);
     expect(incomplete.count).toBe(0);

@@ -4,7 +4,12 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { DigestMismatchError, RemoteFetchError, SizeMismatchError, TaskCanceledError } from '../../../src/core/errors.js';
+import {
+  DigestMismatchError,
+  RemoteFetchError,
+  SizeMismatchError,
+  TaskCanceledError,
+} from '../../../src/core/errors.js';
 import { Downloader } from '../../../src/download/downloader.js';
 import { FixtureServer, generateRepository } from '../../helpers/fixture-server.js';
 
@@ -26,8 +31,15 @@ function downloader(config: ConstructorParameters<typeof Downloader>[0] = {}) {
 
 describe('downloader', () => {
   it('computes every allowed digest, verifies them and sends basic auth and the remote headers', async () => {
-    const server = await new FixtureServer({ files: new Map([['f.bin', f.content]]), requireHeaders: { 'x-token': 'abc' } }).start();
-    const d = downloader({ username: 'user', password: 'pw', headers: [{ 'X-Token': 'abc' }, { 'User-Agent': 'custom/1' }] });
+    const server = await new FixtureServer({
+      files: new Map([['f.bin', f.content]]),
+      requireHeaders: { 'x-token': 'abc' },
+    }).start();
+    const d = downloader({
+      username: 'user',
+      password: 'pw',
+      headers: [{ 'X-Token': 'abc' }, { 'User-Agent': 'custom/1' }],
+    });
     try {
       const r = await d.download(server.url('f.bin'), { size: 4096, digests: { sha256: f.sha256 } });
       expect(r.size).toBe(4096);
@@ -44,7 +56,10 @@ describe('downloader', () => {
   });
 
   it('does not retry a 404 but retries 5xx up to max_retries, leaving no temporary file', async () => {
-    const server = await new FixtureServer({ files: new Map([['f.bin', f.content]]), fault: (p) => (p === 'f.bin' ? 'status-500' : null) }).start();
+    const server = await new FixtureServer({
+      files: new Map([['f.bin', f.content]]),
+      fault: (p) => (p === 'f.bin' ? 'status-500' : null),
+    }).start();
     const d = downloader({ max_retries: 2 });
     try {
       await expect(d.download(server.url('missing.bin'))).rejects.toThrow(/missing\.bin failed: HTTP 404/);
@@ -63,8 +78,12 @@ describe('downloader', () => {
     const d = downloader({ max_retries: 1 });
     try {
       await expect(d.download(server.url('f.bin'), { size: 10 })).rejects.toThrow(SizeMismatchError);
-      await expect(d.download(server.url('f.bin'), { size: 5000 })).rejects.toThrow(/f\.bin: expected 5000 bytes, received 4096/);
-      await expect(d.download(server.url('f.bin'), { digests: { sha256: '0'.repeat(64) } })).rejects.toThrow(DigestMismatchError);
+      await expect(d.download(server.url('f.bin'), { size: 5000 })).rejects.toThrow(
+        /f\.bin: expected 5000 bytes, received 4096/,
+      );
+      await expect(d.download(server.url('f.bin'), { digests: { sha256: '0'.repeat(64) } })).rejects.toThrow(
+        DigestMismatchError,
+      );
       expect(server.count('f.bin')).toBe(6);
       expect(await readdir(dir)).toEqual([]);
     } finally {

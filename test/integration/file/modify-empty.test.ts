@@ -6,7 +6,12 @@ const API = '/pulp/api/v3/';
 let t: ApiWithTasks;
 
 async function call(method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown) {
-  const res = await t.api.app.inject({ method, url, payload: payload as object, headers: { authorization: t.api.adminAuth } });
+  const res = await t.api.app.inject({
+    method,
+    url,
+    payload: payload as object,
+    headers: { authorization: t.api.adminAuth },
+  });
   return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : null };
 }
 
@@ -35,7 +40,10 @@ describe('modify without changes', () => {
     const repo = (await call('POST', `${API}repositories/file/file/`, { name: 'gone-before-modify' })).body;
     const modify = await call('POST', `${repo.pulp_href}modify/`, {});
     // Delete the row under the queued task: the modify task must notice the repository is gone.
-    await t.api.services.db.deleteFrom('repository_version').where('repository_id', '=', repo.pulp_href.split('/').at(-2)).execute();
+    await t.api.services.db
+      .deleteFrom('repository_version')
+      .where('repository_id', '=', repo.pulp_href.split('/').at(-2))
+      .execute();
     await t.api.services.db.deleteFrom('repository').where('pulp_id', '=', repo.pulp_href.split('/').at(-2)).execute();
     await t.runTasks();
     const task = await t.task(modify.body.task);

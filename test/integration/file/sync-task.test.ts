@@ -28,7 +28,16 @@ afterAll(async () => {
 async function makeRepo(detail: Record<string, unknown> = {}): Promise<string> {
   const repo = await database.db
     .insertInto('repository')
-    .values({ pulp_type: 'file.file', name: `repo-${++n}`, description: null, retain_repo_versions: null, retain_checkpoints: null, remote_id: null, pulp_labels: '{}', detail: JSON.stringify({ manifest: 'PULP_MANIFEST', autopublish: false, ...detail }) })
+    .values({
+      pulp_type: 'file.file',
+      name: `repo-${++n}`,
+      description: null,
+      retain_repo_versions: null,
+      retain_checkpoints: null,
+      remote_id: null,
+      pulp_labels: '{}',
+      detail: JSON.stringify({ manifest: 'PULP_MANIFEST', autopublish: false, ...detail }),
+    })
     .returning('pulp_id')
     .executeTakeFirstOrThrow();
   await createInitialVersion(database.db, repo.pulp_id);
@@ -39,9 +48,28 @@ async function makeRemote(url: string, policy = 'immediate'): Promise<string> {
   const r = await database.db
     .insertInto('remote')
     .values({
-      pulp_type: 'file.file', name: `remote-${++n}`, url, policy, ca_cert: null, client_cert: null, client_key: null, username: null, password: null,
-      proxy_url: null, proxy_username: null, proxy_password: null, download_concurrency: null, max_retries: null, total_timeout: null,
-      connect_timeout: null, sock_connect_timeout: null, sock_read_timeout: null, headers: null, rate_limit: null, pulp_labels: '{}', detail: '{}',
+      pulp_type: 'file.file',
+      name: `remote-${++n}`,
+      url,
+      policy,
+      ca_cert: null,
+      client_cert: null,
+      client_key: null,
+      username: null,
+      password: null,
+      proxy_url: null,
+      proxy_username: null,
+      proxy_password: null,
+      download_concurrency: null,
+      max_retries: null,
+      total_timeout: null,
+      connect_timeout: null,
+      sock_connect_timeout: null,
+      sock_read_timeout: null,
+      headers: null,
+      rate_limit: null,
+      pulp_labels: '{}',
+      detail: '{}',
     })
     .returning('pulp_id')
     .executeTakeFirstOrThrow();
@@ -80,16 +108,29 @@ describe('file sync task', () => {
       const remote = await makeRemote(server.url('PULP_MANIFEST'));
       const { ctx, result } = await sync(remote, repo);
       expect(result?.number).toBe(1);
-      expect((result?.content_summary as { added: Record<string, { count: number }> }).added['file.file']?.count).toBe(3);
+      expect((result?.content_summary as { added: Record<string, { count: number }> }).added['file.file']?.count).toBe(
+        3,
+      );
       expect(await versionPaths(repo)).toEqual(['a.txt', 'dir/b.bin', 'dir/sub/c,with,commas.txt']);
       for (const f of files) {
         const size = await services.storage.size(`artifact/${f.sha256.slice(0, 2)}/${f.sha256.slice(2)}`);
         expect(size).toBe(f.content.length);
       }
       const codes = ctx.progressReports.map((p) => [p.code, p.done]);
-      expect(codes).toEqual(expect.arrayContaining([['sync.downloading.metadata', 1], ['sync.parsing.metadata', 3], ['sync.downloading.artifacts', 3], ['associating.content', 3]]));
+      expect(codes).toEqual(
+        expect.arrayContaining([
+          ['sync.downloading.metadata', 1],
+          ['sync.parsing.metadata', 3],
+          ['sync.downloading.artifacts', 3],
+          ['associating.content', 3],
+        ]),
+      );
       expect(ctx.createdResources).toEqual([`${apiPrefix('/pulp/')}repositories/file/file/${repo}/versions/1/`]);
-      const artifacts = await database.db.selectFrom('content_artifact').select('artifact_id').where('relative_path', '=', 'a.txt').execute();
+      const artifacts = await database.db
+        .selectFrom('content_artifact')
+        .select('artifact_id')
+        .where('relative_path', '=', 'a.txt')
+        .execute();
       expect(artifacts[0]?.artifact_id).not.toBeNull();
 
       // Unchanged remote and manifest: skipped, no version, no file request.
@@ -113,12 +154,21 @@ describe('file sync task', () => {
       const { result } = await sync(remote, repo);
       expect(result?.number).toBe(1);
       expect(server.count('od/x.txt')).toBe(0);
-      const ras = await database.db.selectFrom('remote_artifact').select(['url', 'sha256', 'size']).where('remote_id', '=', remote).orderBy('url').execute();
+      const ras = await database.db
+        .selectFrom('remote_artifact')
+        .select(['url', 'sha256', 'size'])
+        .where('remote_id', '=', remote)
+        .orderBy('url')
+        .execute();
       expect(ras).toEqual([
         { url: server.url('od/x.txt'), sha256: files[0]!.sha256, size: 256 },
         { url: server.url('od/y.txt'), sha256: files[1]!.sha256, size: 256 },
       ]);
-      const cas = await database.db.selectFrom('content_artifact').select('artifact_id').where('relative_path', 'in', ['x.txt', 'y.txt']).execute();
+      const cas = await database.db
+        .selectFrom('content_artifact')
+        .select('artifact_id')
+        .where('relative_path', 'in', ['x.txt', 'y.txt'])
+        .execute();
       expect(cas.every((c) => c.artifact_id === null)).toBe(true);
 
       // Switching the remote to immediate downloads every file even though the content is unchanged.
@@ -126,7 +176,11 @@ describe('file sync task', () => {
       const again = await sync(remote, repo);
       expect(again.result).toBeNull();
       expect(server.count('od/x.txt')).toBe(1);
-      const linked = await database.db.selectFrom('content_artifact').select('artifact_id').where('relative_path', 'in', ['x.txt', 'y.txt']).execute();
+      const linked = await database.db
+        .selectFrom('content_artifact')
+        .select('artifact_id')
+        .where('relative_path', 'in', ['x.txt', 'y.txt'])
+        .execute();
       expect(linked.every((c) => c.artifact_id !== null)).toBe(true);
     } finally {
       await server.stop();
@@ -154,12 +208,32 @@ describe('file sync task', () => {
 
   const bad: [string, (f: ReturnType<typeof generateRepository>) => { manifest: string; drop?: string }, RegExp][] = [
     ['a missing file (404)', (r) => ({ manifest: r.manifest, drop: 'b.txt' }), /b\.txt.*HTTP 404/],
-    ['a wrong sha256', (r) => ({ manifest: r.manifest.replace(r.files[1]!.sha256, '0'.repeat(64)) }), /b\.txt: expected sha256 0{64}/],
-    ['a wrong size', (r) => ({ manifest: r.manifest.replace(`b.txt,${r.files[1]!.sha256},256`, `b.txt,${r.files[1]!.sha256},300`) }), /b\.txt: expected 300 bytes, received 256/],
+    [
+      'a wrong sha256',
+      (r) => ({ manifest: r.manifest.replace(r.files[1]!.sha256, '0'.repeat(64)) }),
+      /b\.txt: expected sha256 0{64}/,
+    ],
+    [
+      'a wrong size',
+      (r) => ({ manifest: r.manifest.replace(`b.txt,${r.files[1]!.sha256},256`, `b.txt,${r.files[1]!.sha256},300`) }),
+      /b\.txt: expected 300 bytes, received 256/,
+    ],
     ['a malformed line', (r) => ({ manifest: `${r.manifest}just-a-path\n` }), /Manifest line 3 is malformed/],
-    ['a non-canonical relative path', (r) => ({ manifest: `${r.manifest}../escape.txt,${r.files[0]!.sha256},256\n` }), /line 3 has an invalid relative path "\.\.\/escape\.txt"/],
-    ['a double slash path', (r) => ({ manifest: `${r.manifest}a//b.txt,${r.files[0]!.sha256},256\n` }), /line 3 has an invalid relative path/],
-    ['a NUL byte in a path', (r) => ({ manifest: `${r.manifest}a\u0000b.txt,${r.files[0]!.sha256},256\n` }), /line 3 has an invalid relative path/],
+    [
+      'a non-canonical relative path',
+      (r) => ({ manifest: `${r.manifest}../escape.txt,${r.files[0]!.sha256},256\n` }),
+      /line 3 has an invalid relative path "\.\.\/escape\.txt"/,
+    ],
+    [
+      'a double slash path',
+      (r) => ({ manifest: `${r.manifest}a//b.txt,${r.files[0]!.sha256},256\n` }),
+      /line 3 has an invalid relative path/,
+    ],
+    [
+      'a NUL byte in a path',
+      (r) => ({ manifest: `${r.manifest}a\u0000b.txt,${r.files[0]!.sha256},256\n` }),
+      /line 3 has an invalid relative path/,
+    ],
   ];
   for (const [name, mutate, message] of bad) {
     it(`a sync with ${name} fails naming the file and leaves no version and no partial file`, async () => {
@@ -173,7 +247,11 @@ describe('file sync task', () => {
         await expect(sync(await makeRemote(server.url('PULP_MANIFEST')), repo)).rejects.toThrow(message);
         expect(await latestVersionNumber(database.db, repo)).toBe(0);
         expect(await tempFiles()).toEqual([]);
-        const v = await database.db.selectFrom('repository_version').select('number').where('repository_id', '=', repo).execute();
+        const v = await database.db
+          .selectFrom('repository_version')
+          .select('number')
+          .where('repository_id', '=', repo)
+          .execute();
         expect(v.map((x) => x.number)).toEqual([0]);
       } finally {
         await server.stop();
@@ -197,8 +275,12 @@ describe('file sync task', () => {
       expect(ctx.createdResources).toHaveLength(2);
       expect(ctx.createdResources[1]).toMatch(/\/publications\/file\/file\/[0-9a-f-]+\/$/);
       const pubId = path.basename(ctx.createdResources[1]!);
-      const meta = await database.db.selectFrom('published_metadata as pm').innerJoin('artifact as a', 'a.pulp_id', 'pm.artifact_id')
-        .select(['pm.relative_path', 'a.file']).where('pm.publication_id', '=', pubId).execute();
+      const meta = await database.db
+        .selectFrom('published_metadata as pm')
+        .innerJoin('artifact as a', 'a.pulp_id', 'pm.artifact_id')
+        .select(['pm.relative_path', 'a.file'])
+        .where('pm.publication_id', '=', pubId)
+        .execute();
       expect(meta).toHaveLength(1);
       expect(meta[0]!.relative_path).toBe('PULP_MANIFEST');
       const { readFile } = await import('node:fs/promises');

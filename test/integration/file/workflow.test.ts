@@ -15,8 +15,13 @@ const first = generateRepository(['a.txt', 'dir/b.txt', 'dir/c.txt']);
 const other = generateRepository(['a.txt']);
 
 async function call(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, payload?: unknown) {
-  const res = await t.api.app.inject({ method, url, payload: payload as object, headers: { authorization: t.api.adminAuth } });
-  return { status: res.statusCode, body: res.body ? (JSON.parse(res.body)) : null };
+  const res = await t.api.app.inject({
+    method,
+    url,
+    payload: payload as object,
+    headers: { authorization: t.api.adminAuth },
+  });
+  return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : null };
 }
 
 /** Runs the queue and returns the task the reply pointed at. */
@@ -29,7 +34,8 @@ async function finish(reply: { status: number; body: any }): Promise<any> {
 async function storedArtifacts(): Promise<string[]> {
   const root = path.join(t.api.settings.MEDIA_ROOT, 'artifact');
   const out: string[] = [];
-  for (const d of await readdir(root).catch(() => [])) for (const f of await readdir(path.join(root, d))) out.push(`${d}${f}`);
+  for (const d of await readdir(root).catch(() => []))
+    for (const f of await readdir(path.join(root, d))) out.push(`${d}${f}`);
   return out.sort();
 }
 
@@ -54,16 +60,32 @@ describe('file workflow over HTTP', () => {
     expect(task.state).toBe('completed');
     expect(task.name).toBe('pulp_file.app.tasks.synchronizing.synchronize');
     expect(task.created_resources).toEqual([`${repo.pulp_href}versions/1/`]);
-    expect(task.progress_reports.map((p: any) => p.code)).toEqual(expect.arrayContaining(['sync.downloading.metadata', 'sync.parsing.metadata', 'sync.downloading.artifacts', 'associating.content']));
+    expect(task.progress_reports.map((p: any) => p.code)).toEqual(
+      expect.arrayContaining([
+        'sync.downloading.metadata',
+        'sync.parsing.metadata',
+        'sync.downloading.artifacts',
+        'associating.content',
+      ]),
+    );
     const v1 = await call('GET', `${repo.pulp_href}versions/1/`);
     expect(v1.body.content_summary.added['file.file'].count).toBe(3);
-    const list = await call('GET', `${API}content/file/files/?repository_version=${repo.pulp_href}versions/1/&ordering=relative_path`);
+    const list = await call(
+      'GET',
+      `${API}content/file/files/?repository_version=${repo.pulp_href}versions/1/&ordering=relative_path`,
+    );
     expect(list.body.results.map((c: any) => c.relative_path)).toEqual(['a.txt', 'dir/b.txt', 'dir/c.txt']);
     expect((await storedArtifacts()).sort()).toEqual(first.files.map((f) => f.sha256).sort());
   });
 
   it('an on_demand sync of files already synced reuses the same units and their artifacts', async () => {
-    const od = (await call('POST', `${API}remotes/file/file/`, { name: 'wf-od', url: server.url('PULP_MANIFEST'), policy: 'on_demand' })).body;
+    const od = (
+      await call('POST', `${API}remotes/file/file/`, {
+        name: 'wf-od',
+        url: server.url('PULP_MANIFEST'),
+        policy: 'on_demand',
+      })
+    ).body;
     const odRepo = (await call('POST', `${API}repositories/file/file/`, { name: 'wf-od' })).body;
     const task = await finish(await call('POST', `${odRepo.pulp_href}sync/`, { remote: od.pulp_href }));
     expect(task.state).toBe('completed');
@@ -81,7 +103,12 @@ describe('file workflow over HTTP', () => {
       `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="up.txt"\r\nContent-Type: text/plain\r\n\r\nuploaded bytes\r\n`,
       `--${boundary}--\r\n`,
     ].join('');
-    const res = await t.api.app.inject({ method: 'POST', url: `${API}content/file/files/`, payload: body, headers: { authorization: t.api.adminAuth, 'content-type': `multipart/form-data; boundary=${boundary}` } });
+    const res = await t.api.app.inject({
+      method: 'POST',
+      url: `${API}content/file/files/`,
+      payload: body,
+      headers: { authorization: t.api.adminAuth, 'content-type': `multipart/form-data; boundary=${boundary}` },
+    });
     const task = await finish({ status: res.statusCode, body: res.json() });
     expect(task.state).toBe('completed');
     expect(task.created_resources[0]).toBe(`${repo.pulp_href}versions/2/`);
@@ -99,7 +126,9 @@ describe('file workflow over HTTP', () => {
     expect(pubTask.state).toBe('completed');
     const pub = pubTask.result;
     expect(pub.repository_version).toBe(`${repo.pulp_href}versions/3/`);
-    const distTask = await finish(await call('POST', `${API}distributions/file/file/`, { name: 'wf', base_path: 'wf', publication: pub.pulp_href }));
+    const distTask = await finish(
+      await call('POST', `${API}distributions/file/file/`, { name: 'wf', base_path: 'wf', publication: pub.pulp_href }),
+    );
     expect(distTask.state).toBe('completed');
     expect(distTask.result.base_url).toBe('/pulp/content/wf/');
   });
@@ -112,7 +141,10 @@ describe('file workflow over HTTP', () => {
     expect(task.created_resources).toHaveLength(2);
     const latest = (await call('GET', repo.pulp_href)).body.latest_version_href;
     const list = await call('GET', `${API}content/file/files/?repository_version=${latest}&ordering=relative_path`);
-    expect(list.body.results.map((c: any) => [c.relative_path, c.sha256])).toEqual([['a.txt', other.files[0]!.sha256], ['dir/b.txt', first.files[1]!.sha256]]);
+    expect(list.body.results.map((c: any) => [c.relative_path, c.sha256])).toEqual([
+      ['a.txt', other.files[0]!.sha256],
+      ['dir/b.txt', first.files[1]!.sha256],
+    ]);
   });
 
   it('a sync of a corrupt file fails, names the file and creates no version', async () => {
@@ -128,7 +160,10 @@ describe('file workflow over HTTP', () => {
 
   it('refuses non-canonical relative paths and NUL bytes at upload', async () => {
     for (const p of ['../x.txt', '/abs.txt', 'a//b.txt', 'a/./b.txt', 'trailing/', 'a\u0000b.txt', 'q?x']) {
-      const res = await call('POST', `${API}content/file/files/`, { relative_path: p, artifact: '/pulp/api/v3/artifacts/00000000-0000-4000-8000-000000000000/' });
+      const res = await call('POST', `${API}content/file/files/`, {
+        relative_path: p,
+        artifact: '/pulp/api/v3/artifacts/00000000-0000-4000-8000-000000000000/',
+      });
       expect(res.status, p).toBe(400);
       expect(res.body, p).toHaveProperty('relative_path');
     }

@@ -11,7 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileJq } from '../../../src/content/guards/jq.js';
 import { isAllowedByGuard } from '../../../src/content/guards/index.js';
 import { isTrustedClientCert, MAX_CLIENT_CERT_BYTES } from '../../../src/content/guards/x509.js';
-import { newSharedSecret, preauthenticateUrl, signContentUrl, verifySignedUrl } from '../../../src/plugin-api/content-redirect.js';
+import {
+  newSharedSecret,
+  preauthenticateUrl,
+  signContentUrl,
+  verifySignedUrl,
+} from '../../../src/plugin-api/content-redirect.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
 
 let database: TestDatabase;
@@ -20,13 +25,21 @@ let base: string;
 let certs: string;
 
 /** Every request to the server is judged by the guard named in its `x-guard-id` header. */
-async function ask(guardId: string, headers: Record<string, string> = {}, pathAndQuery = '/pulp/content/a/file'): Promise<boolean> {
+async function ask(
+  guardId: string,
+  headers: Record<string, string> = {},
+  pathAndQuery = '/pulp/content/a/file',
+): Promise<boolean> {
   const res = await fetch(`${base}${pathAndQuery}`, { headers: { 'x-guard-id': guardId, ...headers } });
   return (await res.text()) === 'allowed';
 }
 
 async function insertGuard(pulp_type: string, detail: Record<string, unknown>): Promise<string> {
-  const row = await database.db.insertInto('content_guard').values({ pulp_type, name: `${pulp_type}-${Math.random()}`, detail: JSON.stringify(detail) }).returning('pulp_id').executeTakeFirstOrThrow();
+  const row = await database.db
+    .insertInto('content_guard')
+    .values({ pulp_type, name: `${pulp_type}-${Math.random()}`, detail: JSON.stringify(detail) })
+    .returning('pulp_id')
+    .executeTakeFirstOrThrow();
   return row.pulp_id;
 }
 
@@ -43,14 +56,72 @@ beforeAll(async () => {
   certs = await mkdtemp(path.join(tmpdir(), 'pulp-ts-certs-'));
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   const run = (...args: string[]) => execFileSync('openssl', args, { cwd: certs, stdio: 'ignore' });
-  run('req', '-x509', ...ec, '-keyout', 'root.key', '-out', 'root.pem', '-days', '30', '-subj', '/CN=root', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
+  run(
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    'root.key',
+    '-out',
+    'root.pem',
+    '-days',
+    '30',
+    '-subj',
+    '/CN=root',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign',
+  );
   run('req', ...ec, '-keyout', 'inter.key', '-out', 'inter.csr', '-subj', '/CN=intermediate');
-  run('x509', '-req', '-in', 'inter.csr', '-CA', 'root.pem', '-CAkey', 'root.key', '-CAcreateserial', '-out', 'inter.pem', '-days', '20');
+  run(
+    'x509',
+    '-req',
+    '-in',
+    'inter.csr',
+    '-CA',
+    'root.pem',
+    '-CAkey',
+    'root.key',
+    '-CAcreateserial',
+    '-out',
+    'inter.pem',
+    '-days',
+    '20',
+  );
   run('req', ...ec, '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/CN=leaf');
-  run('x509', '-req', '-in', 'leaf.csr', '-CA', 'root.pem', '-CAkey', 'root.key', '-CAcreateserial', '-out', 'leaf.pem', '-days', '1');
+  run(
+    'x509',
+    '-req',
+    '-in',
+    'leaf.csr',
+    '-CA',
+    'root.pem',
+    '-CAkey',
+    'root.key',
+    '-CAcreateserial',
+    '-out',
+    'leaf.pem',
+    '-days',
+    '1',
+  );
   // Signed by a certificate that is not a CA: must never be trusted.
   run('req', ...ec, '-keyout', 'leaf2.key', '-out', 'leaf2.csr', '-subj', '/CN=leaf2');
-  run('x509', '-req', '-in', 'leaf2.csr', '-CA', 'inter.pem', '-CAkey', 'inter.key', '-CAcreateserial', '-out', 'leaf2.pem', '-days', '1');
+  run(
+    'x509',
+    '-req',
+    '-in',
+    'leaf2.csr',
+    '-CA',
+    'inter.pem',
+    '-CAkey',
+    'inter.key',
+    '-CAcreateserial',
+    '-out',
+    'leaf2.pem',
+    '-days',
+    '1',
+  );
 });
 
 afterAll(async () => {
@@ -71,7 +142,11 @@ describe('isAllowedByGuard on real requests', () => {
     expect(await ask(id, { 'x-token': Buffer.from('v').toString('base64') })).toBe(true);
     expect(await ask(id, { 'x-token': Buffer.from('v').toString('base64url').replace(/=/g, '') })).toBe(true);
     expect(await ask(id, { 'x-token': '***' })).toBe(false);
-    const broken = await insertGuard('core.header', { header_name: 'x-token', header_value: 'v', jq_filter: '.a | @sh' });
+    const broken = await insertGuard('core.header', {
+      header_name: 'x-token',
+      header_value: 'v',
+      jq_filter: '.a | @sh',
+    });
     expect(await ask(broken, { 'x-token': Buffer.from('{"a":"v"}').toString('base64') })).toBe(false);
   });
 
@@ -130,7 +205,9 @@ describe('x509 client certificates', () => {
     expect(isTrustedClientCert('%ZZ', [root])).toBe(false);
     expect(isTrustedClientCert('', [root])).toBe(false);
     expect(isTrustedClientCert(undefined, [root])).toBe(false);
-    expect(isTrustedClientCert(encodeURIComponent('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----'), [root])).toBe(false);
+    expect(
+      isTrustedClientCert(encodeURIComponent('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----'), [root]),
+    ).toBe(false);
     const bomb = `${'-----BEGIN CERTIFICATE-----\n'.repeat(2000)}`;
     expect(isTrustedClientCert(encodeURIComponent(bomb), [root])).toBe(false);
   });
@@ -139,7 +216,16 @@ describe('x509 client certificates', () => {
 describe('jq subset', () => {
   const run = (f: string, input: unknown) => compileJq(f)(input);
   it('evaluates paths, iteration, pipes, select and comparisons', () => {
-    const doc = { a: { b: 'x', list: [{ n: 'p', v: 1 }, { n: 'q', v: 2 }] }, 'odd key': true };
+    const doc = {
+      a: {
+        b: 'x',
+        list: [
+          { n: 'p', v: 1 },
+          { n: 'q', v: 2 },
+        ],
+      },
+      'odd key': true,
+    };
     expect(run('.a.b', doc)).toEqual(['x']);
     expect(run('.a.list[1].n', doc)).toEqual(['q']);
     expect(run('.a.list[-1].v', doc)).toEqual([2]);
@@ -153,7 +239,8 @@ describe('jq subset', () => {
   });
 
   it('rejects what it does not understand instead of guessing', () => {
-    for (const f of ['.a | @base64', 'env', '.a[', 'select(.a', '.a ; .b', 'input']) expect(() => compileJq(f), f).toThrow();
+    for (const f of ['.a | @base64', 'env', '.a[', 'select(.a', '.a ; .b', 'input'])
+      expect(() => compileJq(f), f).toThrow();
     expect(() => run('.a[0]', { a: 'string' })).toThrow();
   });
 });

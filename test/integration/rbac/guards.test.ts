@@ -30,18 +30,61 @@ async function makeCertificates(): Promise<void> {
   certs = await mkdtemp(path.join(tmpdir(), 'pulp-ts-certs-'));
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   for (const ca of ['ca', 'other-ca']) {
-    openssl('req', '-x509', ...ec, '-keyout', `${ca}.key`, '-out', `${ca}.pem`, '-days', '30', '-subj', `/CN=${ca}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+    openssl(
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      `${ca}.key`,
+      '-out',
+      `${ca}.pem`,
+      '-days',
+      '30',
+      '-subj',
+      `/CN=${ca}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    );
   }
-  for (const [client, ca] of [['client', 'ca'], ['stranger', 'other-ca']] as const) {
+  for (const [client, ca] of [
+    ['client', 'ca'],
+    ['stranger', 'other-ca'],
+  ] as const) {
     openssl('req', ...ec, '-keyout', `${client}.key`, '-out', `${client}.csr`, '-subj', `/CN=${client}`);
-    openssl('x509', '-req', '-in', `${client}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${client}.pem`, '-days', '2');
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${client}.csr`,
+      '-CA',
+      `${ca}.pem`,
+      '-CAkey',
+      `${ca}.key`,
+      '-CAcreateserial',
+      '-out',
+      `${client}.pem`,
+      '-days',
+      '2',
+    );
   }
 }
 
 const pem = (name: string) => readFile(path.join(certs, `${name}.pem`), 'utf8');
 
-function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: Record<string, unknown>, auth = admin) {
-  return api.app.inject({ method, url: `/pulp/api/v3/${url.replace(/^\/pulp\/api\/v3\//, '')}`, headers: { authorization: auth }, ...(payload ? { payload } : {}) });
+function call(
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  url: string,
+  payload?: Record<string, unknown>,
+  auth = admin,
+) {
+  return api.app.inject({
+    method,
+    url: `/pulp/api/v3/${url.replace(/^\/pulp\/api\/v3\//, '')}`,
+    headers: { authorization: auth },
+    ...(payload ? { payload } : {}),
+  });
 }
 
 async function guardWith(type: string, body: Record<string, unknown>): Promise<{ pulp_href: string; pulp_id: string }> {
@@ -62,9 +105,28 @@ beforeAll(async () => {
   await makeCertificates();
   h = await startHarness();
   const db = h.database.db;
-  await db.insertInto('auth_user').values({ username: 'admin', password: await hashPassword(USER_PASSWORD, 1000), is_superuser: true, is_staff: true }).execute();
-  for (const u of ['alice', 'bob']) await db.insertInto('auth_user').values({ username: u, password: await hashPassword(USER_PASSWORD, 1000) }).execute();
-  api = await buildApiApp({ settings: h.settings, db, logger: pino({ level: 'silent' }), modules: apiModules(loadRegistry(h.settings)), dispatcher: refusingDispatcher, storage: h.storage });
+  await db
+    .insertInto('auth_user')
+    .values({
+      username: 'admin',
+      password: await hashPassword(USER_PASSWORD, 1000),
+      is_superuser: true,
+      is_staff: true,
+    })
+    .execute();
+  for (const u of ['alice', 'bob'])
+    await db
+      .insertInto('auth_user')
+      .values({ username: u, password: await hashPassword(USER_PASSWORD, 1000) })
+      .execute();
+  api = await buildApiApp({
+    settings: h.settings,
+    db,
+    logger: pino({ level: 'silent' }),
+    modules: apiModules(loadRegistry(h.settings)),
+    dispatcher: refusingDispatcher,
+    storage: h.storage,
+  });
   await api.app.ready();
   const artifact = await h.fixtures.artifact(Buffer.from('guarded bytes\n'));
   const content = await h.fixtures.content('file.txt', artifact.pulp_id);
@@ -104,21 +166,50 @@ describe('content guards through the running content app', () => {
   });
 
   it('header guard with a jq filter compares the first result of the filter on the decoded JSON', async () => {
-    const g = await guardWith('core/header', { name: 'jq', header_name: 'x-rh-identity', header_value: '123', jq_filter: '.identity.org_id' });
+    const g = await guardWith('core/header', {
+      name: 'jq',
+      header_name: 'x-rh-identity',
+      header_value: '123',
+      jq_filter: '.identity.org_id',
+    });
     await protect(g.pulp_id);
     expect((await get({ 'x-rh-identity': b64(JSON.stringify({ identity: { org_id: '123' } })) })).status).toBe(200);
     expect((await get({ 'x-rh-identity': b64(JSON.stringify({ identity: { org_id: '456' } })) })).status).toBe(403);
     expect((await get({ 'x-rh-identity': b64(JSON.stringify({ identity: { org_id: 123 } })) })).status).toBe(403);
     expect((await get({ 'x-rh-identity': b64('not json') })).status).toBe(403);
-    const sel = await guardWith('core/header', { name: 'jq-select', header_name: 'x-ent', header_value: 'yes', jq_filter: '.entitlements[] | select(.name == "rhel") | .valid' });
+    const sel = await guardWith('core/header', {
+      name: 'jq-select',
+      header_name: 'x-ent',
+      header_value: 'yes',
+      jq_filter: '.entitlements[] | select(.name == "rhel") | .valid',
+    });
     await protect(sel.pulp_id);
-    expect((await get({ 'x-ent': b64(JSON.stringify({ entitlements: [{ name: 'other', valid: 'no' }, { name: 'rhel', valid: 'yes' }] })) })).status).toBe(200);
-    expect((await get({ 'x-ent': b64(JSON.stringify({ entitlements: [{ name: 'rhel', valid: 'no' }] })) })).status).toBe(403);
+    expect(
+      (
+        await get({
+          'x-ent': b64(
+            JSON.stringify({
+              entitlements: [
+                { name: 'other', valid: 'no' },
+                { name: 'rhel', valid: 'yes' },
+              ],
+            }),
+          ),
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await get({ 'x-ent': b64(JSON.stringify({ entitlements: [{ name: 'rhel', valid: 'no' }] })) })).status,
+    ).toBe(403);
   });
 
   it('header guard refuses header names that are not tokens (no header injection)', async () => {
     for (const header_name of ['x-a\r\nx-b', 'x a', 'x:y']) {
-      const res = await call('POST', 'contentguards/core/header/', { name: `bad-${header_name.length}`, header_name, header_value: 'v' });
+      const res = await call('POST', 'contentguards/core/header/', {
+        name: `bad-${header_name.length}`,
+        header_name,
+        header_value: 'v',
+      });
       expect(res.statusCode, JSON.stringify(header_name)).toBe(400);
     }
   });
@@ -130,35 +221,63 @@ describe('content guards through the running content app', () => {
     expect((await get({ authorization: admin })).status).toBe(200);
     expect((await get()).status).toBe(403);
     expect((await get({ authorization: alice })).status).toBe(403);
-    expect((await call('POST', `${g.pulp_href}add_role/`, { role: 'core.rbaccontentguard_downloader', users: ['alice'] })).statusCode).toBe(201);
+    expect(
+      (await call('POST', `${g.pulp_href}add_role/`, { role: 'core.rbaccontentguard_downloader', users: ['alice'] }))
+        .statusCode,
+    ).toBe(201);
     expect((await get({ authorization: alice })).status).toBe(200);
     expect((await get({ authorization: basic('alice', 'wrong-password') })).status).toBe(403);
     const detail = (await call('GET', g.pulp_href)).json();
     expect(detail.users.map((u: { username: string }) => u.username).sort()).toEqual(['admin', 'alice']);
-    expect((await call('POST', `${g.pulp_href}remove_role/`, { role: 'core.rbaccontentguard_downloader', users: ['alice'] })).statusCode).toBe(201);
+    expect(
+      (await call('POST', `${g.pulp_href}remove_role/`, { role: 'core.rbaccontentguard_downloader', users: ['alice'] }))
+        .statusCode,
+    ).toBe(201);
     expect((await get({ authorization: alice })).status).toBe(403);
     // Through a group.
     const group = (await call('POST', 'groups/', { name: 'downloaders' })).json();
-    expect((await call('POST', `${g.pulp_href}add_role/`, { role: 'core.rbaccontentguard_downloader', groups: ['downloaders'] })).statusCode).toBe(201);
+    expect(
+      (
+        await call('POST', `${g.pulp_href}add_role/`, {
+          role: 'core.rbaccontentguard_downloader',
+          groups: ['downloaders'],
+        })
+      ).statusCode,
+    ).toBe(201);
     const bob = basic('bob', USER_PASSWORD);
     expect((await get({ authorization: bob })).status).toBe(403);
     expect((await call('POST', `${group.pulp_href}users/`, { username: 'bob' })).statusCode).toBe(201);
     expect((await get({ authorization: bob })).status).toBe(200);
-    expect((await call('GET', g.pulp_href)).json().groups.map((x: { name: string }) => x.name)).toEqual(['downloaders']);
+    expect((await call('GET', g.pulp_href)).json().groups.map((x: { name: string }) => x.name)).toEqual([
+      'downloaders',
+    ]);
   });
 
   it('content-redirect guard: a signed, unexpired URL passes; tampered, expired or unsigned ones are refused', async () => {
     const g = await guardWith('core/content_redirect', { name: 'redirect' });
     await protect(g.pulp_id);
-    const row = await h.database.db.selectFrom('content_guard').select('detail').where('pulp_id', '=', g.pulp_id).executeTakeFirstOrThrow();
+    const row = await h.database.db
+      .selectFrom('content_guard')
+      .select('detail')
+      .where('pulp_id', '=', g.pulp_id)
+      .executeTakeFirstOrThrow();
     const secret = row.detail.shared_secret as string;
     expect((await call('GET', g.pulp_href)).body).not.toContain(secret);
     const signed = signContentUrl(secret, `http://127.0.0.1:${h.app.port}${FILE}`);
     const local = signed.replace(/^http:\/\/[^/]+/, '');
     expect((await get({}, local)).status).toBe(200);
     expect((await get({}, FILE)).status).toBe(403);
-    expect((await get({}, local.replace(/expires=(\d+)/, (_m, n: string) => `expires=${Number(n) + 100}`))).status).toBe(403);
-    expect((await get({}, local.replace(/validate_token=([0-9a-f]+):([0-9a-f])/, 'validate_token=$1:0'))).status).toBe(403);
+    expect(
+      (
+        await get(
+          {},
+          local.replace(/expires=(\d+)/, (_m, n: string) => `expires=${Number(n) + 100}`),
+        )
+      ).status,
+    ).toBe(403);
+    expect((await get({}, local.replace(/validate_token=([0-9a-f]+):([0-9a-f])/, 'validate_token=$1:0'))).status).toBe(
+      403,
+    );
     const expired = signContentUrl(secret, FILE, Math.floor(Date.now() / 1000) - 7200);
     expect((await get({}, expired)).status).toBe(403);
     const otherSecret = signContentUrl('00'.repeat(32), FILE);
@@ -183,9 +302,15 @@ describe('content guards through the running content app', () => {
   });
 
   it('x509 guard: a client certificate chaining to the CA passes; untrusted, malformed or oversized ones are refused', async () => {
-    const bad = await call('POST', 'contentguards/certguard/x509/', { name: 'bad-ca', ca_certificate: 'not a certificate' });
+    const bad = await call('POST', 'contentguards/certguard/x509/', {
+      name: 'bad-ca',
+      ca_certificate: 'not a certificate',
+    });
     expect(bad.statusCode).toBe(400);
-    const broken = await call('POST', 'contentguards/certguard/x509/', { name: 'broken-ca', ca_certificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' });
+    const broken = await call('POST', 'contentguards/certguard/x509/', {
+      name: 'broken-ca',
+      ca_certificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n',
+    });
     expect(broken.statusCode).toBe(400);
     const g = await guardWith('certguard/x509', { name: 'x509', ca_certificate: await pem('ca') });
     await protect(g.pulp_id);
@@ -195,7 +320,13 @@ describe('content guards through the running content app', () => {
     // A CA certificate presented as a client certificate is self-signed by a CA not in the bundle... unless it is the CA itself.
     expect((await get({ 'x-client-cert': encodeURIComponent(await pem('other-ca')) })).status).toBe(403);
     expect((await get({ 'x-client-cert': '%E0%A4%A' })).status).toBe(403);
-    expect((await get({ 'x-client-cert': encodeURIComponent('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----') })).status).toBe(403);
+    expect(
+      (
+        await get({
+          'x-client-cert': encodeURIComponent('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----'),
+        })
+      ).status,
+    ).toBe(403);
     expect((await get()).status).toBe(403);
     const oversized = await get({ 'x-client-cert': 'A'.repeat(70_000) });
     expect([403, 431]).toContain(oversized.status);

@@ -17,8 +17,17 @@ let workerId: string;
 beforeAll(async () => {
   database = await createTestDatabase();
   const settings = loadSettings({ env: {}, overrides: { LOG_LEVEL: 'silent' } });
-  dispatcher = createDispatcher({ db: database.db, settings, logger: silentLogger, tasks: new Map(Object.entries(tasks)) });
-  const row = await database.db.insertInto('app_status').values({ name: 'fake-worker', app_type: 'worker', versions: '{}' }).returning('pulp_id').executeTakeFirstOrThrow();
+  dispatcher = createDispatcher({
+    db: database.db,
+    settings,
+    logger: silentLogger,
+    tasks: new Map(Object.entries(tasks)),
+  });
+  const row = await database.db
+    .insertInto('app_status')
+    .values({ name: 'fake-worker', app_type: 'worker', versions: '{}' })
+    .returning('pulp_id')
+    .executeTakeFirstOrThrow();
   workerId = row.pulp_id;
 });
 afterAll(async () => {
@@ -39,13 +48,26 @@ async function complete(id: string) {
   await unblockAfter(database.db, record);
 }
 
-const state = async (id: string) => (await database.db.selectFrom('task').select('state').where('pulp_id', '=', id).executeTakeFirstOrThrow()).state;
+const state = async (id: string) =>
+  (await database.db.selectFrom('task').select('state').where('pulp_id', '=', id).executeTakeFirstOrThrow()).state;
 
 describe('resource reservations', () => {
   it('records the implicit shared domain resource after the exclusive and shared ones', async () => {
-    const t = await dispatcher.dispatch('test.noop', {}, { exclusiveResources: ['prn:x.repo:r0'], sharedResources: ['prn:x.remote:m0'] });
-    const row = await database.db.selectFrom('task').select(['reserved_resources_record', 'state', 'unblocked_at']).where('pulp_id', '=', t.pulp_id).executeTakeFirstOrThrow();
-    expect(row.reserved_resources_record).toEqual(['prn:x.repo:r0', 'shared:prn:x.remote:m0', `shared:${DOMAIN_RESOURCE}`]);
+    const t = await dispatcher.dispatch(
+      'test.noop',
+      {},
+      { exclusiveResources: ['prn:x.repo:r0'], sharedResources: ['prn:x.remote:m0'] },
+    );
+    const row = await database.db
+      .selectFrom('task')
+      .select(['reserved_resources_record', 'state', 'unblocked_at'])
+      .where('pulp_id', '=', t.pulp_id)
+      .executeTakeFirstOrThrow();
+    expect(row.reserved_resources_record).toEqual([
+      'prn:x.repo:r0',
+      'shared:prn:x.remote:m0',
+      `shared:${DOMAIN_RESOURCE}`,
+    ]);
     expect(row.unblocked_at).not.toBeNull();
     await drainClaimable().then((ids) => Promise.all(ids.map(complete)));
   });
@@ -109,7 +131,11 @@ describe('resource reservations', () => {
   it('does not let another owner finish a task', async () => {
     const a = await dispatcher.dispatch('test.noop', {}, {});
     await drainClaimable();
-    const other = await database.db.insertInto('app_status').values({ name: 'intruder', app_type: 'worker', versions: '{}' }).returning('pulp_id').executeTakeFirstOrThrow();
+    const other = await database.db
+      .insertInto('app_status')
+      .values({ name: 'intruder', app_type: 'worker', versions: '{}' })
+      .returning('pulp_id')
+      .executeTakeFirstOrThrow();
     expect(await finishTask(database.db, a.pulp_id, other.pulp_id, { outcome: 'completed', result: 1 })).toBeNull();
     expect(await state(a.pulp_id)).toBe('running');
     await complete(a.pulp_id);
@@ -118,8 +144,16 @@ describe('resource reservations', () => {
 
 describe('immediate tasks', () => {
   it('run inline when their resources are free', async () => {
-    const t = await dispatcher.dispatch('test.record', { ms: 1 }, { immediate: true, exclusiveResources: ['prn:x.repo:i1'] });
-    const row = await database.db.selectFrom('task').selectAll().where('pulp_id', '=', t.pulp_id).executeTakeFirstOrThrow();
+    const t = await dispatcher.dispatch(
+      'test.record',
+      { ms: 1 },
+      { immediate: true, exclusiveResources: ['prn:x.repo:i1'] },
+    );
+    const row = await database.db
+      .selectFrom('task')
+      .selectAll()
+      .where('pulp_id', '=', t.pulp_id)
+      .executeTakeFirstOrThrow();
     expect(row.state).toBe('completed');
     expect(row.result).toMatchObject({ pid: process.pid });
   });
@@ -127,10 +161,22 @@ describe('immediate tasks', () => {
   it('are deferred to a worker, or refused, when their resources are busy', async () => {
     const r = 'prn:x.repo:i2';
     const busy = await dispatcher.dispatch('test.noop', {}, { exclusiveResources: [r] });
-    const deferred = await dispatcher.dispatch('test.noop', {}, { immediate: true, deferred: true, exclusiveResources: [r] });
-    const refused = await dispatcher.dispatch('test.noop', {}, { immediate: true, deferred: false, exclusiveResources: [r] });
+    const deferred = await dispatcher.dispatch(
+      'test.noop',
+      {},
+      { immediate: true, deferred: true, exclusiveResources: [r] },
+    );
+    const refused = await dispatcher.dispatch(
+      'test.noop',
+      {},
+      { immediate: true, deferred: false, exclusiveResources: [r] },
+    );
     expect(await state(deferred.pulp_id)).toBe('waiting');
-    const row = await database.db.selectFrom('task').select(['state', 'error']).where('pulp_id', '=', refused.pulp_id).executeTakeFirstOrThrow();
+    const row = await database.db
+      .selectFrom('task')
+      .select(['state', 'error'])
+      .where('pulp_id', '=', refused.pulp_id)
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ state: 'canceled', error: { reason: 'Resources temporarily unavailable.' } });
     expect(await drainClaimable()).toEqual([busy.pulp_id]);
     await complete(busy.pulp_id);
@@ -141,9 +187,15 @@ describe('immediate tasks', () => {
 
 describe('dispatch refuses bad input', () => {
   it('rejects an unknown task name and creates nothing', async () => {
-    const before = await database.db.selectFrom('task').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const before = await database.db
+      .selectFrom('task')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     await expect(dispatcher.dispatch('no.such.task', {}, {})).rejects.toThrow(/Unknown task name/);
-    const after = await database.db.selectFrom('task').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const after = await database.db
+      .selectFrom('task')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(Number(before.n));
   });
 });
