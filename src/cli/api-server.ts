@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 
 import { buildApiApp } from '../api/build-app.js';
-import { apiModules, versionEntries } from '../api/modules.js';
+import { apiModules } from '../api/modules.js';
+import { versionMap } from '../plugin-api/registry.js';
 import type { Settings } from '../core/settings.js';
 import { registerApp, startHeartbeat, unregisterApp, processName } from '../db/app-status.js';
 import type { Database } from '../db/database.js';
@@ -36,7 +37,7 @@ export async function startApiServer(options: {
   const dispatcher = createDispatcher({ db, settings, logger, tasks: registry.tasks, storage, appId: () => appId });
   const api = await buildApiApp({ settings, db, logger, modules: apiModules(registry), dispatcher, storage });
   const address = await api.app.listen({ host: options.host, port: options.port });
-  const versions = Object.fromEntries(versionEntries(registry).map((v) => [v.component, v.version]));
+  const versions = versionMap(registry);
   const record = await registerApp(db, 'api', processName('api'), versions);
   appId = record.pulp_id;
   const stopHeartbeat = startHeartbeat(db, record.pulp_id, (API_APP_TTL_SECONDS * 1000) / 3, (err) =>

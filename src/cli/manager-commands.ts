@@ -5,7 +5,8 @@ import { sql } from 'kysely';
 import { stringify as toYaml } from 'yaml';
 
 import { buildApiApp } from '../api/build-app.js';
-import { apiModules, versionEntries } from '../api/modules.js';
+import { apiModules } from '../api/modules.js';
+import { versionMap } from '../plugin-api/registry.js';
 import { buildOpenApiDocument } from '../api/openapi.js';
 import { apiPrefix } from '../core/ids.js';
 import { randomPassword } from '../core/passwords.js';
@@ -114,7 +115,7 @@ export async function commandOpenApi(settings: Settings, flags: Flags): Promise<
         operations: api.operations,
         components: api.components,
         prefix: apiPrefix(settings.API_ROOT),
-        appVersions: Object.fromEntries(versionEntries(registry).map((v) => [v.component, v.version])),
+        appVersions: versionMap(registry),
       },
       {
         serverUrl: 'http://localhost:24817/',

@@ -1,4 +1,4 @@
-import { coreTasks } from '../api/tasks/index.js';
+import { coreTasks } from '../tasking/core-tasks/index.js';
 import type { Settings } from '../core/settings.js';
 import { buildRegistry, type PluginRegistry } from '../plugin-api/registry.js';
 import { builtinPlugins } from '../plugins/builtin.js';

@@ -10,6 +10,12 @@ export interface PluginDefinition {
   name: string;
   /** Python module Pulp reports for the app in `/status/` (`pulp_file.app`). */
   module: string;
+  /** Version reported in `/status/` (default: core's version, as for the plugins shipped inside pulpcore). */
+  version?: string;
+  /** Python distribution Pulp reports (`pulp-python`); default `pulpcore`. */
+  package?: string;
+  /** Whether the plugin supports domains (default true). */
+  domainCompatible?: boolean;
   /** Schema migrations named `NNNN_name`; they run after core's, as `<plugin>/NNNN_name`. */
   migrations?: Record<string, Migration>;
   /** Task functions keyed by Pulp's dotted name (the task record's `name`). */

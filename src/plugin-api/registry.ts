@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 
 import { ConfigurationError } from '../core/errors.js';
+import { PULP_VERSION } from '../core/version.js';
 import type { PluginDefinition } from './define-plugin.js';
 import { registerResourceTypes } from './resource-types.js';
 import type { TaskFunction } from './tasks.js';
@@ -45,4 +46,32 @@ export function buildRegistry(
     throw new ConfigurationError(`Invalid plugin configuration:\n  - ${problems.join('\n  - ')}`);
   for (const plugin of plugins) registerResourceTypes(plugin.resourceTypes ?? []);
   return Object.freeze({ plugins: Object.freeze(plugins), migrations, tasks });
+}
+
+/** One installed component as `/status/` and the schema's `x-pulp-app-versions` report it (they must agree). */
+export interface VersionEntry {
+  component: string;
+  version: string;
+  package: string;
+  module: string;
+  domain_compatible: boolean;
+}
+
+/** Core first, then each installed plugin, with the version and package the plugin declares. */
+export function versionEntries(registry: PluginRegistry): VersionEntry[] {
+  return [
+    { component: 'core', version: PULP_VERSION, package: 'pulpcore', module: 'pulpcore.app', domain_compatible: true },
+    ...registry.plugins.map((p) => ({
+      component: p.name,
+      version: p.version ?? PULP_VERSION,
+      package: p.package ?? 'pulpcore',
+      module: p.module,
+      domain_compatible: p.domainCompatible ?? true,
+    })),
+  ];
+}
+
+/** `{component: version}` of every installed component. */
+export function versionMap(registry: PluginRegistry): Record<string, string> {
+  return Object.fromEntries(versionEntries(registry).map((v) => [v.component, v.version]));
 }

@@ -5,17 +5,10 @@ import { sql } from 'kysely';
 
 import { formatTimestamp } from '../../core/ids.js';
 import type { OperationModule, Services } from '../../plugin-api/operations.js';
+import type { VersionEntry } from '../../plugin-api/registry.js';
 
 /** Seconds after which an API or content app is no longer online (Pulp's API_APP_TTL / CONTENT_APP_TTL). */
 const API_APP_TTL = 120;
-
-export interface VersionEntry {
-  component: string;
-  version: string;
-  package: string;
-  module: string;
-  domain_compatible: boolean;
-}
 
 const AppStatus = Type.Object({
   name: Type.String(),

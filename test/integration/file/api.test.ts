@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { generalCreate, generalDelete } from '../../../src/api/tasks/base.js';
+import { generalCreate, generalDelete } from '../../../src/tasking/core-tasks/base.js';
 import type { Dispatcher } from '../../../src/plugin-api/tasks.js';
 import { publishTask } from '../../../src/plugins/file/publish-task.js';
 import { synchronize } from '../../../src/plugins/file/sync-task.js';
