@@ -1,8 +1,84 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import type { TSchema } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Migration } from 'kysely';
 
 import type { OperationModule, Services } from './operations.js';
+import type { RbacModel } from './rbac-catalogue.js';
+import type { AccessPolicyDefinition, LockedRoleDefinition } from './rbac-types.js';
 import type { ResourceTypeDefinition } from './resource-types.js';
 import type { TaskFunction } from './tasks.js';
+
+/** What a guard evaluator sees of a content request. */
+export interface GuardRequest {
+  /** The raw request: headers (X-CLIENT-CERT, custom guard headers) and URL (signed redirect parameters). */
+  request: IncomingMessage;
+  /** Path below CONTENT_PATH_PREFIX, as requested. */
+  path: string;
+}
+
+/**
+ * A content guard type's check, as the content app runs it. `compile` is called once per guard row and
+ * cached until the guard (or anything served) changes; the returned check runs per request.
+ */
+export interface GuardTypeDefinition {
+  /** `certguard.x509` */
+  pulpType: string;
+  compile(detail: Record<string, unknown>): GuardCheck;
+}
+export type GuardCheck = (req: GuardRequest) => boolean | Promise<boolean>;
+
+/** RBAC data a plugin ships: the models permissions name, Pulp's default access policies and locked roles. */
+export interface PluginRbac {
+  models?: RbacModel[];
+  /** Default access policy of each viewset (endpoint below the API prefix), as Pulp's DEFAULT_ACCESS_POLICY. */
+  accessPolicies?: Record<string, AccessPolicyDefinition>;
+  /** Pulp's LOCKED_ROLES: built-in roles that cannot be changed. */
+  roles?: Record<string, LockedRoleDefinition>;
+}
+
+/**
+ * A path the plugin answers itself in the content app (pulp_container's `/pulp/container/...`). Handlers are
+ * tried in order before the distribution lookup; one that does not handle the request returns false.
+ */
+export interface ContentHandler {
+  /** Absolute path prefix, e.g. `/pulp/container/`. */
+  prefix: string;
+  handle(req: IncomingMessage, res: ServerResponse, services: ContentServices): Promise<boolean>;
+}
+
+/** What the content app gives plugin handlers (storage streaming helpers live in plugin-api/serving). */
+export type ContentServices = Pick<Services, 'db' | 'settings' | 'logger' | 'storage'>;
+
+/** What a plugin changes in the content app. */
+export interface PluginContent {
+  /** Distribution types served from publications rather than repository versions (Pulp's SERVE_FROM_PUBLICATION). */
+  publicationDistributionTypes?: string[];
+  handlers?: ContentHandler[];
+}
+
+/**
+ * A client-facing route on the API process outside `/pulp/api/v3/` (pulp_python's `/pypi/`, pulp_container's
+ * `/v2/` and `/token/`). The request body is not parsed: the handler reads `request.raw` (or uses the body
+ * helpers of plugin-api). Errors thrown are mapped like the REST API's unless the handler replies itself.
+ */
+export interface ClientRoute {
+  method:
+    'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | Array<'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'>;
+  /** Absolute path in Fastify's syntax: `/v2/*`, `/pypi/:base_path/simple/`. */
+  url: string;
+  handler(request: FastifyRequest, reply: FastifyReply, services: Services): Promise<unknown>;
+}
+
+/** A plugin setting: its JSON schema (TypeBox, with `default`) under Pulp's name. */
+export type PluginSettings = Record<string, TSchema>;
+
+/** What a plugin adds to the web UI (see src/ui). */
+export interface PluginUi {
+  /** Navigation entries: label and UI path (`/ui/python/`). */
+  navigation?: Array<{ label: string; path: string }>;
+}
 
 /** What a plugin declares. A plugin is a value: nothing runs at import time. */
 export interface PluginDefinition {
@@ -22,8 +98,16 @@ export interface PluginDefinition {
   tasks?: Record<string, TaskFunction>;
   /** Typed resources (content, repository, remote, ... types) the plugin defines; see resource-types.ts. */
   resourceTypes?: ResourceTypeDefinition[];
-  /** REST operations, built from the process's services. */
+  /** REST operations under the API prefix, built from the process's services. */
   operations?(services: Services): OperationModule;
+  /** Routes outside the API prefix on the API process. */
+  clientRoutes?(services: Services): ClientRoute[];
+  rbac?: PluginRbac;
+  guards?: GuardTypeDefinition[];
+  content?: PluginContent;
+  /** Settings the plugin reads (validated at start with core's; unknown names still stop start-up). */
+  settings?: PluginSettings;
+  ui?: PluginUi;
 }
 
 /** Identity function that type-checks a plugin definition. */
