@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest';
 
-import { ValidationError } from '../../src/core/errors.js';
+import { renderError } from '../../src/api/errors.js';
 import { parseQExpression, qComplexity } from '../../src/api/q-filter.js';
+import { ValidationError } from '../../src/core/errors.js';
 
-function qError(expression: string): string {
+/** What the API answers for a refused expression: the status and body the one error mapping renders. */
+function qRefusal(expression: string): { status: number; body: unknown } {
   try {
     parseQExpression(expression);
   } catch (err) {
     expect(err).toBeInstanceOf(ValidationError);
-    return ((err as ValidationError).fields as Record<string, string[]>).q?.[0] ?? '';
+    const { status, body } = renderError(err);
+    return { status, body };
   }
   throw new Error('expected a q error');
 }
@@ -72,15 +75,16 @@ describe('q expressions', () => {
   });
 
   it.each([
-    ['', 'empty'],
-    ['name', 'missing value'],
-    ['name=', 'missing value after ='],
-    ['(a=1', 'unclosed parenthesis'],
-    ['a=1 b=2', 'missing operator'],
-    ['a=1 AND', 'dangling operator'],
-    ['a="unterminated', 'unterminated quote'],
-    ['a=/pulp/api/', 'unquoted slash'],
-  ])('refuses %j (%s) with a 400 on q', (expression) => {
-    expect(qError(expression)).not.toBe('');
+    ['', 'The expression is empty.'],
+    ['name', "Expected '=' after 'name'."],
+    ['name=', "Expected a value for 'name'."],
+    ['(a=1', "Expected ')' at position 4."],
+    ['a=1 b=2', "Unexpected 'b' at position 4."],
+    ['a=1 AND', 'Unexpected end of expression.'],
+    ['AND a=1', 'Expected a filter at position 0.'],
+    ['a="unterminated', 'Unterminated quoted value starting at position 2.'],
+    ['a=/pulp/api/', "Unexpected character '/' at position 2."],
+  ])('refuses %j with a 400 on q: %s', (expression, message) => {
+    expect(qRefusal(expression)).toEqual({ status: 400, body: { q: [message] } });
   });
 });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -10,6 +11,8 @@ describe('content app: serving stored content', () => {
   const iso = randomBytes(5000);
   const big = randomBytes(300 * 1024);
   const manifest = Buffer.from('a.iso,abc,5000\n');
+  const other = Buffer.from('served only by the other distribution');
+  const onDisk = Buffer.from('a file in MEDIA_ROOT that no distribution serves');
   let publicationId: string;
   let versionId: string;
   let repositoryId: string;
@@ -32,6 +35,12 @@ describe('content app: serving stored content', () => {
     await f.distribution('nested/two/deep', { publication_id: publicationId });
     await f.distribution('secret', { publication_id: publicationId, hidden: true });
     await f.distribution('pointing-nowhere', {});
+    const otherRepo = await f.repository();
+    const otherContent = await f.content('other.txt', (await f.artifact(other)).pulp_id);
+    await f.distribution('other', {
+      publication_id: await f.publication(await f.version(otherRepo, 1, [otherContent.contentId])),
+    });
+    await writeFile(path.join(h.settings.MEDIA_ROOT, 'secret.txt'), onDisk);
   });
   afterAll(async () => {
     await h?.close();
@@ -215,13 +224,20 @@ describe('content app: serving stored content', () => {
   });
 
   it('never resolves dot segments, encoded dots, double slashes or NUL bytes', async () => {
-    const secretFile = await readFile(h.storage.localPath('artifact')).catch(() => null);
-    expect(secretFile).toBeNull();
+    // What a resolving implementation would reach: another distribution's file, a file next to the artifacts.
+    expect((await h.get('/pulp/content/other/other.txt')).body.equals(other)).toBe(true);
+    expect((await readFile(path.join(h.settings.MEDIA_ROOT, 'secret.txt'))).equals(onDisk)).toBe(true);
     for (const p of [
       '/pulp/content/files/../files/a.iso',
+      '/pulp/content/files/dir/../a.iso',
       '/pulp/content/files/%2e%2e/files/a.iso',
       '/pulp/content/files/%2E%2E/%2E%2E/%2E%2E/etc/passwd',
       '/pulp/content/files/dir/..%2fa.iso',
+      '/pulp/content/files/../other/other.txt',
+      '/pulp/content/files/%2e%2e/other/other.txt',
+      '/pulp/content/files/dir/%2e%2e%2f%2e%2e%2fother/other.txt',
+      '/pulp/content/files/%2e%2e/%2e%2e/%2e%2e/media/secret.txt',
+      '/pulp/content/files/a.iso/../../../../secret.txt',
       '/pulp/content/files//a.iso',
       '/pulp/content//files/a.iso',
       '/pulp/content/files/a.iso%00',
@@ -232,7 +248,7 @@ describe('content app: serving stored content', () => {
     ]) {
       const r = await h.get(p);
       expect(r.status, p).toBe(404);
-      expect(r.body.equals(iso)).toBe(false);
+      for (const secret of [iso, other, onDisk]) expect(r.body.includes(secret), p).toBe(false);
     }
   });
 

@@ -125,6 +125,31 @@ beforeAll(async () => {
         detail: {},
       })
       .execute();
+    // Enough repositories (each with its version 0) and uploads that a query per item would show.
+    const other = await db
+      .insertInto('repository')
+      .values({
+        pulp_type: 'file.file',
+        name: `qc-other-${i}`,
+        description: null,
+        retain_repo_versions: null,
+        retain_checkpoints: null,
+        remote_id: null,
+        pulp_labels: { i: String(i) },
+        detail: {},
+      })
+      .returning('pulp_id')
+      .executeTakeFirstOrThrow();
+    await createInitialVersion(db, other.pulp_id);
+    const upload = await db
+      .insertInto('upload')
+      .values({ size: 100, user_id: null })
+      .returning('pulp_id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('upload_chunk')
+      .values({ upload_id: upload.pulp_id, offset: 0, size: 10, file: `upload/${upload.pulp_id}/0` })
+      .execute();
   }
 });
 beforeAll(async () => {
@@ -137,10 +162,12 @@ afterAll(async () => {
   await database.drop();
 });
 
-async function countFor(url: string): Promise<number> {
+/** Queries run to answer `url`, which must list `items` objects (so that a query per item would show). */
+async function countFor(url: string, items: number): Promise<number> {
   queries = 0;
   const res = await api.app.inject({ method: 'GET', url, headers: { authorization: auth } });
   expect(res.statusCode).toBe(200);
+  expect(res.json<{ results: unknown[] }>().results, url).toHaveLength(items);
   return queries;
 }
 
@@ -157,15 +184,15 @@ describe('list endpoints', () => {
   ];
   for (const list of lists) {
     it(`${list} costs the same number of queries for 2 and 12 items`, async () => {
-      const small = await countFor(`/pulp/api/v3/${list}?limit=2`);
-      const large = await countFor(`/pulp/api/v3/${list}?limit=12`);
+      const small = await countFor(`/pulp/api/v3/${list}?limit=2`, 2);
+      const large = await countFor(`/pulp/api/v3/${list}?limit=12`, 12);
       expect(large).toBe(small);
     });
   }
   it("a repository's version list does too", async () => {
-    expect(await countFor(`${repoHref}versions/?limit=12`)).toBe(await countFor(`${repoHref}versions/?limit=2`));
-    expect(await countFor(`/pulp/api/v3/content/?repository_version=${repoHref}versions/12/&limit=12`)).toBe(
-      await countFor(`/pulp/api/v3/content/?repository_version=${repoHref}versions/12/&limit=2`),
+    expect(await countFor(`${repoHref}versions/?limit=12`, 12)).toBe(await countFor(`${repoHref}versions/?limit=2`, 2));
+    expect(await countFor(`/pulp/api/v3/content/?repository_version=${repoHref}versions/12/&limit=12`, 12)).toBe(
+      await countFor(`/pulp/api/v3/content/?repository_version=${repoHref}versions/12/&limit=2`, 2),
     );
   });
 });

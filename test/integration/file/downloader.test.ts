@@ -1,4 +1,6 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -107,29 +109,39 @@ describe('downloader', () => {
     }
   });
 
-  it('limits simultaneous downloads to download_concurrency', async () => {
-    let active = 0;
-    let peak = 0;
-    const server = await new FixtureServer({ files: new Map([['f.bin', f.content]]), delayMs: 30 }).start();
+  it('limits simultaneous downloads to download_concurrency, and uses all of it', async () => {
+    // The server holds every answer until two requests are open at once, then gives a third the chance to show
+    // up before it answers one: an unlimited downloader opens all six at once, a serial one never opens two.
+    let open = 0;
+    let maxOpen = 0;
+    const held: (() => void)[] = [];
+    let releaseTimer: NodeJS.Timeout | null = null;
+    const releaseOne = () => {
+      releaseTimer = null;
+      held.shift()?.();
+      if (held.length > 0) releaseTimer = setTimeout(releaseOne, open >= 2 ? 200 : 3000);
+    };
+    const server = createServer((_req, res) => {
+      open++;
+      maxOpen = Math.max(maxOpen, open);
+      res.on('close', () => open--);
+      held.push(() => res.writeHead(200, { 'content-length': f.content.length }).end(f.content));
+      if (releaseTimer) clearTimeout(releaseTimer);
+      releaseTimer = setTimeout(releaseOne, open >= 2 ? 200 : 3000);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/f.bin`;
     const d = downloader({ download_concurrency: 2 });
     try {
-      const results = await Promise.all(
-        Array.from({ length: 6 }, async () => {
-          active++;
-          peak = Math.max(peak, active);
-          const r = await d.download(server.url('f.bin'));
-          active--;
-          return r;
-        }),
-      );
-      expect(results).toHaveLength(6);
-      // Requests overlapping at the server never exceed the limit.
-      expect(server.maxInFlight).toBeLessThanOrEqual(2);
-      expect(peak).toBe(6);
+      const results = await Promise.all(Array.from({ length: 6 }, () => d.download(url, { size: 4096 })));
+      expect(results.map((r) => r.digests.sha256)).toEqual(Array(6).fill(f.sha256));
+      expect(maxOpen).toBe(2);
       await Promise.all(results.map((r) => rm(r.path)));
     } finally {
+      if (releaseTimer) clearTimeout(releaseTimer);
       await d.close();
-      await server.stop();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
     }
   });
 });

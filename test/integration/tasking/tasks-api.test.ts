@@ -240,7 +240,10 @@ describe('workers', () => {
         .results.map((r: { name: string }) => r.name)
         .sort();
     expect(await names('missing=true')).toEqual(['gone@host']);
-    expect(await names('online=true')).toEqual(['api-test-worker', 'intruder'].filter((n) => n !== 'intruder'));
+    expect(await names('missing=false')).toEqual(['api-test-worker']);
+    expect(await names('online=true')).toEqual(['api-test-worker']);
+    expect(await names('online=false')).toEqual(['gone@host']);
+    expect(await names('')).toEqual(['api-test-worker', 'gone@host']);
     expect(await names('name__startswith=gone')).toEqual(['gone@host']);
     expect((await get(`${P}workers/?online=maybe`)).statusCode).toBe(400);
     const one = (await get(`${P}workers/${old.pulp_id}/`)).json();
