@@ -43,6 +43,8 @@ runCli('pulpcore-content', async () => {
           storage: new FileSystemStorage(settings.MEDIA_ROOT),
           host,
           port,
+          // Test hook: each answer names its process, so a test can check that every process saw a change.
+          servedByHeader: process.env.PULP_TS_SERVED_BY_HEADER === '1',
         });
         return async () => {
           await app.close();

@@ -38,6 +38,8 @@ export interface ContentAppOptions {
   port?: number;
   /** Registers in app_status and heartbeats (default true). */
   heartbeat?: boolean;
+  /** Names the answering process (its app_status name) in `X-Pulp-Served-By`, so tests can reach every process. */
+  servedByHeader?: boolean;
   /** Distribution types that serve publications rather than repository versions (Pulp's SERVE_FROM_PUBLICATION). */
   publicationDistributionTypes?: readonly string[];
 }
@@ -239,7 +241,9 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
     }
   }
 
+  const servedBy = options.servedByHeader ? processName() : null;
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    if (servedBy) res.setHeader('X-Pulp-Served-By', servedBy);
     handle(req, res).catch((err: unknown) => {
       // A client that hangs up mid-body is normal traffic, not an error of ours.
       if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
