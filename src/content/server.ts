@@ -20,7 +20,7 @@ import {
   matchDistribution,
   type ServingTarget,
 } from './distributions.js';
-import { isAllowedByGuard } from './guards/index.js';
+import { isAllowedByGuard, registerGuardCache } from './guards/index.js';
 import { renderListing } from './listing.js';
 import { type Candidate, OnDemand } from './on-demand.js';
 import { splitRequestPath } from './request-path.js';
@@ -106,6 +106,7 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
     bodyBytes = 0;
   });
   const onDemand = new OnDemand({ db, storage, settings, logger });
+  registerGuardCache(db, cache);
 
   async function getSnapshot(): Promise<DistributionSnapshot> {
     if (snapshot && cache.enabled) return snapshot;
