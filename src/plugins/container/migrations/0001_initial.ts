@@ -100,16 +100,15 @@ CREATE TABLE container_pending_manifest (
 );
 CREATE INDEX container_pending_manifest_manifest ON container_pending_manifest (manifest_id);
 
--- A blob upload in progress. The bytes received so far are in a temporary file of the storage; digests
--- holds the checksums of those bytes when they arrived in one stream from offset 0 (the usual single PATCH),
--- so completing the upload need not read them again.
+-- A blob upload in progress; the bytes received so far are in a temporary file of the storage.
 CREATE TABLE container_upload (
   pulp_id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   pulp_created timestamptz NOT NULL DEFAULT clock_timestamp(),
   pulp_last_updated timestamptz NOT NULL DEFAULT clock_timestamp(),
   repository_id uuid NOT NULL REFERENCES repository (pulp_id) ON DELETE CASCADE,
   size bigint NOT NULL DEFAULT 0,
-  digests jsonb
+  -- Set while a request appends to the upload: one writer at a time; a stale claim (a crashed process) expires.
+  busy_since timestamptz
 );
 CREATE INDEX container_upload_repository ON container_upload (repository_id);
 
