@@ -25,6 +25,7 @@ import type { Dispatcher } from '../plugin-api/tasks.js';
 import type { Storage } from '../storage/storage.js';
 import { BasicAuthenticator } from './auth.js';
 import { coerceFormBody, validateBody } from './body.js';
+import { CORRELATION_HEADER, correlationIdFor } from './correlation-id.js';
 import { sendError, sendJson } from './errors.js';
 import { type AfterOperation, installRbac } from './rbac/install.js';
 import { API_DESCRIPTION, type ApiDescription } from './openapi.js';
@@ -134,10 +135,11 @@ export async function buildApiApp(options: BuildApiOptions): Promise<ApiApp> {
   });
 
   app.addHook('onRequest', async (request, reply) => {
-    const supplied = request.headers['correlation-id'];
-    const cid = (Array.isArray(supplied) ? supplied[0] : supplied) || randomUUID().replace(/-/g, '');
+    const cid = correlationIdFor(request.headers['correlation-id']);
     (request as FastifyRequest & { correlationId?: string }).correlationId = cid;
-    void reply.header('Correlation-ID', cid);
+    // Set on the raw response: Fastify lowercases the names of headers it manages, Pulp sends this spelling.
+    reply.raw.setHeader(CORRELATION_HEADER, cid);
+    reply.raw.setHeader('Access-Control-Expose-Headers', CORRELATION_HEADER);
   });
 
   app.addHook('onResponse', async (request, reply) => {

@@ -3,6 +3,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { ValidationError } from '../core/errors.js';
 import type { Filter, FilterSet } from '../plugin-api/filters.js';
 import type { ComponentSchema, Operation } from '../plugin-api/operations.js';
+import { headerParameters } from './header-parameters.js';
 
 /** What the document is generated from: the same operations that registered the routes. */
 export interface OpenApiSource {
@@ -124,15 +125,25 @@ function filterSchema(filter: Filter): Json {
   }
 }
 
+const PAGINATION: Json[] = [
+  { in: 'query', name: 'limit', schema: { type: 'integer' }, description: 'Number of results to return per page.' },
+  {
+    in: 'query',
+    name: 'offset',
+    schema: { type: 'integer' },
+    description: 'The initial index from which to return the results.',
+  },
+];
+
+/** A list answering with a `Paginated<X>List` envelope takes limit/offset, with or without filters. */
+function isPaginated(operation: Operation): boolean {
+  const schema = operation.responses[200]?.schema;
+  return typeof schema === 'string' && /^Paginated.+List$/.test(schema);
+}
+
 function listParameters(filterSet: FilterSet): Json[] {
   const params: Json[] = [
-    { in: 'query', name: 'limit', schema: { type: 'integer' }, description: 'Number of results to return per page.' },
-    {
-      in: 'query',
-      name: 'offset',
-      schema: { type: 'integer' },
-      description: 'The initial index from which to return the results.',
-    },
+    ...PAGINATION,
     {
       in: 'query',
       name: 'q',
@@ -241,12 +252,13 @@ function operationObject(operation: Operation, params: string[], options: OpenAp
   const parameters: Json[] = params.map((name) => ({ in: 'path', name, schema: { type: 'string' }, required: true }));
   const query: Json[] = [];
   if (operation.filters) query.push(...listParameters(operation.filters));
+  else if (isPaginated(operation)) query.push(...PAGINATION);
   if (operation.query) query.push(...queryParameters(operation.query));
   if (operation.method === 'GET') query.push(...FIELD_SELECTORS);
   const seen = new Set<string>();
   const unique = query.filter((p) => !seen.has(p.name as string) && seen.add(p.name as string));
   unique.sort((a, b) => String(a.name).localeCompare(String(b.name)));
-  parameters.push(...unique, TASK_DIAGNOSTICS);
+  parameters.push(...headerParameters(operation.headers), ...unique, TASK_DIAGNOSTICS);
 
   const out: Json = {
     operationId: options.bindings ? bindingsOperationId(operation) : operation.operationId,

@@ -124,6 +124,9 @@ export interface RepositoryVersionRow {
   repository_id: string;
   repository_type: string;
   base_number: number | null;
+  /** The base version's repository: another one when modify was given another repository's version. */
+  base_repository_id?: string | null;
+  base_repository_type?: string | null;
   info: Record<string, unknown>;
 }
 
@@ -136,6 +139,7 @@ export function selectRepositoryVersions(db: Db) {
     .selectFrom('repository_version as v')
     .innerJoin('repository as r', 'r.pulp_id', 'v.repository_id')
     .leftJoin('repository_version as bv', 'bv.pulp_id', 'v.base_version_id')
+    .leftJoin('repository as br', 'br.pulp_id', 'bv.repository_id')
     .select([
       'v.pulp_id',
       'v.pulp_created',
@@ -144,10 +148,18 @@ export function selectRepositoryVersions(db: Db) {
       'v.repository_id',
       'r.pulp_type as repository_type',
       'bv.number as base_number',
+      'bv.repository_id as base_repository_id',
+      'br.pulp_type as base_repository_type',
       'v.info',
     ])
     .where('v.complete', '=', true)
     .where('r.user_hidden', '=', false);
+}
+
+function baseRepositoryHref(apiPrefix: string, row: RepositoryVersionRow, repoHref: string): string {
+  if (!row.base_repository_id || !row.base_repository_type || row.base_repository_id === row.repository_id)
+    return repoHref;
+  return typedHref(row.base_repository_type, 'repository', row.base_repository_id, apiPrefix);
 }
 
 /** A repository version as Pulp renders it. Needs no query: counts come from the row's `info`. */
@@ -167,7 +179,8 @@ export function serializeRepositoryVersion(apiPrefix: string, row: RepositoryVer
     pulp_last_updated: formatTimestamp(row.pulp_last_updated),
     number: row.number,
     repository: repoHref,
-    base_version: row.base_number === null ? null : `${repoHref}versions/${row.base_number}/`,
+    base_version:
+      row.base_number === null ? null : `${baseRepositoryHref(apiPrefix, row, repoHref)}versions/${row.base_number}/`,
     content_summary: renderContentSummary(apiPrefix, href, counts),
     vuln_report: `${apiPrefix}vuln_report/?repo_versions=${prnValue}`,
   };

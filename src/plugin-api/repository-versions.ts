@@ -31,6 +31,8 @@ export interface VersionChanges {
   removeAll?: boolean;
   /** Start from this version's content instead of the latest one's. */
   baseVersion?: number;
+  /** Start from this version (by id) of any repository: Pulp's modify accepts another repository's version. */
+  baseVersionId?: string;
 }
 
 export interface CreateVersionOptions {
@@ -131,9 +133,21 @@ export async function createRepositoryVersion(
       const r = repo.rows[0];
       if (!r) throw new NotFoundError('No Repository matches the given query.');
       const latest = await latestVersionNumber(trx, repositoryId);
-      const base = changes.baseVersion ?? latest;
+      let base = changes.baseVersion ?? latest;
+      let baseRepositoryId = repositoryId;
       let baseId: string | null = null;
-      if (changes.baseVersion !== undefined) {
+      if (changes.baseVersionId !== undefined) {
+        const b = await trx
+          .selectFrom('repository_version')
+          .select(['pulp_id', 'repository_id', 'number'])
+          .where('pulp_id', '=', changes.baseVersionId)
+          .where('complete', '=', true)
+          .executeTakeFirst();
+        if (!b) throw new ValidationError({ base_version: ['Invalid hyperlink - Object does not exist.'] });
+        baseId = b.pulp_id;
+        baseRepositoryId = b.repository_id;
+        base = b.number;
+      } else if (changes.baseVersion !== undefined) {
         const b = await trx
           .selectFrom('repository_version')
           .select('pulp_id')
@@ -154,8 +168,10 @@ export async function createRepositoryVersion(
         .returning('pulp_id')
         .executeTakeFirstOrThrow();
 
-      if (base === latest && !changes.removeAll) await applyToLatest(trx, repositoryId, n, add, remove);
-      else await applyFromBase(trx, repositoryId, n, base, changes.removeAll === true, add, remove);
+      if (base === latest && baseRepositoryId === repositoryId && !changes.removeAll)
+        await applyToLatest(trx, repositoryId, n, add, remove);
+      else
+        await applyFromBase(trx, { repositoryId, baseRepositoryId }, n, base, changes.removeAll === true, add, remove);
 
       if (options.finalize) await options.finalize(trx, repositoryId, n);
       else if (type?.finalizeVersion)
@@ -257,17 +273,18 @@ async function applyToLatest(
  */
 async function applyFromBase(
   trx: Transaction<DB>,
-  repositoryId: string,
+  repos: { repositoryId: string; baseRepositoryId: string },
   n: number,
   base: number | null,
   removeAll: boolean,
   add: string[],
   remove: string[],
 ): Promise<void> {
+  const { repositoryId, baseRepositoryId } = repos;
   const baseSet =
     removeAll || base === null
       ? sql`SELECT NULL::uuid AS content_id WHERE false`
-      : sql`SELECT rc.content_id FROM repository_content rc WHERE rc.repository_id = ${repositoryId} AND ${inVersionCondition('rc', base)}
+      : sql`SELECT rc.content_id FROM repository_content rc WHERE rc.repository_id = ${baseRepositoryId} AND ${inVersionCondition('rc', base)}
           AND NOT (rc.content_id = ANY(${remove}::uuid[]))`;
   await sql`WITH target AS (${baseSet} UNION SELECT unnest(${add}::uuid[])),
     ended AS (UPDATE repository_content rc SET version_removed = ${n}, pulp_last_updated = clock_timestamp()

@@ -79,6 +79,10 @@ function resourceMatcher(column: RawBuilder<unknown>, value: string, withShared:
   return sql<boolean>`${column} && ${all}::text[]`;
 }
 
+/**
+ * `<name>` and `<name>__in`. Unlike every other `__in` filter, Pulp's ReservedResourcesInFilter requires all
+ * the listed resources (one comma-joined value, `style: form, explode: false`): a task must hold each of them.
+ */
 function resourceFilters(name: string, column: string, withShared: boolean): Filter[] {
   const c = () => sql.ref(column);
   return [
@@ -88,10 +92,10 @@ function resourceFilters(name: string, column: string, withShared: boolean): Fil
       type: 'string-list',
       apply: (v) => {
         const values = splitCsv(v);
-        if (values.length === 0) return sql<boolean>`false`;
+        if (values.length === 0) return sql<boolean>`true`;
         return sql<boolean>`(${sql.join(
           values.map((x) => resourceMatcher(c(), x, withShared)),
-          sql` OR `,
+          sql` AND `,
         )})`;
       },
     },

@@ -13,6 +13,7 @@ import { listResponse } from '../../plugin-api/list.js';
 import type { OperationModule, RequestContext } from '../../plugin-api/operations.js';
 import { paginatedComponent } from '../../plugin-api/repository-version-operations.js';
 import { chunkStorageName, deleteUpload } from '../../plugin-api/uploads.js';
+import '../header-parameters.js';
 
 type UploadRow = { pulp_id: string; pulp_created: string; pulp_last_updated: string; size: UploadTable['size'] };
 
@@ -219,6 +220,13 @@ export function uploadRoutes(): OperationModule {
         operationId: 'uploads_update',
         tag,
         summary: 'Upload a file chunk',
+        headers: [
+          {
+            name: 'Content-Range',
+            required: true,
+            description: 'The Content-Range header specifies the location of the file chunk within the file.',
+          },
+        ],
         body: { name: 'UploadChunk', schema: ChunkBody, encodings: 'file' },
         responses: { 200: { schema: 'UploadResponse' } },
         access: access('update'),

@@ -5,6 +5,7 @@ import { ValidationError } from '../../core/errors.js';
 import { hrefPath, isUuid, parsePrn } from '../../core/ids.js';
 import { assertSafeRelativePath } from '../../core/safe-path.js';
 import { artifactFromReference, importArtifactFromFile } from '../../plugin-api/artifacts.js';
+import { artifactFromFileUrl, fileUrlField, type FileUrlSource, parseFileUrl } from '../../plugin-api/file-url.js';
 import type { Operation, RequestContext, Services } from '../../plugin-api/operations.js';
 import { validateLabels } from '../../plugin-api/resource-fields.js';
 import { createRepositoryVersion } from '../../plugin-api/repository-versions.js';
@@ -18,6 +19,7 @@ export const FileContentSchema = Type.Object({
   file: Type.Optional(Type.String({ format: 'binary', writeOnly: true })),
   upload: Type.Optional(Type.String({ writeOnly: true })),
   artifact: Type.Optional(Type.String()),
+  file_url: fileUrlField,
   repository: Type.Optional(Type.String({ writeOnly: true })),
   overwrite: Type.Optional(Type.Boolean({ writeOnly: true })),
   pulp_labels: Type.Optional(
@@ -46,12 +48,13 @@ export function contentCreateOperation(): Operation {
     async handle(ctx: RequestContext) {
       const relativePath = assertSafeRelativePath(String(ctx.body.relative_path));
       const file = ctx.files.find((f) => f.field === 'file');
-      const sources = [file, ctx.body.upload, ctx.body.artifact].filter((x) => x !== undefined);
+      const sources = [file, ctx.body.upload, ctx.body.artifact, ctx.body.file_url].filter((x) => x !== undefined);
       if (sources.length !== 1)
         throw new ValidationError({
-          non_field_errors: ["Exactly one of 'file', 'upload' or 'artifact' must be specified."],
+          non_field_errors: ["Exactly one of 'file', 'upload', 'artifact' or 'file_url' must be specified."],
         });
       const data: Record<string, unknown> = { relative_path: relativePath, overwrite: ctx.body.overwrite !== false };
+      if (ctx.body.file_url !== undefined) data.file_url = parseFileUrl(ctx.body.file_url);
       if (ctx.body.pulp_labels !== undefined) data.pulp_labels = validateLabels(ctx.body.pulp_labels);
       const exclusive: string[] = [];
       if (file) data.artifact_pk = (await importArtifactFromFile(ctx.services, file.path)).pulp_id;
@@ -63,7 +66,7 @@ export function contentCreateOperation(): Operation {
             typeof ctx.body.artifact === 'string' ? ctx.body.artifact : '',
           )
         ).pulp_id;
-      else {
+      else if (ctx.body.upload !== undefined) {
         data.upload_pk = uploadId(ctx.body.upload);
         const u = await ctx.services.db
           .selectFrom('upload')
@@ -103,6 +106,7 @@ export async function createFileContent(ctx: TaskContext, data: Record<string, u
       .pulp_id;
     await deleteUpload(services, data.upload_pk as string);
   }
+  if (data.file_url) artifactId = await artifactFromFileUrl(ctx, data.file_url as FileUrlSource);
   if (!artifactId) throw new ValidationError({ artifact: ['This field is required.'] });
   const contentId = await saveFileUnit(
     services,
@@ -180,7 +184,11 @@ export function contentUploadOperation(
     pathKey: 'content/file/files/upload/',
     operationId: 'content_file_files_upload',
     tag: 'Content: Files',
-    body: { name: 'FileContentUpload', schema: Type.Omit(FileContentSchema, ['repository']), encodings: 'file' },
+    body: {
+      name: 'FileContentUpload',
+      schema: Type.Omit(FileContentSchema, ['repository', 'file_url']),
+      encodings: 'file',
+    },
     responses: { 201: { schema: 'file.FileContentResponse' } },
     access: { viewset: 'content/file/files', action: 'upload' },
     async handle(ctx: RequestContext) {

@@ -27,7 +27,8 @@ function requiredNumber(args: Record<string, unknown>, key: string): number {
 
 /**
  * `pulpcore.app.tasks.repository.add_and_remove` (modify). Args: `repository_pk`, `add_content_units` and
- * `remove_content_units` (content ids; `["*"]` removes everything), `base_version` (number or null),
+ * `remove_content_units` (content ids; `["*"]` removes everything), `base_version` (number or null) or
+ * `base_version_pk` (a version id of any repository),
  * `overwrite` (default true). Records the new version, if any, in created_resources.
  */
 export async function addAndRemove(ctx: TaskContext): Promise<null> {
@@ -37,7 +38,8 @@ export async function addAndRemove(ctx: TaskContext): Promise<null> {
   const removeList = stringList(args.remove_content_units, 'remove_content_units');
   const removeAll = removeList.includes('*');
   const baseVersion = typeof args.base_version === 'number' ? args.base_version : undefined;
-  if (add.length === 0 && removeList.length === 0 && baseVersion === undefined) {
+  const baseVersionId = typeof args.base_version_pk === 'string' ? args.base_version_pk : undefined;
+  if (add.length === 0 && removeList.length === 0 && baseVersion === undefined && baseVersionId === undefined) {
     // Nothing asked of the latest version: no version can result (Pulp discards an unchanged one, and finalize
     // only enforces its rules on what a version changes), so only the repository's existence is checked.
     const repo = await services.db
@@ -56,6 +58,7 @@ export async function addAndRemove(ctx: TaskContext): Promise<null> {
       remove: removeAll ? [] : removeList,
       removeAll,
       baseVersion,
+      baseVersionId,
     },
     { apiPrefix: services.apiPrefix, overwrite: args.overwrite !== false },
   );
