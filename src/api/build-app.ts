@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 
 import { AuthenticationError, ValidationError } from '../core/errors.js';
 import { apiPrefix } from '../core/ids.js';
+import { parseDiagnosticsHeader, requestedDiagnostics } from '../core/task-diagnostics.js';
 import type { Settings } from '../core/settings.js';
 import type { Database } from '../db/database.js';
 import type {
@@ -182,7 +183,10 @@ export async function buildApiApp(options: BuildApiOptions): Promise<ApiApp> {
         try {
           const authorize = services.extensions.get('authorize') as Authorizer | undefined;
           if (authorize && operation.auth !== false) await authorize(ctx);
-          const result = await operation.handle(ctx);
+          const diagnostics = parseDiagnosticsHeader(request.headers['x-task-diagnostics']);
+          const result = diagnostics
+            ? await requestedDiagnostics.run(diagnostics, () => operation.handle(ctx))
+            : await operation.handle(ctx);
           const after = services.extensions.get('afterOperation') as AfterOperation | undefined;
           if (after && result.status < 300) await after(ctx, result);
           for (const [k, v] of Object.entries(result.headers ?? {})) void reply.header(k, v);

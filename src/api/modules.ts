@@ -2,6 +2,7 @@ import type { OperationModule, Services } from '../plugin-api/operations.js';
 import { withRoleActions } from '../plugin-api/rbac-roles-actions.js';
 import { type PluginRegistry, versionEntries } from '../plugin-api/registry.js';
 import { accessPolicyRoutes } from './routes/access-policies.js';
+import { artifactDistributionRoutes } from './routes/artifact-distributions.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { contentGuardRoutes } from './routes/contentguards.js';
 import { docsRoutes } from './routes/docs.js';
@@ -39,6 +40,7 @@ export function apiModules(registry: PluginRegistry): (services: Services) => Op
       contentGuardRoutes(),
       artifactRoutes(services),
       uploadRoutes(),
+      artifactDistributionRoutes(),
       genericListRoutes(services),
       orphanRoutes(),
       docsRoutes(Object.fromEntries(versions.map((v) => [v.component, v.version]))),

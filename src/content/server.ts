@@ -8,6 +8,7 @@ import { PULP_TS_VERSION, PULP_VERSION } from '../core/version.js';
 import { registerApp, startHeartbeat, unregisterApp, processName } from '../db/app-status.js';
 import type { Database } from '../db/database.js';
 import type { Storage } from '../storage/storage.js';
+import { ARTIFACT_DISTRIBUTION_TYPE, serveArtifactById } from './artifact-distribution.js';
 import { ContentCache } from './content-cache.js';
 import { contentTypeFor } from './content-types.js';
 import {
@@ -162,6 +163,10 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
         return sendText(res, 403, '403: Access to the requested resource is forbidden by the content guard.', head);
     }
     const rel = path.length > dist.base_path.length ? path.slice(dist.base_path.length + 1) : '';
+    if (dist.pulp_type === ARTIFACT_DISTRIBUTION_TYPE) {
+      if (!(await serveArtifactById(db, storage, req, res, rel))) sendText(res, 404, '404: Not Found', head);
+      return;
+    }
     if (rel === '' && !endsSlash) return redirect(res, `${rawPath}/`);
     const key = `${dist.pulp_id}\n${sub.slice(dist.base_path.length)}`;
     let prepared = resolutions.get(key);

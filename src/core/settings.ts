@@ -74,6 +74,12 @@ export const SettingsSchema = Type.Object({
   ORPHAN_PROTECTION_TIME: Type.Integer({ default: 1440, minimum: 0 }),
   /** Minutes a finished task is kept before automatic purge; 0 keeps them forever. */
   TASK_PROTECTION_TIME: Type.Integer({ default: 0, minimum: 0 }),
+  /** Profilers (`memory`, `cpu`) that a request's X-Task-Diagnostics header may switch on for its tasks. */
+  TASK_DIAGNOSTICS: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+  /** Absolute directories that exports may write into (Pulp's name; none by default). */
+  ALLOWED_EXPORT_PATHS: Type.Array(Type.String({ pattern: '^/' }), { default: [] }),
+  /** Absolute directories that imports (and file:// URLs) may read from (Pulp's name; none by default). */
+  ALLOWED_IMPORT_PATHS: Type.Array(Type.String({ pattern: '^/' }), { default: [] }),
   /** Seconds a content-redirect URL stays valid. */
   CONTENT_REDIRECT_LINK_TTL: Type.Integer({ default: 60, minimum: 1 }),
   /** Enable domains (not supported yet: must stay false). */

@@ -51,6 +51,15 @@ export interface TaskTable extends Base {
   user_id: number | null;
   /** Dispatch order (0002_tasking): drawn under the resource locks, so conflicting tasks are ordered by it. */
   seq: number | null;
+  /** Profilers requested by X-Task-Diagnostics (0100). */
+  profile_options: string[] | null;
+}
+
+/** A file a task's profiler produced (0100; Pulp's ProfileArtifact). */
+export interface ProfileArtifactTable extends Base {
+  task_id: string;
+  artifact_id: string;
+  name: string;
 }
 
 /** One row per resource of an unfinished task (0002_tasking). */
@@ -332,4 +341,5 @@ export interface DB {
   core_accesspolicy: AccessPolicyTable;
   core_session: SessionTable;
   core_secret: SecretTable;
+  profile_artifact: ProfileArtifactTable;
 }

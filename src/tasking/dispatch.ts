@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Logger } from 'pino';
 
 import { ValidationError } from '../core/errors.js';
+import { requestedDiagnostics } from '../core/task-diagnostics.js';
 import { apiPrefix, DEFAULT_DOMAIN_ID, isUuid, prn } from '../core/ids.js';
 import type { Settings } from '../core/settings.js';
 import type { Database } from '../db/database.js';
@@ -86,12 +87,20 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         throw new ValidationError({ non_field_errors: ['A task must be immediate, deferred, or both.'] });
       const inline = immediate && runImmediate;
       const { exclusive, shared } = reservationLists(opts);
-      const row = await sql<{ task_id: string; task_state: string }>`
+      const insert = sql<{ task_id: string; task_state: string }>`
         SELECT * FROM pulp_task_dispatch(${name}, ${JSON.stringify(args ?? {})}::jsonb, ${exclusive}::text[], ${shared}::text[],
           ${opts.loggingCid ?? ''}, ${opts.userId ?? null}::integer, ${opts.parentTaskId ?? null}::uuid,
-          ${trailingId(opts.taskGroup)}::uuid, ${inline}, ${inline ? deferred : true}, ${options.appId?.() ?? null}::uuid)`
-        .execute(db)
-        .then((r) => r.rows[0]);
+          ${trailingId(opts.taskGroup)}::uuid, ${inline}, ${inline ? deferred : true}, ${options.appId?.() ?? null}::uuid)`;
+      // A request's X-Task-Diagnostics: recorded in the dispatch transaction, so no worker sees the task without it.
+      const profile = opts.parentTaskId ? undefined : requestedDiagnostics.getStore();
+      const row = profile
+        ? await db.transaction().execute(async (trx) => {
+            const r = (await insert.execute(trx)).rows[0];
+            if (r)
+              await sql`UPDATE task SET profile_options = ${profile}::text[] WHERE pulp_id = ${r.task_id}`.execute(trx);
+            return r;
+          })
+        : await insert.execute(db).then((r) => r.rows[0]);
       if (!row) throw new Error('dispatch returned no task');
       const ref = { pulp_id: row.task_id, href: taskHref(prefix, row.task_id) };
       log.debug({ task: row.task_id, task_name: name, state: row.task_state }, 'task dispatched');

@@ -6,6 +6,7 @@ import type { Database } from '../db/database.js';
 import type { Services } from '../plugin-api/operations.js';
 import { applyCreationHooks } from '../plugin-api/rbac-permissions.js';
 import type { ProgressReporter, TaskContext, TaskFunction } from '../plugin-api/tasks.js';
+import { withTaskProfilers } from './task-profilers.js';
 
 /** How a task run ended, as handed to pulp_task_finish. */
 export type TaskOutcome =
@@ -158,6 +159,8 @@ export async function runTaskFunction(options: RunTaskOptions): Promise<TaskOutc
   let outcome: TaskOutcome;
   try {
     let result: unknown;
+    const fn = options.fn;
+    const run = () => withTaskProfilers(services, task.id, logger, () => fn(ctx));
     if (options.timeoutMs) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
@@ -167,12 +170,12 @@ export async function runTaskFunction(options: RunTaskOptions): Promise<TaskOutc
         );
       });
       try {
-        result = await Promise.race([options.fn(ctx), timeout]);
+        result = await Promise.race([run(), timeout]);
       } finally {
         clearTimeout(timer);
       }
     } else {
-      result = await options.fn(ctx);
+      result = await run();
     }
     outcome = { outcome: 'completed', result: result === undefined ? null : result };
   } catch (err) {

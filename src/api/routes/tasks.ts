@@ -15,6 +15,7 @@ import {
 import { listResponse } from '../../plugin-api/list.js';
 import type { Operation, OperationModule, RequestContext, Services } from '../../plugin-api/operations.js';
 import { PURGE_TASK_NAME } from '../../tasking/purge.js';
+import { artifactUrl } from '../artifact-url.js';
 import {
   MinimalTaskResponse,
   minimalTask,
@@ -318,6 +319,31 @@ export function taskRoutes(): OperationModule {
       },
     },
     {
+      method: 'GET',
+      url: `${TaskPath}profile_artifacts/`,
+      pathKey: '{task_href}profile_artifacts/',
+      operationId: 'tasks_profile_artifacts',
+      tag: 'Tasks',
+      summary: 'Fetch downloadable links for profile artifacts',
+      access: access('profile_artifacts'),
+      responses: { 200: { schema: 'ProfileArtifactResponse' } },
+      handle: async (ctx) => {
+        const row = await loadTask(ctx.services, ctx.params.pulp_id ?? '');
+        const artifacts = await ctx.services.db
+          .selectFrom('profile_artifact')
+          .select(['name', 'artifact_id'])
+          .where('task_id', '=', row.pulp_id)
+          .orderBy('name')
+          .execute();
+        const urls: Record<string, string> = {};
+        for (const a of artifacts) {
+          const url = await artifactUrl(ctx.services.db, ctx.services.settings, a.artifact_id);
+          if (url) urls[a.name] = url;
+        }
+        return { status: 200, body: { urls } };
+      },
+    },
+    {
       method: 'POST',
       url: 'tasks/purge/',
       pathKey: 'tasks/purge/',
@@ -362,6 +388,10 @@ export function taskRoutes(): OperationModule {
     components: [
       { name: 'TaskResponse', schema: TaskResponse },
       { name: 'MinimalTaskResponse', schema: MinimalTaskResponse },
+      {
+        name: 'ProfileArtifactResponse',
+        schema: Type.Object({ urls: Type.Record(Type.String(), Type.String({ format: 'uri' })) }),
+      },
       paginatedComponent('TaskResponse'),
     ],
   };

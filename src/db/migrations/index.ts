@@ -5,6 +5,7 @@ import * as m0002 from './0002_tasking.js';
 import * as m0004 from './0004_rbac.js';
 import * as m0050 from './0050_content_app_lookup.js';
 import * as m0060 from './0060_list_indexes.js';
+import * as m0100 from './0100_task_diagnostics.js';
 
 /** Core migrations, listed statically so that tsx and a compiled build see the same set. */
 export const coreMigrations: Record<string, Migration> = {
@@ -13,4 +14,5 @@ export const coreMigrations: Record<string, Migration> = {
   '0004_rbac': m0004,
   '0050_content_app_lookup': m0050,
   '0060_list_indexes': m0060,
+  '0100_task_diagnostics': m0100,
 };
