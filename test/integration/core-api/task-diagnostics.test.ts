@@ -1,4 +1,3 @@
- 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type ContentApp, startContentApp } from '../../../src/content/server.js';
@@ -69,7 +68,7 @@ describe('X-Task-Diagnostics and profile_artifacts', () => {
     const urls = await profileUrls(await dispatchCleanup('cpu'));
     expect(Object.keys(urls)).toEqual(['cpu_profile']);
     const res = await fetch(`http://127.0.0.1:${content.port}${urls.cpu_profile}`);
-    const profile = (await res.json());
+    const profile = await res.json();
     expect(Array.isArray(profile.nodes)).toBe(true);
     expect(typeof profile.startTime).toBe('number');
   });
