@@ -55,9 +55,9 @@ describe('status', () => {
     const res = await api.app.inject({
       method: 'GET',
       url: '/pulp/api/v3/status/',
-      headers: { 'correlation-id': 'abc123' },
+      headers: { 'correlation-id': '0b8a1f2e7c1d4e5f9a0b1c2d3e4f5a6b' },
     });
-    expect(res.headers['correlation-id']).toBe('abc123');
+    expect(res.headers['correlation-id']).toBe('0b8a1f2e7c1d4e5f9a0b1c2d3e4f5a6b');
   });
 
   it('redirects a path without its trailing slash', async () => {

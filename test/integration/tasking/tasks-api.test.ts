@@ -136,10 +136,12 @@ describe('task list filters', () => {
     expect(await names(`task_group=${P}task-groups/${group.pulp_id}/`)).toEqual([parent.href]);
     expect(await names('state=waiting&name=test.noop')).toEqual([child.href]);
     expect(await names('state__in=waiting,running&name__contains=sleep')).toEqual([parent.href]);
-    expect(await names(`state__ne=completed&reserved_resources__in=${repo},prn:x.y:z&ordering=pulp_created`)).toEqual([
+    // Pulp ANDs the comma-joined resources of reserved_resources__in: a task must hold every one.
+    expect(await names(`state__ne=completed&reserved_resources__in=${repo}&ordering=pulp_created`)).toEqual([
       parent.href,
       child.href,
     ]);
+    expect(await names(`reserved_resources__in=${repo},prn:x.y:z`)).toEqual([]);
     expect(await names('worker=anything')).toEqual([]);
     const groupBody = (await get(`${P}task-groups/${group.pulp_id}/`)).json();
     expect(groupBody).toMatchObject({ waiting: 1, running: 0, description: 'g' });
