@@ -24,8 +24,6 @@ const DATA_CANNOT_SHOW: Record<string, string> = {
   'repositories/ pulp_type__in': 'only one repository type exists',
   'publications/ pulp_type': 'only one publication type exists',
   'publications/ pulp_type__in': 'only one publication type exists',
-  'distributions/ pulp_type': 'only one distribution type exists',
-  'distributions/ pulp_type__in': 'only one distribution type exists',
   'remotes/ pulp_type': 'only one remote type exists',
   'remotes/ pulp_type__in': 'only one remote type exists',
 };
