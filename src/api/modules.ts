@@ -10,6 +10,7 @@ import { genericListRoutes } from './routes/generic-lists.js';
 import { groupRoutes } from './routes/groups.js';
 import { loginRoutes } from './routes/login.js';
 import { orphanRoutes } from './routes/orphans.js';
+import { repairReclaimRoutes } from './routes/repair-reclaim.js';
 import { roleAssignmentRoutes } from './routes/role-assignments.js';
 import { roleRoutes } from './routes/roles.js';
 import { rootRoutes } from './routes/root.js';
@@ -43,6 +44,7 @@ export function apiModules(registry: PluginRegistry): (services: Services) => Op
       artifactDistributionRoutes(),
       genericListRoutes(services),
       orphanRoutes(),
+      repairReclaimRoutes(),
       docsRoutes(Object.fromEntries(versions.map((v) => [v.component, v.version]))),
       ...registry.plugins.flatMap((p) => (p.operations ? [p.operations(services)] : [])),
     ]);

@@ -1,7 +1,9 @@
 import type { TaskFunction } from '../../plugin-api/tasks.js';
 import { generalCreate, generalDelete, generalUpdate } from './base.js';
 import { orphanCleanup } from './orphan.js';
-import { addAndRemove, deleteVersion, repairVersion } from './repository.js';
+import { reclaimSpace } from './reclaim-space.js';
+import { repairAllArtifacts, repairVersion } from './repair.js';
+import { addAndRemove, deleteVersion } from './repository.js';
 import { commitUpload } from './upload.js';
 
 /** Core task functions by Pulp's dotted name (the task record's `name`, which clients filter on). */
@@ -9,6 +11,8 @@ export const coreTasks: Record<string, TaskFunction> = {
   'pulpcore.app.tasks.repository.add_and_remove': addAndRemove,
   'pulpcore.app.tasks.repository.delete_version': deleteVersion,
   'pulpcore.app.tasks.repository.repair_version': repairVersion,
+  'pulpcore.app.tasks.repository.repair_all_artifacts': repairAllArtifacts,
+  'pulpcore.app.tasks.reclaim_space.reclaim_space': reclaimSpace,
   'pulpcore.app.tasks.base.general_create': generalCreate,
   'pulpcore.app.tasks.base.ageneral_update': generalUpdate,
   'pulpcore.app.tasks.base.ageneral_delete': generalDelete,

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { createRepositoryVersion, deleteRepositoryVersion } from '../../plugin-api/repository-versions.js';
 import { findResourceType } from '../../plugin-api/resource-types.js';
@@ -82,53 +80,5 @@ export async function deleteVersion(ctx: TaskContext): Promise<null> {
     requiredString(ctx.args, 'repository_pk'),
     requiredNumber(ctx.args, 'number'),
   );
-  return null;
-}
-
-/**
- * `pulpcore.app.tasks.repository.repair_version`. Args: `repository_pk`, `number`, `verify_checksums`.
- * Finds the version's artifacts whose file is missing or (when verifying) whose sha256 differs, and deletes
- * corrupt files so that they are not served; rows stay (Pulp's behaviour when no remote source can repair).
- */
-export async function repairVersion(ctx: TaskContext): Promise<null> {
-  const { services, args } = ctx;
-  const repositoryId = requiredString(args, 'repository_pk');
-  const number = requiredNumber(args, 'number');
-  const verify = args.verify_checksums !== false;
-  const rows = await services.db
-    .selectFrom('repository_content as rc')
-    .innerJoin('content_artifact as ca', 'ca.content_id', 'rc.content_id')
-    .innerJoin('artifact as a', 'a.pulp_id', 'ca.artifact_id')
-    .select(['a.pulp_id', 'a.file', 'a.sha256', 'a.size'])
-    .distinct()
-    .where('rc.repository_id', '=', repositoryId)
-    .where('rc.version_added', '<=', number)
-    .where((eb) => eb.or([eb('rc.version_removed', 'is', null), eb('rc.version_removed', '>', number)]))
-    .execute();
-  const missing = await ctx.progress('Identify missing units', 'repair.missing', { total: rows.length });
-  const corrupted = await ctx.progress('Identify corrupted units', 'repair.corrupted', {
-    total: verify ? rows.length : 0,
-  });
-  const repaired = await ctx.progress('Repair corrupted units', 'repair.repaired', { total: 0 });
-  for (const row of rows) {
-    ctx.signal.throwIfAborted();
-    const size = await services.storage.size(row.file);
-    if (size === null) {
-      missing.increment();
-      continue;
-    }
-    if (!verify) continue;
-    const hash = createHash('sha256');
-    for await (const chunk of services.storage.createReadStream(row.file)) hash.update(chunk as Buffer);
-    if (hash.digest('hex') !== row.sha256) {
-      corrupted.increment();
-      await services.storage.delete(row.file);
-      ctx.logger.warn(
-        { artifact: row.pulp_id, file: row.file },
-        'deleted corrupted artifact file: no remote source to repair it',
-      );
-    }
-  }
-  await Promise.all([missing.done(), corrupted.done(), repaired.done()]);
   return null;
 }

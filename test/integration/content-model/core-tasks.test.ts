@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { generalCreate, generalDelete, generalUpdate } from '../../../src/tasking/core-tasks/base.js';
-import { repairVersion } from '../../../src/tasking/core-tasks/repository.js';
+import { repairVersion } from '../../../src/tasking/core-tasks/repair.js';
 import { importArtifactFromFile } from '../../../src/plugin-api/artifacts.js';
 import type { Services } from '../../../src/plugin-api/operations.js';
 import { createRepositoryVersion } from '../../../src/plugin-api/repository-versions.js';

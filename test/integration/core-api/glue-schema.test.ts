@@ -29,6 +29,8 @@ export const GLUE_OPERATIONS: string[] = [
   ...ENTITY('groups_roles', ['list', 'create', 'read', 'delete']),
   ...ENTITY('groups_users', ['list', 'create', 'delete']),
   'orphans_cleanup_cleanup',
+  'repair_post',
+  'repositories_reclaim_space_reclaim',
   ...ENTITY('publications', ['list']),
   ...ENTITY('remotes', ['list']),
   ...ENTITY('repositories', ['list']),
