@@ -1,0 +1,2 @@
+/** An upstream index answered something we refuse: the message names the page and the reason. */
+export class IndexError extends Error {}
