@@ -7,7 +7,7 @@ import { DEFAULT_FILE_HOSTS } from '../../src/plugins/python/link-policy.js';
 import { negotiateSimple } from '../../src/plugins/python/media-types.js';
 import { canonicalizeName } from '../../src/plugins/python/names.js';
 import { compareVersions, isPrerelease, satisfiesSpecifier } from '../../src/plugins/python/pep440.js';
-import { RemoteFilter } from '../../src/plugins/python/remote-filters.js';
+import { RemoteFilter, type RemoteFilterOptions } from '../../src/plugins/python/remote-filters.js';
 import {
   renderSimpleDetailHtml,
   renderSimpleDetailJson,
@@ -172,7 +172,7 @@ describe('remote filters', () => {
     ['2.0rc1', files('a-2.0rc1.tar.gz')],
     ['2.0', files('a-2.0.tar.gz', 'a-2.0-py3-none-any.whl')],
   ]);
-  const base = {
+  const base: RemoteFilterOptions = {
     includes: [],
     excludes: [],
     prereleases: false,
@@ -182,7 +182,7 @@ describe('remote filters', () => {
   };
 
   it('selects by specifier, prereleases, platforms, types and keep-latest', () => {
-    const pick = (o: Partial<typeof base> & { includes?: string[]; excludes?: string[] }) =>
+    const pick = (o: Partial<RemoteFilterOptions>) =>
       Object.fromEntries(
         [...new RemoteFilter({ ...base, ...o }).selectReleases('A', releases)].map(([v, f]) => [
           v,
