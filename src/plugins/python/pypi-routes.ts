@@ -1,0 +1,118 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+import { NotFoundError } from '../../core/errors.js';
+import type { ClientRoute } from '../../plugin-api/define-plugin.js';
+import type { Services } from '../../plugin-api/operations.js';
+import { renderProjectJson } from './json-api.js';
+import { negotiateSimple, SIMPLE_V1_JSON } from './media-types.js';
+import { canonicalizeName } from './names.js';
+import {
+  contentBaseUrl,
+  findPythonIndex,
+  indexPackages,
+  indexProjectNames,
+  indexSummary,
+  jsonApiPackageOf,
+  simpleFileOf,
+} from './pypi-index.js';
+import {
+  LAST_SERIAL_HEADER,
+  PYPI_SERIAL_CONSTANT,
+  renderSimpleDetailHtml,
+  renderSimpleDetailJson,
+  renderSimpleIndexHtml,
+  renderSimpleIndexJson,
+} from './simple-pages.js';
+
+/** What a path below the PyPI prefix asks for, as pulp_python's urls.py orders its patterns. */
+export type PypiPath =
+  | { view: 'legacy'; basePath: string }
+  | { view: 'metadata'; basePath: string; name: string; version?: string }
+  | { view: 'simple-detail'; basePath: string; project: string }
+  | { view: 'simple'; basePath: string }
+  | { view: 'summary'; basePath: string };
+
+/** Parse the part after `/pypi/` (base paths may contain `/`; the longest base path wins as in Django). */
+export function parsePypiPath(rest: string): PypiPath | null {
+  let m = /^(.+)\/legacy\/$/.exec(rest);
+  if (m?.[1]) return { view: 'legacy', basePath: m[1] };
+  m = /^(.+)\/pypi\/([^/]+)\/(?:([^/]+)\/)?json\/?$/.exec(rest);
+  if (m?.[1] && m[2]) return { view: 'metadata', basePath: m[1], name: m[2], ...(m[3] ? { version: m[3] } : {}) };
+  m = /^(.+)\/simple\/([^/]+)\/?$/.exec(rest);
+  if (m?.[1] && m[2]) return { view: 'simple-detail', basePath: m[1], project: m[2] };
+  m = /^(.+)\/simple\/?$/.exec(rest);
+  if (m?.[1]) return { view: 'simple', basePath: m[1] };
+  m = /^(.+?)\/?$/.exec(rest);
+  return m?.[1] ? { view: 'summary', basePath: m[1] } : null;
+}
+
+/** The API host the index advertises (PYPI_API_HOSTNAME), else the request's own origin. */
+export function apiHostname(services: Services, request: FastifyRequest): string {
+  const configured = (services.settings as unknown as Record<string, unknown>).PYPI_API_HOSTNAME;
+  if (typeof configured === 'string' && configured !== '') return configured.replace(/\/+$/, '');
+  return `${request.protocol}://${request.headers.host ?? request.hostname}`;
+}
+
+const serialHeaders = { [LAST_SERIAL_HEADER]: String(PYPI_SERIAL_CONSTANT) };
+
+async function serveRead(request: FastifyRequest, reply: FastifyReply, services: Services, target: PypiPath) {
+  const index = await findPythonIndex(services.db, target.basePath);
+  const host = apiHostname(services, request);
+  const filesBase = contentBaseUrl(services.settings, host, index.basePath);
+  const contentIndex = `${filesBase}simple/`;
+  switch (target.view) {
+    case 'summary':
+      return reply.send(await indexSummary(services.db, index));
+    case 'simple': {
+      if (index.published) return reply.redirect(contentIndex, 302);
+      const names = await indexProjectNames(services.db, index);
+      const type = negotiateSimple(request.headers.accept);
+      reply.headers(serialHeaders);
+      if (type === SIMPLE_V1_JSON) return reply.type(type).send(JSON.stringify(renderSimpleIndexJson(names)));
+      return reply.type(type).send(renderSimpleIndexHtml(names));
+    }
+    case 'simple-detail': {
+      const normalized = canonicalizeName(target.project);
+      if (index.published) return reply.redirect(`${contentIndex}${normalized}/`, 302);
+      const rows = await indexPackages(services.db, index, normalized);
+      if (rows.length === 0) return reply.code(404).type('text/plain').send(`${normalized} does not exist.`);
+      const files = rows.map((r) => simpleFileOf(r, filesBase));
+      const type = negotiateSimple(request.headers.accept);
+      reply.headers(serialHeaders);
+      if (type === SIMPLE_V1_JSON)
+        return reply.type(type).send(JSON.stringify(renderSimpleDetailJson(normalized, files)));
+      return reply.type(type).send(renderSimpleDetailHtml(normalized, files));
+    }
+    case 'metadata': {
+      const rows = await indexPackages(services.db, index, target.name);
+      const body = renderProjectJson(
+        rows.map((r) => jsonApiPackageOf(r, filesBase)),
+        target.version,
+      );
+      if (body === null) return reply.code(404).send();
+      return reply.headers(serialHeaders).type('application/json').send(JSON.stringify(body));
+    }
+    default:
+      throw new NotFoundError('Not found.');
+  }
+}
+
+/**
+ * The index routes on the API process, below PYPI_PATH_PREFIX (`/pypi/`): the summary, `simple/` and
+ * `simple/<project>/` (PEP 503 HTML or PEP 691 JSON by Accept; 302 to the content app when a publication
+ * serves the pages, as Pulp does) and `pypi/<name>[/<version>]/json` with X-PyPI-Last-Serial.
+ */
+export function pypiReadRoutes(prefix = '/pypi/'): ClientRoute[] {
+  return [
+    {
+      method: ['GET', 'HEAD'],
+      url: `${prefix}*`,
+      async handler(request, reply, services) {
+        const rest = decodeURIComponent((request.params as { '*': string })['*']);
+        const target = parsePypiPath(rest);
+        if (!target || target.view === 'legacy') throw new NotFoundError('Not found.');
+        return serveRead(request, reply, services, target);
+      },
+    },
+  ];
+}
