@@ -55,7 +55,7 @@ beforeAll(async () => {
     app.route({ method: route.method, url: route.url, handler: (req, reply) => route.handler(req, reply, services) });
   }
   app.setErrorHandler((err, _req, reply) => {
-    void reply.code((err as { code?: string }).code === 'PLP0002' ? 404 : 500).send({ detail: err.message });
+    void reply.code((err as { code?: string }).code === 'PLP0002' ? 404 : 500).send({ detail: (err as Error).message });
   });
   await app.ready();
 });
