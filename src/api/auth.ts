@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import { AuthenticationError } from '../core/errors.js';
-import { verifyPassword } from '../core/passwords.js';
+import { verifyUserPassword } from '../core/passwords.js';
 import type { Database } from '../db/database.js';
 import type { ApiUser } from '../plugin-api/operations.js';
 
@@ -44,7 +44,7 @@ export class BasicAuthenticator {
       .select(['id', 'username', 'password', 'is_superuser', 'is_staff', 'is_active'])
       .where('username', '=', username)
       .executeTakeFirst();
-    const ok = row !== undefined && row.is_active && (await verifyPassword(password, row.password));
+    const ok = await verifyUserPassword(password, row);
     if (!ok || !row) {
       this.recordFailure(username);
       throw new AuthenticationError('Invalid username/password.');

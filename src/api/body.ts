@@ -6,7 +6,55 @@ import type { BodySpec } from '../plugin-api/operations.js';
 
 // OpenAPI formats used in request schemas: documentation only, the handlers check the values themselves
 // (an unknown format would make TypeBox reject every value).
-for (const format of ['binary', 'uri']) if (!FormatRegistry.Has(format)) FormatRegistry.Set(format, () => true);
+for (const format of ['binary', 'uri', 'int32', 'int64'])
+  if (!FormatRegistry.Has(format)) FormatRegistry.Set(format, () => true);
+
+/** DRF's ProhibitNullCharactersValidator message: PostgreSQL text cannot hold NUL. */
+export const NULL_CHARACTER_MESSAGE = 'Null characters are not allowed.';
+
+/**
+ * The largest integer a field takes when its schema sets no maximum: PostgreSQL's `integer` (Django's
+ * IntegerField range), or `bigint` for fields marked `format: 'int64'` (sizes), capped at what a JSON number
+ * holds exactly. Without a ceiling, 1e20 reaches the database and fails there as a 500.
+ */
+export const INT32_MAX = 2147483647;
+export const INT64_MAX = Number.MAX_SAFE_INTEGER;
+
+function integerCeiling(schema: TSchema): number {
+  if (typeof schema.maximum === 'number') return schema.maximum;
+  return schema.format === 'int64' ? INT64_MAX : INT32_MAX;
+}
+
+/** Whether any string in a JSON value (keys included) holds a NUL character. */
+export function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).some(([k, v]) => k.includes('\u0000') || containsNul(v));
+  return false;
+}
+
+/** An integer outside the field's range (the schema's bounds, else the column type's), as a DRF message. */
+function integerRangeProblem(schema: TSchema, value: unknown): string | null {
+  if (typeof value !== 'number' || !Number.isInteger(value)) return null;
+  const kinds = kindsOf(schema);
+  if (!kinds.has('integer')) return null;
+  const integer = schemaOfKind(schema, 'integer') ?? schema;
+  const max = integerCeiling(integer);
+  if (value > max) return `Ensure this value is less than or equal to ${max}.`;
+  const min = typeof integer.minimum === 'number' ? integer.minimum : -max;
+  if (value < min) return `Ensure this value is greater than or equal to ${min}.`;
+  return null;
+}
+
+function schemaOfKind(schema: TSchema, kind: Kind): TSchema | null {
+  if (schema.type === kind) return schema;
+  for (const s of (schema.anyOf ?? schema.oneOf ?? []) as TSchema[]) {
+    const found = schemaOfKind(s, kind);
+    if (found) return found;
+  }
+  return null;
+}
 
 type Kind = 'string' | 'integer' | 'number' | 'boolean' | 'array' | 'object' | 'null' | 'other';
 
@@ -144,6 +192,15 @@ export function validateBody(
       continue;
     }
     const value = input[key];
+    if (containsNul(value)) {
+      errors[key] = [NULL_CHARACTER_MESSAGE];
+      continue;
+    }
+    const outOfRange = integerRangeProblem(prop, value);
+    if (outOfRange) {
+      errors[key] = [outOfRange];
+      continue;
+    }
     if (value === null && !isNullable(prop)) {
       errors[key] = ['This field may not be null.'];
       continue;

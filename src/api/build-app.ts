@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import multipart from '@fastify/multipart';
@@ -25,7 +26,7 @@ import type {
 import type { Dispatcher } from '../plugin-api/tasks.js';
 import type { Storage } from '../storage/storage.js';
 import { BasicAuthenticator } from './auth.js';
-import { coerceFormBody, validateBody } from './body.js';
+import { coerceFormBody, NULL_CHARACTER_MESSAGE, validateBody } from './body.js';
 import { CORRELATION_HEADER, correlationIdFor } from './correlation-id.js';
 import { sendError, sendJson } from './errors.js';
 import { type AfterOperation, installRbac } from './rbac/install.js';
@@ -68,9 +69,17 @@ function parseForm(text: string): Record<string, string[]> {
   return out;
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Every query parameter; a NUL anywhere is a field error here, before it can reach a filter or the database. */
 function queryOf(url: URL): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const [k, v] of url.searchParams) (out[k] ??= []).push(v);
+  const errors: Record<string, string[]> = {};
+  for (const [k, v] of url.searchParams) {
+    if (k.includes('\u0000') || v.includes('\u0000')) errors[k.replace(/\u0000/g, '')] = [NULL_CHARACTER_MESSAGE];
+    (out[k] ??= []).push(v);
+  }
+  if (Object.keys(errors).length > 0) throw new ValidationError(errors);
   return out;
 }
 
@@ -119,8 +128,14 @@ export async function buildApiApp(options: BuildApiOptions): Promise<ApiApp> {
 
   // Pulp (DRF) parses JSON, urlencoded and multipart only: anything else, text/plain included, is a 415.
   app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
+    let text: string;
+    try {
+      // Invalid UTF-8 is refused (as Pulp does) instead of being stored as U+FFFD.
+      text = strictUtf8.decode(typeof body === 'string' ? Buffer.from(body) : body);
+    } catch {
+      return done(new ValidationError({ detail: 'JSON parse error - the body is not valid UTF-8.' }), undefined);
+    }
     if (text.trim() === '') return done(null, {});
     try {
       done(null, JSON.parse(text));
@@ -192,7 +207,8 @@ export async function buildApiApp(options: BuildApiOptions): Promise<ApiApp> {
           for (const [k, v] of Object.entries(result.headers ?? {})) void reply.header(k, v);
           void reply.code(result.status);
           if (result.status === 204 || result.body === undefined) return reply.send();
-          if (typeof result.body === 'string' || Buffer.isBuffer(result.body)) return reply.send(result.body);
+          if (typeof result.body === 'string' || Buffer.isBuffer(result.body) || result.body instanceof Readable)
+            return reply.send(result.body);
           return sendJson(reply, result.body);
         } finally {
           if (ctx.files.length > 0) await Promise.all(ctx.files.map((f) => rm(f.path, { force: true })));

@@ -28,3 +28,21 @@ export async function verifyPassword(password: string, encoded: string): Promise
 export function randomPassword(): string {
   return randomBytes(18).toString('base64url');
 }
+
+let dummyHash: Promise<string> | null = null;
+
+/**
+ * Checks a login: false unless the user exists, is active and the password matches. A missing or inactive
+ * user, or an unusable stored hash, is checked against a dummy hash of the default cost all the same, so an
+ * answer takes as long for an unknown username as for a wrong password (no username enumeration by timing).
+ */
+export async function verifyUserPassword(
+  password: string,
+  user: { password: string; is_active: boolean } | undefined,
+): Promise<boolean> {
+  const usable = user !== undefined && user.is_active && user.password.startsWith('pbkdf2_sha256$');
+  if (usable) return verifyPassword(password, user.password);
+  dummyHash ??= hashPassword(randomPassword());
+  await verifyPassword(password, await dummyHash);
+  return false;
+}

@@ -16,6 +16,8 @@ export function relativePathProblem(path: string): string | null {
   for (const segment of path.split('/')) {
     if (segment === '') return 'The path may not contain "//".';
     if (segment === '.' || segment === '..') return 'The path may not contain "." or ".." segments.';
+    // `%2e%2e` is stored as written, but a browser following a listing link resolves it as `..`.
+    if (/^(\.|%2e){1,2}$/i.test(segment)) return 'The path may not contain percent-encoded "." or ".." segments.';
     if (segment.trim() !== segment) return 'Path segments may not begin or end with whitespace.';
   }
   return null;

@@ -70,6 +70,8 @@ export const SettingsSchema = Type.Object({
   MAX_BODY_SIZE: Type.Integer({ default: 10 * 1024 * 1024, minimum: 1024 }),
   /** Largest file part of an upload (artifact, chunk), in bytes. */
   MAX_UPLOAD_SIZE: Type.Integer({ default: 64 * 1024 * 1024 * 1024, minimum: 1024 }),
+  /** Largest `limit` a list honours (smaller pages are served, as DRF's max_limit); unset: no ceiling, as in Pulp. */
+  MAX_PAGE_SIZE: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { default: null }),
   /** Minutes after which orphaned content and artifacts may be removed by orphan cleanup (as in Pulp). */
   ORPHAN_PROTECTION_TIME: Type.Integer({ default: 1440, minimum: 0 }),
   /** Minutes a finished task is kept before automatic purge; 0 keeps them forever. */

@@ -60,10 +60,22 @@ export function parseDateTime(name: string, value: string): string {
   return /[zZ]|[+-]\d{2}:?\d{2}$/.test(value) || value.length <= 10 ? value : `${value}Z`;
 }
 
+const MAX_FILTER_INT = Number.MAX_SAFE_INTEGER;
+
+/**
+ * An integer filter value. Its SQL is cast to bigint (comparisons with integer columns still use their
+ * indexes), and anything beyond what a JSON number holds exactly is a field error rather than a database error.
+ */
 export function parseInteger(name: string, value: string): number {
   if (!/^-?\d+$/.test(value.trim())) return invalid(name, 'Enter a number.');
-  return Number(value);
+  const n = Number(value);
+  if (!Number.isSafeInteger(n))
+    return invalid(name, `Ensure this value is between -${MAX_FILTER_INT} and ${MAX_FILTER_INT}.`);
+  return n;
 }
+
+/** An integer bound as bigint, so that PostgreSQL never infers a narrower type for the parameter. */
+const int = (n: number) => sql`${n}::bigint`;
 
 /** The trailing pk of an href or PRN; throws a field error when it is neither. */
 export function pkFromReference(name: string, value: string): string {
@@ -123,7 +135,7 @@ export function exactFilter(name: string, column: Column, type: FilterValueType 
     apply: (v) => {
       const value = single(name, v);
       if (type === 'boolean') return sql<boolean>`${ref(column)} = ${parseBoolean(name, value)}`;
-      if (type === 'integer') return sql<boolean>`${ref(column)} = ${parseInteger(name, value)}`;
+      if (type === 'integer') return sql<boolean>`${ref(column)} = ${int(parseInteger(name, value))}`;
       return sql<boolean>`${ref(column)} = ${value}`;
     },
   };
@@ -156,7 +168,7 @@ export function dateTimeFilters(name: string, column: Column): Filter[] {
 /** `x`, `x__ne`, `x__lt`, `x__lte`, `x__gt`, `x__gte`, `x__range`, `x__isnull` on an integer column. */
 export function numberFilters(name: string, column: Column, nullable = true): Filter[] {
   const c = () => ref(column);
-  const n = (v: string[]) => parseInteger(name, single(name, v));
+  const n = (v: string[]) => int(parseInteger(name, single(name, v)));
   const out: Filter[] = [
     { name, type: 'integer', apply: (v) => sql<boolean>`${c()} = ${n(v)}` },
     { name: `${name}__ne`, type: 'integer', apply: (v) => sql<boolean>`${c()} IS DISTINCT FROM ${n(v)}` },
@@ -170,7 +182,7 @@ export function numberFilters(name: string, column: Column, nullable = true): Fi
       apply: (v) => {
         const parts = splitCsv(v);
         if (parts.length !== 2) invalid(`${name}__range`, 'Range query expects two values.');
-        const [a, b] = parts.map((p) => parseInteger(name, p));
+        const [a, b] = parts.map((p) => int(parseInteger(name, p)));
         return sql<boolean>`${c()} BETWEEN ${a} AND ${b}`;
       },
     },

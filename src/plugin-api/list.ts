@@ -2,6 +2,7 @@ import { type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
 
 import { ValidationError } from '../core/errors.js';
 import type { Filter, FilterSet } from './filters.js';
+import { STREAMED_PAGE_THRESHOLD, streamPage } from './page-stream.js';
 import type { Reply, RequestContext } from './operations.js';
 
 /** Query parameters every list accepts besides its filters. */
@@ -48,12 +49,32 @@ export function selectFields<T extends Record<string, unknown>>(obj: T, query: R
   return out as Partial<T>;
 }
 
-function parsePaging(query: Record<string, string[]>): { limit: number; offset: number } {
+/** Largest offset or limit: what a JSON number holds exactly (PostgreSQL's bigint would take more). */
+const MAX_PAGING_VALUE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * `limit` and `offset` as DRF's LimitOffsetPagination reads them: a value that is not a positive integer
+ * falls back to the default, and `MAX_PAGE_SIZE` (DRF's max_limit) silently caps the limit. A number too large
+ * for the database is a field error instead of a 500.
+ */
+function parsePaging(ctx: RequestContext): { limit: number; offset: number } {
+  const query = ctx.query;
   const last = (k: string) => query[k]?.[query[k].length - 1];
   const l = Number(last('limit'));
   const o = Number(last('offset'));
+  const errors: Record<string, string[]> = {};
+  for (const [name, n] of [
+    ['limit', l],
+    ['offset', o],
+  ] as const) {
+    if (Number.isFinite(n) && n > MAX_PAGING_VALUE)
+      errors[name] = [`Ensure this value is less than or equal to ${MAX_PAGING_VALUE}.`];
+  }
+  if (Object.keys(errors).length > 0) throw new ValidationError(errors);
+  const max = ctx.services.settings.MAX_PAGE_SIZE;
+  const limit = Number.isInteger(l) && l > 0 ? l : DEFAULT_PAGE_SIZE;
   return {
-    limit: Number.isInteger(l) && l > 0 ? l : DEFAULT_PAGE_SIZE,
+    limit: max !== null && limit > max ? max : limit,
     offset: Number.isInteger(o) && o > 0 ? o : 0,
   };
 }
@@ -169,7 +190,7 @@ export async function listResponse<DB, TB extends keyof DB, Row>(
     q = q.where(c);
     counted = counted.where(c);
   }
-  const { limit, offset } = parsePaging(ctx.query);
+  const { limit, offset } = parsePaging(ctx);
   const ordered = q
     .orderBy(orderBy(ctx, options.filterSet, options.tableAlias))
     .limit(limit)
@@ -180,25 +201,27 @@ export async function listResponse<DB, TB extends keyof DB, Row>(
   const applied = options.filterSet.filters.filter((f) => ctx.query[f.name] !== undefined).map((f) => f.name);
   if (ctx.query.q !== undefined) applied.push('q');
   const known = !scoped && options.exactCount ? options.exactCount(applied) : null;
-  const [count, rows] = await Promise.all([
-    known ? known.then((n) => n ?? countRows()) : countRows(),
-    ordered.execute(),
-  ]);
+  const counting = known ? known.then((n) => n ?? countRows()) : countRows();
+  const envelope = (count: number) => ({
+    count,
+    next: offset + limit < count ? pageUrl(ctx.url, limit, offset + limit) : null,
+    previous: offset > 0 ? pageUrl(ctx.url, limit, Math.max(0, offset - limit)) : null,
+  });
+  if (limit > STREAMED_PAGE_THRESHOLD) {
+    const count = await counting;
+    const body = await streamPage(ctx.services.db, ordered, envelope(count), async (rows) =>
+      (await options.serialize(rows as Row[])).map((r) => selectFields(r, ctx.query)),
+    );
+    return { status: 200, body, headers: { 'content-type': 'application/json' } };
+  }
+  const [count, rows] = await Promise.all([counting, ordered.execute()]);
   const results = (await options.serialize(rows as Row[])).map((r) => selectFields(r, ctx.query));
-  return {
-    status: 200,
-    body: {
-      count,
-      next: offset + limit < count ? pageUrl(ctx.url, limit, offset + limit) : null,
-      previous: offset > 0 ? pageUrl(ctx.url, limit, Math.max(0, offset - limit)) : null,
-      results,
-    },
-  };
+  return { status: 200, body: { ...envelope(count), results } };
 }
 
 /** A paginated envelope over an in-memory list (for small, computed collections). */
 export function listArray(ctx: RequestContext, items: Record<string, unknown>[]): Reply {
-  const { limit, offset } = parsePaging(ctx.query);
+  const { limit, offset } = parsePaging(ctx);
   const count = items.length;
   return {
     status: 200,

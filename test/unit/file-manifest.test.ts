@@ -5,8 +5,8 @@ import { entryUrl, ManifestError, parseManifestLine } from '../../src/plugins/fi
 const D = 'a'.repeat(64);
 
 describe('PULP_MANIFEST lines', () => {
-  it('splits on the last two commas so paths may contain commas, trimming parts', () => {
-    expect(parseManifestLine(` dir/a,b,c.txt , ${D.toUpperCase()} , 12 `, 3)).toEqual({
+  it('splits on the last two commas so paths may contain commas, trimming the digest and the size', () => {
+    expect(parseManifestLine(`dir/a,b,c.txt, ${D.toUpperCase()} , 12 \r`, 3)).toEqual({
       relativePath: 'dir/a,b,c.txt',
       digest: D,
       size: 12,
@@ -30,6 +30,11 @@ describe('PULP_MANIFEST lines', () => {
     ['an empty segment', `a//b,${D},1`, /line 7 has an invalid relative path/],
     ['a NUL byte', `a\u0000b,${D},1`, /line 7 has an invalid relative path/],
     ['a question mark', `a?b,${D},1`, /line 7 has an invalid relative path/],
+    ['a leading space', ` a.txt,${D},1`, /line 7 has an invalid relative path/],
+    ['a trailing space', `a.txt ,${D},1`, /line 7 has an invalid relative path/],
+    ['a percent-encoded dot-dot segment', `%2e%2e/x,${D},1`, /line 7 has an invalid relative path/],
+    ['a percent-encoded dot segment', `a/%2E/x,${D},1`, /line 7 has an invalid relative path/],
+    ['a half-encoded dot-dot segment', `.%2e/x,${D},1`, /line 7 has an invalid relative path/],
   ])('refuses %s, naming the line', (_name, text, message) => {
     expect(() => parseManifestLine(text, 7)).toThrow(ManifestError);
     expect(() => parseManifestLine(text, 7)).toThrow(message);

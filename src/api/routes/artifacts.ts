@@ -22,7 +22,7 @@ const nullableString = () => Type.Union([Type.String(), Type.Null()]);
 
 const ArtifactBody = Type.Object({
   file: Type.String({ format: 'binary', description: 'The stored file.' }),
-  size: Type.Optional(Type.Integer({ description: 'The size of the file in bytes.' })),
+  size: Type.Optional(Type.Integer({ format: 'int64', description: 'The size of the file in bytes.' })),
   md5: Type.Optional(nullableString()),
   sha1: Type.Optional(nullableString()),
   sha224: Type.Optional(nullableString()),

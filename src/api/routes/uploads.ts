@@ -17,7 +17,9 @@ import '../header-parameters.js';
 
 type UploadRow = { pulp_id: string; pulp_created: string; pulp_last_updated: string; size: UploadTable['size'] };
 
-const UploadBody = Type.Object({ size: Type.Integer({ minimum: 0, description: 'The size of the upload in bytes.' }) });
+const UploadBody = Type.Object({
+  size: Type.Integer({ minimum: 0, format: 'int64', description: 'The size of the upload in bytes.' }),
+});
 const ChunkBody = Type.Object({
   file: Type.String({ format: 'binary', description: 'A chunk of the uploaded file.' }),
   sha256: Type.Optional(Type.Union([Type.String(), Type.Null()])),
@@ -65,12 +67,12 @@ async function findUpload(ctx: RequestContext): Promise<UploadRow> {
   return row;
 }
 
-function contentRange(ctx: RequestContext): { start: number; end: number } {
+function contentRange(ctx: RequestContext): { start: number; end: number; total: number | null } {
   const raw = ctx.headers['content-range'];
   const value = Array.isArray(raw) ? raw[0] : raw;
-  const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(value ?? '');
+  const m = /^bytes (\d{1,16})-(\d{1,16})\/(\d{1,16}|\*)$/.exec(value ?? '');
   if (!m) throw new ValidationError(['Invalid or missing content range header.']);
-  return { start: Number(m[1]), end: Number(m[2]) };
+  return { start: Number(m[1]), end: Number(m[2]), total: m[3] === '*' ? null : Number(m[3]) };
 }
 
 async function sha256Of(path: string): Promise<string> {
@@ -89,7 +91,10 @@ async function putChunk(ctx: RequestContext): Promise<UploadRow> {
   const part = ctx.files.find((f) => f.field === 'file');
   if (!part || ctx.body.file !== part.path)
     throw new ValidationError({ file: ['The submitted data was not a file. Check the encoding type on the form.'] });
-  const { start, end } = contentRange(ctx);
+  const { start, end, total } = contentRange(ctx);
+  // Beyond Pulp, which ignores the total: a client that means another size is uploading to the wrong upload.
+  if (total !== null && total !== Number(upload.size))
+    throw new ValidationError(['The total size in the content range does not match the upload size.']);
   if (end < start || end - start + 1 !== part.size)
     throw new ValidationError(['Chunk size does not match content range.']);
   if (end > Number(upload.size) - 1) throw new ValidationError(['End byte is greater than upload size.']);

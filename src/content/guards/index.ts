@@ -1,7 +1,7 @@
 import { createHash, type X509Certificate } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
-import { verifyPassword } from '../../core/passwords.js';
+import { verifyUserPassword } from '../../core/passwords.js';
 import type { Database } from '../../db/database.js';
 import { verifySignedUrl } from '../../plugin-api/content-redirect.js';
 import { modelByLabel } from '../../plugin-api/rbac-catalogue.js';
@@ -140,7 +140,7 @@ async function authenticatedUser(
     .select(['id', 'password', 'is_active', 'is_superuser'])
     .where('username', '=', username)
     .executeTakeFirst();
-  if (!row || !row.is_active || !(await verifyPassword(decoded.slice(sep + 1), row.password))) {
+  if (!(await verifyUserPassword(decoded.slice(sep + 1), row)) || !row) {
     recordFailure(username);
     return null;
   }

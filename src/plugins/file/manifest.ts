@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 
 import { relativePathProblem } from '../../core/safe-path.js';
 
@@ -24,22 +23,24 @@ const FORMAT = 'Each line must be "<relative_path>,<sha256>,<size>".';
 
 /**
  * Parses one manifest line (Pulp's rules: blank and `#` lines are skipped, the line splits on its last two
- * commas so paths may contain commas, parts are trimmed). The relative path must also be a canonical, safe
- * relative path, since it becomes a path in storage listings and distributions.
+ * commas so paths may contain commas). Whitespace around the digest and the size is dropped, but the path is
+ * taken as written: it must be a canonical, safe relative path (no surrounding whitespace either), since it
+ * becomes a path in storage listings and distributions.
  */
 export function parseManifestLine(text: string, line: number): ManifestEntry | null {
   const trimmed = text.trim();
   if (trimmed === '' || trimmed.startsWith('#')) return null;
-  const last = trimmed.lastIndexOf(',');
-  const middle = last > 0 ? trimmed.lastIndexOf(',', last - 1) : -1;
+  const raw = text.replace(/\r$/, '');
+  const last = raw.lastIndexOf(',');
+  const middle = last > 0 ? raw.lastIndexOf(',', last - 1) : -1;
   if (middle < 0)
     throw new ManifestError(`Manifest line ${line} is malformed: ${FORMAT} Got ${JSON.stringify(truncate(trimmed))}.`);
-  const relativePath = trimmed.slice(0, middle).trim();
-  const digest = trimmed
+  const relativePath = raw.slice(0, middle);
+  const digest = raw
     .slice(middle + 1, last)
     .trim()
     .toLowerCase();
-  const sizeText = trimmed.slice(last + 1).trim();
+  const sizeText = raw.slice(last + 1).trim();
   if (!/^[0-9a-f]{64}$/.test(digest)) {
     throw new ManifestError(
       `Manifest line ${line} is malformed: the digest must be a sha256 hex digest. Got ${JSON.stringify(truncate(digest))}.`,
@@ -59,15 +60,57 @@ export function parseManifestLine(text: string, line: number): ManifestEntry | n
   return { relativePath, digest, size: Number(sizeText), line };
 }
 
+/**
+ * Longest manifest line accepted, in bytes: a path of the longest allowed length, a digest and a size fit
+ * well within it. A longer line is an error as soon as its first MAX_LINE_BYTES arrived, so one huge line
+ * cannot take a worker's memory.
+ */
+export const MAX_LINE_BYTES = 16 * 1024;
+
 function truncate(s: string): string {
   return s.length > 200 ? `${s.slice(0, 200)}…` : s;
 }
 
-/** Reads a manifest file line by line (never the whole file in memory), yielding its entries. */
-export async function* readManifest(filePath: string): AsyncGenerator<ManifestEntry> {
-  const rl = createInterface({ input: createReadStream(filePath, { encoding: 'utf8' }), crlfDelay: Infinity });
+/** The lines of a file, each decoded as UTF-8 and at most MAX_LINE_BYTES long (else a ManifestError). */
+async function* boundedLines(filePath: string): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const decode = (bytes: Buffer, line: number) => {
+    try {
+      return decoder.decode(bytes);
+    } catch {
+      throw new ManifestError(`Manifest line ${line} is not valid UTF-8.`);
+    }
+  };
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
   let line = 0;
-  for await (const text of rl) {
+  for await (const chunk of createReadStream(filePath, { highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>) {
+    let start = 0;
+    for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
+      line++;
+      if (pendingBytes + nl - start > MAX_LINE_BYTES) throw tooLong(line);
+      yield decode(Buffer.concat([...pending, chunk.subarray(start, nl)]), line);
+      pending = [];
+      pendingBytes = 0;
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      pending.push(chunk.subarray(start));
+      pendingBytes += chunk.length - start;
+      if (pendingBytes > MAX_LINE_BYTES) throw tooLong(line + 1);
+    }
+  }
+  if (pendingBytes > 0) yield decode(Buffer.concat(pending), line + 1);
+}
+
+function tooLong(line: number): ManifestError {
+  return new ManifestError(`Manifest line ${line} is longer than ${MAX_LINE_BYTES} bytes.`);
+}
+
+/** Reads a manifest file line by line (never the whole file, nor a whole overlong line, in memory). */
+export async function* readManifest(filePath: string): AsyncGenerator<ManifestEntry> {
+  let line = 0;
+  for await (const text of boundedLines(filePath)) {
     line++;
     const entry = parseManifestLine(text, line);
     if (entry) yield entry;
