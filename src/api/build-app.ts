@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { AuthenticationError, ValidationError } from '../core/errors.js';
 import { apiPrefix } from '../core/ids.js';
 import { parseDiagnosticsHeader, requestedDiagnostics } from '../core/task-diagnostics.js';
+import { ownedTempName } from '../core/temp-names.js';
 import type { Settings } from '../core/settings.js';
 import type { Database } from '../db/database.js';
 import type {
@@ -241,7 +242,7 @@ export async function buildApiApp(options: BuildApiOptions): Promise<ApiApp> {
         try {
           for await (const part of request.parts()) {
             if (part.type === 'file') {
-              const dest = path.join(tmpDir, `upload-${randomUUID()}`);
+              const dest = path.join(tmpDir, ownedTempName('upload'));
               files.push({ field: part.fieldname, filename: part.filename, path: dest, size: 0 });
               await pipeline(part.file, createWriteStream(dest));
               if (part.file.truncated)

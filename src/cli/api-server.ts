@@ -6,9 +6,11 @@ import { versionMap } from '../plugin-api/registry.js';
 import type { Settings } from '../core/settings.js';
 import { registerApp, startHeartbeat, unregisterApp, processName } from '../db/app-status.js';
 import type { Database } from '../db/database.js';
+import { setProcessAddressPolicy } from '../download/address-policy.js';
 import { FileSystemStorage } from '../storage/filesystem.js';
 import { createDispatcher } from '../tasking/dispatch.js';
 import { loadRegistry } from './registry.js';
+import { startTempSweeper } from './temp-files.js';
 
 /** Pulp's API_APP_TTL: an API process missing heartbeats for this long leaves `online_api_apps`. */
 export const API_APP_TTL_SECONDS = 120;
@@ -31,6 +33,8 @@ export async function startApiServer(options: {
   port: number;
 }): Promise<RunningApi> {
   const { settings, db, logger } = options;
+  // Immediate tasks run in this process too.
+  setProcessAddressPolicy({ denyPrivate: settings.DENY_PRIVATE_REMOTE_ADDRESSES });
   const registry = loadRegistry(settings);
   const storage = new FileSystemStorage(settings.MEDIA_ROOT);
   let appId: string | null = null;
@@ -43,10 +47,12 @@ export async function startApiServer(options: {
   const stopHeartbeat = startHeartbeat(db, record.pulp_id, (API_APP_TTL_SECONDS * 1000) / 3, (err) =>
     logger.warn({ err }, 'api heartbeat failed'),
   );
+  const stopSweeper = startTempSweeper({ dir: storage.tempDir(), db, logger });
   logger.info({ address, name: record.name }, 'api listening');
   return {
     address,
     async close() {
+      stopSweeper();
       stopHeartbeat();
       await unregisterApp(db, record.pulp_id).catch((err: unknown) =>
         logger.warn({ err }, 'could not unregister api app'),

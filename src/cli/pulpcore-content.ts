@@ -5,6 +5,7 @@ import { runClustered } from './cluster.js';
 import { openCliDatabase } from './database.js';
 import { createLogger } from './logger.js';
 import { intFlag, parseArgs, runCli } from './run-cli.js';
+import { startTempSweeper } from './temp-files.js';
 
 const USAGE = 'usage: pulpcore-content [--bind HOST:PORT] [--processes N]';
 
@@ -35,18 +36,21 @@ runCli('pulpcore-content', async () => {
         startEmbedded: false,
       });
       try {
+        const storage = new FileSystemStorage(settings.MEDIA_ROOT);
         const app = await startContentApp({
           settings,
           db: database.db,
           databaseUrl: database.url,
           logger,
-          storage: new FileSystemStorage(settings.MEDIA_ROOT),
+          storage,
           host,
           port,
           // Test hook: each answer names its process, so a test can check that every process saw a change.
           servedByHeader: process.env.PULP_TS_SERVED_BY_HEADER === '1',
         });
+        const stopSweeper = startTempSweeper({ dir: storage.tempDir(), db: database.db, logger });
         return async () => {
+          stopSweeper();
           await app.close();
           await database.close();
         };

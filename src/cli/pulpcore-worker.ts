@@ -3,9 +3,11 @@ import { configuredDatabaseUrl, loadSettings } from '../core/settings.js';
 import { createDatabase } from '../db/database.js';
 import { TaskExecutor } from '../tasking/executor.js';
 import type { TaskThreadData } from '../tasking/task-thread.js';
+import { FileSystemStorage } from '../storage/filesystem.js';
 import { TaskWorker } from '../tasking/worker.js';
 import { createLogger } from './logger.js';
 import { parseArgs, runCli } from './run-cli.js';
+import { removeThreadTempFiles, startTempSweeper } from './temp-files.js';
 
 const USAGE = `usage: pulpcore-worker [--name NAME]
 
@@ -36,12 +38,15 @@ runCli('pulpcore-worker', async () => {
     import.meta.url,
   );
   const workerData: TaskThreadData = { settings, databaseUrl, extraTaskModules };
+  const tempDir = new FileSystemStorage(settings.MEDIA_ROOT).tempDir();
   const executor = new TaskExecutor({
     threadModule,
     workerData: { ...workerData },
     logger: logger.child({ component: 'executor' }),
+    onThreadExit: (threadId) => void removeThreadTempFiles(tempDir, threadId, logger),
   });
   const { db } = createDatabase({ url: databaseUrl, max: 3, applicationName: 'pulpcore-worker' });
+  const stopSweeper = startTempSweeper({ dir: tempDir, db, logger });
   const worker = new TaskWorker({
     db,
     databaseUrl,
@@ -72,6 +77,7 @@ runCli('pulpcore-worker', async () => {
     process.on('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGHUP', () => onSignal('SIGHUP'));
   });
+  stopSweeper();
   await db.destroy();
   return 0;
 });

@@ -72,10 +72,12 @@ export interface OnDemandOptions {
 /** Serves content whose artifact is not downloaded yet (spec runtime §2.6), one shared download per file. */
 export class OnDemand {
   private readonly downloads = new Map<string, SharedDownload>();
-  private readonly upstream = new UpstreamClients();
+  private readonly upstream: UpstreamClients;
   private readonly hashers = new StreamHasherPool();
 
-  constructor(private readonly options: OnDemandOptions) {}
+  constructor(private readonly options: OnDemandOptions) {
+    this.upstream = new UpstreamClients({ denyPrivate: options.settings.DENY_PRIVATE_REMOTE_ADDRESSES });
+  }
 
   /** In one query: the artifact if someone saved it meanwhile, else the remote artifacts to try, oldest first. */
   private async lookup(
@@ -103,7 +105,7 @@ export class OnDemand {
       open: async (signal) => {
         const res = await this.upstream.get(c, c.ra_url, signal);
         if (res.statusCode >= 400) {
-          await res.body.dump().catch(() => undefined);
+          res.body.destroy();
           throw new SourceError(`HTTP ${res.statusCode}`);
         }
         return { headers: res.headers, body: res.body };

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 import type { Digests } from '../core/checksums.js';
 import type { ChecksumName } from '../core/settings.js';
+import { ownedTempName } from '../core/temp-names.js';
 import type { StreamHash, StreamHasherPool } from './stream-hasher.js';
 
 /** Bytes between two hashing steps handed to the hashing threads. */
@@ -82,7 +82,7 @@ export class SharedDownload {
     private readonly hooks: SharedDownloadHooks,
     private readonly hashers: StreamHasherPool,
   ) {
-    this.tempPath = path.join(tempDir, `ondemand-${randomBytes(12).toString('hex')}`);
+    this.tempPath = path.join(tempDir, ownedTempName('ondemand'));
     this.ready = new Promise<void>((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;

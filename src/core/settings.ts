@@ -70,6 +70,12 @@ export const SettingsSchema = Type.Object({
   MAX_BODY_SIZE: Type.Integer({ default: 10 * 1024 * 1024, minimum: 1024 }),
   /** Largest file part of an upload (artifact, chunk), in bytes. */
   MAX_UPLOAD_SIZE: Type.Integer({ default: 64 * 1024 * 1024 * 1024, minimum: 1024 }),
+  /**
+   * Refuse remote URLs (sync, on-demand, proxies) that reach loopback, link-local, private or other non-public
+   * addresses, checked on the resolved address of every connection. Off by default: Pulp has no such setting,
+   * and mirrors on a private network are common.
+   */
+  DENY_PRIVATE_REMOTE_ADDRESSES: Type.Boolean({ default: false }),
   /** Largest `limit` a list honours (smaller pages are served, as DRF's max_limit); unset: no ceiling, as in Pulp. */
   MAX_PAGE_SIZE: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { default: null }),
   /** Minutes after which orphaned content and artifacts may be removed by orphan cleanup (as in Pulp). */

@@ -70,3 +70,17 @@ export function startHeartbeat(
   timer.unref();
   return () => clearInterval(timer);
 }
+
+/**
+ * `<pid>@<hostname>` of every process that heartbeated within `ttlSeconds` and did not stop: the owners whose
+ * temporary files must be left alone on other hosts.
+ */
+export async function liveProcessNames(db: Database, ttlSeconds: number): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('app_status')
+    .select(['pid', 'hostname'])
+    .where('stopped_at', 'is', null)
+    .where('last_heartbeat', '>', sql<string>`clock_timestamp() - make_interval(secs => ${ttlSeconds})`)
+    .execute();
+  return new Set(rows.map((r) => `${r.pid}@${r.hostname}`));
+}

@@ -1,13 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { arch, platform } from 'node:os';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { rootCertificates } from 'node:tls';
-
-import { Agent, type Dispatcher, interceptors, ProxyAgent } from 'undici';
 
 import type { Digests } from '../core/checksums.js';
 import {
@@ -18,9 +14,10 @@ import {
   TaskCanceledError,
 } from '../core/errors.js';
 import type { ChecksumName } from '../core/settings.js';
+import { ownedTempName } from '../core/temp-names.js';
 import { PULP_VERSION } from '../core/version.js';
+import { type AddressPolicy, processAddressPolicy } from './address-policy.js';
 import {
-  DEFAULT_CONNECT_TIMEOUT_S,
   DEFAULT_DOWNLOAD_CONCURRENCY,
   DEFAULT_MAX_RETRIES,
   DEFAULT_TOTAL_TIMEOUT_S,
@@ -28,6 +25,7 @@ import {
   requestHeaders,
 } from './config.js';
 import { type HashPool, sharedHashPool } from './hash-pool.js';
+import { HttpClient } from './http-client.js';
 import { RateLimiter, Semaphore, sleep } from './rate-limiter.js';
 
 export interface ExpectedFile {
@@ -53,9 +51,11 @@ export interface DownloaderOptions {
   /** Base of the exponential backoff (Pulp: 1 s); tests shorten it. */
   retryBaseMs?: number;
   hashPool?: HashPool;
+  /** Which addresses may be fetched; default: the process's policy (setting DENY_PRIVATE_REMOTE_ADDRESSES). */
+  addressPolicy?: AddressPolicy;
 }
 
-const USER_AGENT = `pulpcore/${PULP_VERSION} (node ${process.version}, ${platform()} ${arch()}) (undici)`;
+const USER_AGENT = `pulpcore/${PULP_VERSION} (node ${process.version}, ${platform()} ${arch()})`;
 
 function isRetriable(err: unknown): boolean {
   if (err instanceof DigestMismatchError || err instanceof SizeMismatchError) return true;
@@ -71,7 +71,7 @@ function isRetriable(err: unknown): boolean {
  * its file behind.
  */
 export class Downloader {
-  private readonly dispatcher: Dispatcher;
+  private readonly client: HttpClient;
   private readonly semaphore: Semaphore;
   private readonly limiter: RateLimiter | null;
   private readonly headers: Record<string, string>;
@@ -96,7 +96,7 @@ export class Downloader {
     this.totalTimeoutMs = (config.total_timeout ?? DEFAULT_TOTAL_TIMEOUT_S) * 1000;
     this.retryBaseMs = options.retryBaseMs ?? 1000;
     this.pool = options.hashPool ?? sharedHashPool();
-    this.dispatcher = buildDispatcher(config, concurrency).compose(interceptors.redirect({ maxRedirections: 10 }));
+    this.client = new HttpClient(config, options.addressPolicy ?? processAddressPolicy(), concurrency);
   }
 
   /**
@@ -139,23 +139,21 @@ export class Downloader {
     this.tempDirReady ??= mkdir(this.options.tempDir, { recursive: true });
     await this.tempDirReady;
     if (this.limiter) await this.limiter.wait(signal);
-    const tempPath = path.join(this.options.tempDir, `dl-${randomBytes(12).toString('hex')}`);
+    const tempPath = path.join(this.options.tempDir, ownedTempName('dl'));
     const timeout = AbortSignal.timeout(this.totalTimeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    let size = 0;
     try {
-      const res = await this.dispatcher.request({
-        ...splitUrl(url),
-        method: 'GET',
+      const res = await this.client.get(url, {
         headers: this.headers,
         signal: combined,
-        headersTimeout: (this.config.sock_read_timeout ?? DEFAULT_TOTAL_TIMEOUT_S) * 1000,
-        bodyTimeout: (this.config.sock_read_timeout ?? DEFAULT_TOTAL_TIMEOUT_S) * 1000,
+        readTimeoutMs: (this.config.sock_read_timeout ?? DEFAULT_TOTAL_TIMEOUT_S) * 1000,
       });
       if (res.statusCode >= 400) {
-        await res.body.dump().catch(() => undefined);
+        // The body is never read: an error message must not quote what a remote (or an internal service) said.
+        res.body.destroy();
         throw new RemoteFetchError(`Downloading ${url} failed: HTTP ${res.statusCode}.`, { status: res.statusCode });
       }
-      let size = 0;
       const limit = expected.size;
       const counter = new Transform({
         transform(chunk: Buffer, _enc, cb) {
@@ -171,47 +169,30 @@ export class Downloader {
       return { path: tempPath, size, headers: res.headers };
     } catch (err) {
       await rm(tempPath, { force: true });
-      if (err instanceof PulpError) throw err;
+      if (err instanceof SizeMismatchError || err instanceof DigestMismatchError) throw err;
+      if (err instanceof RemoteFetchError && err.message.includes(url)) throw err;
+      if (err instanceof PulpError && !(err instanceof RemoteFetchError)) throw err;
       if (timeout.aborted && !signal?.aborted)
-        throw new RemoteFetchError(`Downloading ${url} timed out.`, { cause: err });
-      throw new RemoteFetchError(`Downloading ${url} failed: ${(err as Error).message}`, { cause: err });
+        throw new RemoteFetchError(`Downloading ${url} timed out after ${size} bytes.`, { cause: err });
+      throw new RemoteFetchError(`Downloading ${url} failed after ${size} bytes: ${describeFailure(err)}`, {
+        cause: err,
+        status: err instanceof RemoteFetchError ? err.status : undefined,
+      });
     }
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    await this.client.close();
   }
 }
 
-function splitUrl(url: string): { origin: string; path: string } {
-  const u = new URL(url);
-  if (u.protocol !== 'http:' && u.protocol !== 'https:')
-    throw new RemoteFetchError(`Unsupported URL scheme: ${url}`, { status: 400 });
-  return { origin: u.origin, path: `${u.pathname}${u.search}` };
-}
-
-/** An undici dispatcher honouring a remote's TLS, client certificate, proxy and connect timeout settings. */
-export function buildDispatcher(config: DownloaderConfig, connections?: number): Dispatcher {
-  const tls = {
-    rejectUnauthorized: config.tls_validation !== false,
-    ...(config.tls_validation === false ? { checkServerIdentity: () => undefined } : {}),
-    // A remote's ca_cert adds to the system trust store instead of replacing it, as in Pulp.
-    ...(config.ca_cert ? { ca: [...rootCertificates, config.ca_cert] } : {}),
-    ...(config.client_cert ? { cert: config.client_cert } : {}),
-    ...(config.client_key ? { key: config.client_key } : {}),
-  };
-  const connectTimeout = (config.sock_connect_timeout ?? config.connect_timeout ?? DEFAULT_CONNECT_TIMEOUT_S) * 1000;
-  if (config.proxy_url) {
-    const token = config.proxy_username
-      ? `Basic ${Buffer.from(`${config.proxy_username}:${config.proxy_password ?? ''}`).toString('base64')}`
-      : undefined;
-    return new ProxyAgent({
-      uri: config.proxy_url,
-      token,
-      requestTls: tls,
-      connections,
-      connect: { timeout: connectTimeout },
-    });
-  }
-  return new Agent({ connections, connect: { ...tls, timeout: connectTimeout } });
+/** A transport error in words (the codes of node:net and node:http), never the response's content. */
+function describeFailure(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'ECONNRESET' || e?.message === 'aborted') return 'the server closed the connection early.';
+  if (e?.code === 'ECONNREFUSED') return 'the connection was refused.';
+  if (e?.code === 'ENOTFOUND' || e?.code === 'EAI_AGAIN') return 'the host name could not be resolved.';
+  if (e?.code === 'HPE_INVALID_CONSTANT' || e?.code?.startsWith('HPE_'))
+    return 'the server sent an invalid HTTP response.';
+  return e?.message ?? String(err);
 }

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 
 import { type Digests, MultiHasher } from '../core/checksums.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
+import { ownedTempName } from '../core/temp-names.js';
 import type { Services } from './operations.js';
 
 type UploadServices = Pick<Services, 'db' | 'storage' | 'settings'>;
@@ -56,7 +57,7 @@ export async function assembleUpload(
 
   const dir = services.storage.tempDir();
   await mkdir(dir, { recursive: true });
-  const dest = path.join(dir, `upload-${randomUUID()}`);
+  const dest = path.join(dir, ownedTempName('upload'));
   const hasher = new MultiHasher(services.settings.ALLOWED_CONTENT_CHECKSUMS);
   const out = createWriteStream(dest);
   try {

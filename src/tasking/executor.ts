@@ -7,7 +7,10 @@ import type { RunnableTask, TaskOutcome } from './run-task.js';
 /** Messages between a worker process and its task thread. */
 export type ToThread = { type: 'run'; task: RunnableTask } | { type: 'cancel'; taskId: string };
 export type FromThread =
-  { type: 'ready'; versions: Record<string, string> } | { type: 'done'; taskId: string; outcome: TaskOutcome };
+  | { type: 'ready'; versions: Record<string, string> }
+  /** `retire`: the thread hit an uncaught error and must be replaced. */
+  | { type: 'done'; taskId: string; outcome: TaskOutcome; retire?: boolean }
+  | { type: 'retire' };
 
 export interface ExecutorOptions {
   /** Module the thread imports: it must call runTaskThread() (see task-thread.ts). */
@@ -17,10 +20,13 @@ export interface ExecutorOptions {
   logger: Logger;
   /** After a cancel, how long the task may take to honour its AbortSignal before the thread is killed. */
   killAfterMs?: number;
+  /** Called when a thread has ended, however (its temporary files can then be removed). */
+  onThreadExit?: (threadId: number) => void;
 }
 
 interface Running {
   taskId: string;
+  thread: Worker;
   resolve(outcome: TaskOutcome): void;
   killTimer: NodeJS.Timeout | null;
   killOutcome: TaskOutcome | null;
@@ -68,6 +74,8 @@ export class TaskExecutor {
       workerData: { ...this.options.workerData, __tsx: tsx, __entry: entry },
     });
     this.thread = thread;
+    // Read now: a thread that ended reports -1.
+    const threadId = thread.threadId;
     return new Promise<void>((resolve, reject) => {
       let ready = false;
       thread.on('message', (msg: FromThread) => {
@@ -76,7 +84,10 @@ export class TaskExecutor {
           this.versions = msg.versions;
           resolve();
         } else if (msg.type === 'done' && this.running?.taskId === msg.taskId) {
+          if (msg.retire) this.retire(thread);
           this.settle(msg.outcome);
+        } else if (msg.type === 'retire' || (msg.type === 'done' && msg.retire)) {
+          this.retire(thread);
         }
       });
       thread.on('error', (err) => {
@@ -85,8 +96,9 @@ export class TaskExecutor {
       });
       thread.on('exit', (code) => {
         if (this.thread === thread) this.thread = null;
+        this.options.onThreadExit?.(threadId);
         if (!ready) reject(new Error(`task thread exited with code ${code} before it was ready`));
-        if (this.running) {
+        if (this.running?.thread === thread) {
           const killed = this.running.killOutcome;
           this.settle(
             killed ?? {
@@ -97,6 +109,13 @@ export class TaskExecutor {
         }
       });
     });
+  }
+
+  /** Stops using a thread whose state is unsound; the next run starts a fresh one. */
+  private retire(thread: Worker): void {
+    if (this.thread === thread) this.thread = null;
+    this.options.logger.warn('task thread had an uncaught error: replacing it');
+    void thread.terminate();
   }
 
   private settle(outcome: TaskOutcome): void {
@@ -114,7 +133,7 @@ export class TaskExecutor {
     const thread = this.thread;
     if (!thread) throw new Error('task thread is not running');
     return new Promise<TaskOutcome>((resolve) => {
-      this.running = { taskId: task.id, resolve, killTimer: null, killOutcome: null };
+      this.running = { taskId: task.id, thread, resolve, killTimer: null, killOutcome: null };
       thread.postMessage({ type: 'run', task } satisfies ToThread);
     });
   }

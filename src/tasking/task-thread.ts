@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { apiPrefix } from '../core/ids.js';
 import type { Settings } from '../core/settings.js';
 import { createDatabase } from '../db/database.js';
+import { setProcessAddressPolicy } from '../download/address-policy.js';
 import type { Services } from '../plugin-api/operations.js';
 import type { TaskFunction } from '../plugin-api/tasks.js';
 import { FileSystemStorage } from '../storage/filesystem.js';
@@ -43,6 +44,7 @@ export async function runTaskThread(
   if (!port) throw new Error('runTaskThread must run in a worker thread');
   const data = workerData as TaskThreadData;
   const settings = data.settings;
+  setProcessAddressPolicy({ denyPrivate: settings.DENY_PRIVATE_REMOTE_ADDRESSES });
   const registry = loadTasks(settings);
   const tasks = new Map<string, TaskFunction>([
     ...Object.entries(taskingTasks),
@@ -63,6 +65,26 @@ export async function runTaskThread(
     extensions: new Map(),
   };
   let current: { id: string; controller: AbortController } | null = null;
+  // A bug outside any promise (a library throwing from an event handler) would end the thread with only
+  // "died unexpectedly"; the task fails with the cause instead, and the thread is replaced, since its state
+  // is no longer known to be sound.
+  const onFatal = (err: unknown) => {
+    logger.error({ err, task: current?.id }, 'uncaught error in the task thread');
+    if (current) {
+      const description = `The task failed on an unexpected error in the worker: ${(err as Error)?.message ?? String(err)}`;
+      port.postMessage({
+        type: 'done',
+        taskId: current.id,
+        outcome: { outcome: 'failed', error: { description, traceback: (err as Error)?.stack ?? null } },
+        retire: true,
+      } satisfies FromThread);
+      current = null;
+    } else {
+      port.postMessage({ type: 'retire' } satisfies FromThread);
+    }
+  };
+  process.on('uncaughtException', onFatal);
+  process.on('unhandledRejection', onFatal);
 
   port.on('message', (msg: ToThread) => {
     if (msg.type === 'cancel') {

@@ -27,6 +27,14 @@ export const tasks: Record<string, TaskFunction> = {
     return Promise.resolve('finished');
   },
   'test.fail': () => Promise.reject(new Error('the test task failed on purpose')),
+  /** Throws from a timer, outside any promise, as a library bug in an event handler would. */
+  'test.throw_uncaught': async () => {
+    setTimeout(() => {
+      throw new Error('thrown from an event handler');
+    }, 10);
+    await sleep(60_000);
+    return null;
+  },
   /** Reports progress, records a created resource, dispatches a child. */
   'test.progress': async (ctx) => {
     const report = await ctx.progress('Counting', 'test.counting', { total: 3 });

@@ -11,7 +11,10 @@ export interface ManifestEntry {
   line: number;
 }
 
-/** A manifest line that breaks the format; the message names the line, as Pulp's does. */
+/**
+ * A manifest line that breaks the format. The message names the line, never its content: the "manifest" may
+ * be anything a remote URL answered (an internal service's page), and task errors are shown to users.
+ */
 export class ManifestError extends Error {
   constructor(message: string) {
     super(message);
@@ -33,8 +36,7 @@ export function parseManifestLine(text: string, line: number): ManifestEntry | n
   const raw = text.replace(/\r$/, '');
   const last = raw.lastIndexOf(',');
   const middle = last > 0 ? raw.lastIndexOf(',', last - 1) : -1;
-  if (middle < 0)
-    throw new ManifestError(`Manifest line ${line} is malformed: ${FORMAT} Got ${JSON.stringify(truncate(trimmed))}.`);
+  if (middle < 0) throw new ManifestError(`Manifest line ${line} is malformed: ${FORMAT}`);
   const relativePath = raw.slice(0, middle);
   const digest = raw
     .slice(middle + 1, last)
@@ -42,20 +44,14 @@ export function parseManifestLine(text: string, line: number): ManifestEntry | n
     .toLowerCase();
   const sizeText = raw.slice(last + 1).trim();
   if (!/^[0-9a-f]{64}$/.test(digest)) {
-    throw new ManifestError(
-      `Manifest line ${line} is malformed: the digest must be a sha256 hex digest. Got ${JSON.stringify(truncate(digest))}.`,
-    );
+    throw new ManifestError(`Manifest line ${line} is malformed: the digest must be a sha256 hex digest.`);
   }
   if (!/^\d{1,15}$/.test(sizeText)) {
-    throw new ManifestError(
-      `Manifest line ${line} is malformed: the size must be a decimal number of bytes. Got ${JSON.stringify(truncate(sizeText))}.`,
-    );
+    throw new ManifestError(`Manifest line ${line} is malformed: the size must be a decimal number of bytes.`);
   }
   const problem = relativePathProblem(relativePath);
   if (problem) {
-    throw new ManifestError(
-      `Manifest line ${line} has an invalid relative path ${JSON.stringify(truncate(relativePath))}: ${problem}`,
-    );
+    throw new ManifestError(`Manifest line ${line} has an invalid relative path: ${problem}`);
   }
   return { relativePath, digest, size: Number(sizeText), line };
 }
@@ -66,10 +62,6 @@ export function parseManifestLine(text: string, line: number): ManifestEntry | n
  * cannot take a worker's memory.
  */
 export const MAX_LINE_BYTES = 16 * 1024;
-
-function truncate(s: string): string {
-  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
-}
 
 /** The lines of a file, each decoded as UTF-8 and at most MAX_LINE_BYTES long (else a ManifestError). */
 async function* boundedLines(filePath: string): AsyncGenerator<string> {
