@@ -1,7 +1,7 @@
 // A real worker process: syncs from an HTTP/1.0 mirror (python3 -m http.server) complete every time, and a bug
 // thrown outside any promise fails only its task, with its cause, while the worker carries on.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -228,7 +228,7 @@ describe('DENY_PRIVATE_REMOTE_ADDRESSES', () => {
     const err = await new Promise<Error | null>((resolve) => lookup('localhost', {}, (e) => resolve(e)));
     expect(err?.message).toMatch(/Connecting to localhost \((127\.0\.0\.1|::1)\) is not allowed/);
     const open = guardedLookup({ denyPrivate: false });
-    const address = await new Promise<string>((resolve) => open('localhost', {}, (_e, a) => resolve(String(a))));
+    const address = await new Promise<string>((resolve) => open('localhost', {}, (_e, a) => resolve(a as string)));
     expect(['127.0.0.1', '::1']).toContain(address);
   });
 
