@@ -3,12 +3,15 @@ import path from 'node:path';
 
 import { type TempOwner, tempOwner } from '../core/temp-names.js';
 
+const LEGACY_NAME = /^(dl|ondemand|upload)-[0-9a-f-]{16,}$/;
+
 export interface SweepOptions {
   /** Whether the process (and thread) that owns a file may still be using it. */
   isOwnerAlive(owner: TempOwner): boolean;
   /**
-   * Files without an owner in their name (other naming schemes, files of older versions) are removed once
-   * unmodified for this long: a file being written changes all the time.
+   * Files of the names older versions gave (`dl-<hex>`, `ondemand-<hex>`, `upload-<uuid>`), which say no
+   * owner, are removed once unmodified for this long: a file being written changes all the time. Other
+   * unowned names are left alone: a plugin may keep a file there on purpose (a registry upload session).
    */
   unownedMaxAgeMs: number;
 }
@@ -33,6 +36,7 @@ export async function sweepTempDir(dir: string, options: SweepOptions): Promise<
     if (owner) {
       if (options.isOwnerAlive(owner)) continue;
     } else {
+      if (!LEGACY_NAME.test(name)) continue;
       const info = await stat(full).catch(() => null);
       if (!info?.isFile() || now - info.mtimeMs < options.unownedMaxAgeMs) continue;
     }

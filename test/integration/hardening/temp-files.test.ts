@@ -56,10 +56,13 @@ describe('the temporary file sweep', () => {
       otherGone: `dl-4343.0@other-host-${hex}`,
       unownedOld: 'dl-0123456789abcdef01234567',
       unownedNew: 'manifest-89abcdef',
+      // A plugin's own file (a registry upload session): never swept, however old.
+      pluginOld: 'container-upload-1234',
     };
     for (const name of Object.values(files)) await writeFile(path.join(tmp, name), 'x');
     const old = new Date(Date.now() - 3 * 3600_000);
     await utimes(path.join(tmp, files.unownedOld), old, old);
+    await utimes(path.join(tmp, files.pluginOld), old, old);
     await database.db
       .insertInto('app_status')
       .values([
@@ -85,7 +88,9 @@ describe('the temporary file sweep', () => {
         { what: 'the sweep' },
       );
       stop();
-      expect(left.sort()).toEqual([files.liveLocal, files.mine, files.otherLive, files.unownedNew].sort());
+      expect(left.sort()).toEqual(
+        [files.liveLocal, files.mine, files.otherLive, files.unownedNew, files.pluginOld].sort(),
+      );
     } finally {
       live.kill('SIGKILL');
     }
