@@ -75,7 +75,7 @@ async function finished(taskHref: string): Promise<Record<string, unknown>> {
       const t = (await call('GET', taskHref)).body!;
       return ['completed', 'failed', 'canceled'].includes(String(t.state)) ? t : null;
     },
-    { timeoutMs: 30_000, what: `task ${taskHref}` },
+    { timeoutMs: 120_000, what: `task ${taskHref}` },
   );
 }
 

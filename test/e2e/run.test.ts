@@ -126,7 +126,7 @@ async function stopAndCheckNothingLeft(run: Run, pids: number[]): Promise<void> 
   const { code } = await run.exited;
   expect(code, run.output()).toBe(0);
   await waitFor(async () => pids.every((p) => !alive(p)), {
-    timeoutMs: 10_000,
+    timeoutMs: 60_000,
     what: 'every process to be gone',
   }).catch(() => undefined);
   expect(pids.filter(alive)).toEqual([]);
@@ -169,7 +169,7 @@ describe('pulp-ts run', () => {
       expect(apiPid).toBeDefined();
       process.kill(apiPid as number, 'SIGKILL');
       await waitFor(async () => run.output().includes('process exited; restarting'), {
-        timeoutMs: 30_000,
+        timeoutMs: 60_000,
         what: 'the restart to be logged',
       });
       await waitFor(

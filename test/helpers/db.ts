@@ -37,12 +37,16 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-/** Polls `check` until it returns a truthy value or the deadline passes (never a fixed sleep). */
+/**
+ * Polls `check` until it returns a truthy value or the deadline passes (never a fixed sleep). The default
+ * deadline (60 s) is what a loaded 2-core machine needs; a test that waits for an event never waits that long
+ * when things work.
+ */
 export async function waitFor<T>(
   check: () => Promise<T | undefined | null | false>,
   options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
 ): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   for (;;) {
     const value = await check();
     if (value) return value;

@@ -1,4 +1,5 @@
 // Task functions only the tasking tests use; workers load them through PULP_TS_EXTRA_TASK_MODULES.
+import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { TaskFunction } from '../../src/plugin-api/tasks.js';
@@ -18,11 +19,20 @@ export const tasks: Record<string, TaskFunction> = {
     await sleep(Number(ctx.args.ms ?? 0), undefined, { signal: ctx.signal });
     return { start, end: now(), pid: process.pid, label: ctx.args.label ?? null };
   },
-  /** Ignores its cancellation signal: a busy loop for `ms` (only killing the thread stops it). */
+  /**
+   * Ignores its cancellation signal: a busy loop for `ms` (only killing the thread stops it). With `aliveFile`,
+   * it writes the time into that file every 10 ms, so a test sees when it really stopped.
+   */
   'test.ignore_signal': (ctx) => {
     const until = Date.now() + Number(ctx.args.ms ?? 60_000);
+    const aliveFile = typeof ctx.args.aliveFile === 'string' ? ctx.args.aliveFile : null;
+    let written = 0;
     while (Date.now() < until) {
       // busy on purpose
+      if (aliveFile && Date.now() - written >= 10) {
+        written = Date.now();
+        writeFileSync(aliveFile, String(now()));
+      }
     }
     return Promise.resolve('finished');
   },

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { waitFor } from '../../helpers/db.js';
 import { FixtureServer } from '../../helpers/fixture-server.js';
 import { type Harness, startHarness } from './harness.js';
 
@@ -36,6 +37,57 @@ describe('content app: on-demand content', () => {
       .where('pulp_id', '=', contentArtifactId)
       .executeTakeFirstOrThrow();
     return row.artifact_id;
+  }
+
+  /**
+   * An upstream that sends the headers and the first `head` bytes of `data` at once and the rest only when
+   * `release()` is called, so a test knows the download is still under way.
+   */
+  async function gatedUpstream(
+    name: string,
+    data: Buffer,
+    head: number,
+  ): Promise<{ url: string; hits: () => number; release: () => void; stop: () => Promise<void> }> {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let hits = 0;
+    const server: Server = createServer((_req, res) => {
+      hits++;
+      res.writeHead(200, { 'content-length': data.length });
+      res.write(data.subarray(0, head));
+      void gate.then(() => res.end(data.subarray(head)));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/${name}`,
+      hits: () => hits,
+      release,
+      stop: async () => {
+        release();
+        server.closeAllConnections();
+        await new Promise((r) => server.close(r));
+      },
+    };
+  }
+
+  /** A streaming GET: resolves `started` once the first `atLeast` body bytes arrived, `done` with the body. */
+  async function streamingGet(p: string, atLeast = 1): Promise<{ started: Promise<void>; done: Promise<Buffer> }> {
+    const res = await h.client.request({ path: p, method: 'GET' });
+    expect(res.statusCode).toBe(200);
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let markStarted!: () => void;
+    const started = new Promise<void>((r) => (markStarted = r));
+    const done = new Promise<Buffer>((resolve, reject) => {
+      res.body.on('data', (c: Buffer) => {
+        chunks.push(c);
+        received += c.length;
+        if (received >= atLeast) markStarted();
+      });
+      res.body.on('end', () => resolve(Buffer.concat(chunks)));
+      res.body.on('error', reject);
+    });
+    return { started, done };
   }
 
   beforeAll(async () => {
@@ -99,7 +151,7 @@ describe('content app: on-demand content', () => {
     expect(r.headers['content-range']).toBe(`bytes 1000-1999/${data.length}`);
     expect(r.body.equals(data.subarray(1000, 2000))).toBe(true);
     // The client got its slice before the whole file arrived; the download goes on and saves it.
-    await expect.poll(() => artifactOf(ca)).not.toBeNull();
+    await waitFor(() => artifactOf(ca), { timeoutMs: 60_000, what: 'the artifact to be saved and linked' });
     const unsatisfiable = await h.get('/pulp/content/od/ranged.bin', { headers: { range: `bytes=${data.length}-` } });
     expect(unsatisfiable.status).toBe(416);
   });
@@ -125,57 +177,41 @@ describe('content app: on-demand content', () => {
 
   it('shares one upstream download between 20 concurrent first requests', async () => {
     const data = randomBytes(2 * 1024 * 1024);
-    files.set('popular.bin', data);
-    const ca = await onDemandUnit('popular.bin', data, 'on_demand');
-    const results = await Promise.all(Array.from({ length: 20 }, () => h.get('/pulp/content/od/popular.bin')));
-    for (const r of results) {
-      expect(r.status).toBe(200);
-      expect(r.body.equals(data)).toBe(true);
+    const upstreamFile = await gatedUpstream('popular.bin', data, 64 * 1024);
+    try {
+      const ca = await onDemandUnit('popular.bin', data, 'on_demand', [upstreamFile.url]);
+      const clients = await Promise.all(Array.from({ length: 20 }, () => streamingGet('/pulp/content/od/popular.bin')));
+      // Every client has bytes while the upstream still holds the rest: all 20 overlap on the one download
+      // (none can have been served from storage, which only exists once the download is complete).
+      await Promise.all(clients.map((c) => c.started));
+      expect(upstreamFile.hits()).toBe(1);
+      expect(await artifactOf(ca)).toBeNull();
+      upstreamFile.release();
+      for (const body of await Promise.all(clients.map((c) => c.done))) expect(body.equals(data)).toBe(true);
+      expect(upstreamFile.hits()).toBe(1);
+      expect(await artifactOf(ca)).not.toBeNull();
+    } finally {
+      await upstreamFile.stop();
     }
-    expect(upstream.count('popular.bin')).toBe(1);
-    expect(await artifactOf(ca)).not.toBeNull();
   });
 
   it('gives a late joiner the bytes so far and then the rest', async () => {
     const data = randomBytes(512 * 1024);
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    let hits = 0;
-    const slow: Server = createServer((_req, res) => {
-      hits++;
-      res.writeHead(200, { 'content-length': data.length });
-      res.write(data.subarray(0, 200_000));
-      void gate.then(() => res.end(data.subarray(200_000)));
-    });
-    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/late.bin`;
+    const upstreamFile = await gatedUpstream('late.bin', data, 200_000);
     try {
-      await onDemandUnit('late.bin', data, 'on_demand', [url]);
-      const first = h.client.request({ path: '/pulp/content/od/late.bin', method: 'GET' });
-      const firstRes = await first;
+      await onDemandUnit('late.bin', data, 'on_demand', [upstreamFile.url]);
+      const first = await streamingGet('/pulp/content/od/late.bin', 100_000);
       // The first client has received bytes: the download is under way when the second one joins.
-      const firstChunks: Buffer[] = [];
-      let received = 0;
-      const gotSome = new Promise<void>((resolve) => {
-        firstRes.body.on('data', (c: Buffer) => {
-          firstChunks.push(c);
-          received += c.length;
-          if (received >= 100_000) resolve();
-        });
-      });
-      const firstEnded = new Promise((r) => firstRes.body.on('end', r));
-      await gotSome;
-      const second = h.get('/pulp/content/od/late.bin');
-      setTimeout(release, 100);
-      const secondRes = await second;
-      await firstEnded;
-      expect(Buffer.concat(firstChunks).equals(data)).toBe(true);
-      expect(secondRes.body.equals(data)).toBe(true);
-      expect(hits).toBe(1);
+      await first.started;
+      const second = await streamingGet('/pulp/content/od/late.bin', 200_000);
+      // The second gets everything downloaded so far before the upstream sends another byte.
+      await second.started;
+      upstreamFile.release();
+      expect((await first.done).equals(data)).toBe(true);
+      expect((await second.done).equals(data)).toBe(true);
+      expect(upstreamFile.hits()).toBe(1);
     } finally {
-      release();
-      slow.closeAllConnections();
-      await new Promise((r) => slow.close(r));
+      await upstreamFile.stop();
     }
   });
 
@@ -237,6 +273,6 @@ describe('content app: on-demand content', () => {
     expect(r.headers['content-length']).toBe('9000');
     expect(r.headers['content-type']).toBe('text/plain');
     expect(r.body.length).toBe(0);
-    await expect.poll(() => artifactOf(ca)).not.toBeNull();
+    await waitFor(() => artifactOf(ca), { timeoutMs: 60_000, what: 'the artifact to be saved and linked' });
   });
 });
