@@ -68,8 +68,8 @@ async function blobSource(services: ContentServices, name: string): Promise<Blob
 export const blobContentHandler: ContentHandler = {
   prefix: PREFIX,
   async handle(req: IncomingMessage, res: ServerResponse, services: ContentServices): Promise<boolean> {
-    const url = new URL(req.url ?? '/', 'http://content');
-    const m = BLOB_PATH.exec(url.pathname);
+    // The raw path (no dot-segment resolution): names are checked as sent.
+    const m = BLOB_PATH.exec((req.url ?? '/').split('?')[0] ?? '');
     if (!m) return false;
     if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, 405, 'Method not allowed.');
     const [, name = '', digest = ''] = m;

@@ -79,21 +79,23 @@ function toRegistryError(err: unknown): RegistryError | null {
 
 async function serve(registry: Registry, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
   void reply.headers(REGISTRY_HEADERS);
-  const url = new URL(request.url, 'http://registry');
+  // The raw path: URL parsing would resolve dot segments, and `a/../b` must be refused, not served as `b`.
+  const [rawPath = '', rawQuery = ''] = splitOnce(request.url, '?');
+  const query = new URLSearchParams(rawQuery);
   const method = request.method;
   const origin = requestOrigin(request);
-  const path = parseRegistryPath(url.pathname);
+  const path = parseRegistryPath(rawPath);
   let target: RegistryTarget = { method };
   try {
     if (!path) throw new RegistryError('UNSUPPORTED', 'Not found.', {}, { status: 404 });
     if ('name' in path && !isValidRepositoryName(path.name)) throw nameInvalid(path.name);
-    target = targetOf(path, method, url.searchParams);
+    target = targetOf(path, method, query);
     const caller = await authorizeRegistryRequest(registry, origin, target, request.headers.authorization);
     if (path.kind === 'base') {
       if (method !== 'GET' && method !== 'HEAD') throw new RegistryError('UNSUPPORTED', 'Method not allowed.');
       return reply.code(200).type('application/json').send({});
     }
-    const ctx: RegistryContext = { registry, request, reply, method, path, query: url.searchParams, origin, caller };
+    const ctx: RegistryContext = { registry, request, reply, method, path, query, origin, caller };
     if (method === 'GET' || method === 'HEAD') return await handlePull(ctx);
     return await handlePush(ctx);
   } catch (err) {
@@ -105,6 +107,11 @@ async function serve(registry: Registry, request: FastifyRequest, reply: Fastify
     request.log.info({ status: rendered.status, code: rendered.code, reason: rendered.message }, 'registry refused');
     return reply.code(rendered.status).type('application/json').send(JSON.stringify(rendered.body()));
   }
+}
+
+function splitOnce(value: string, separator: string): [string, string] {
+  const at = value.indexOf(separator);
+  return at < 0 ? [value, ''] : [value.slice(0, at), value.slice(at + 1)];
 }
 
 const METHODS: ClientRoute['method'] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
