@@ -97,17 +97,17 @@ export async function forEachLimited<T>(
   fn: (item: T) => Promise<void>,
 ): Promise<void> {
   let next = 0;
-  let failure: Error | null = null;
+  const state: { failure: Error | null } = { failure: null };
   const worker = async () => {
-    while (failure === null && next < items.length) {
+    while (state.failure === null && next < items.length) {
       const item = items[next++]!;
       try {
         await fn(item);
       } catch (err) {
-        failure ??= err instanceof Error ? err : new Error(String(err));
+        state.failure ??= err instanceof Error ? err : new Error(String(err));
       }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failure !== null) throw failure;
+  if (state.failure !== null) throw state.failure;
 }
