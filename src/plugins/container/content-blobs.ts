@@ -9,6 +9,7 @@ import { BLOB_CONTENT_TYPE } from './media-types.js';
 import { classifyReference, isValidRepositoryName } from './names.js';
 import { REDIRECT_GUARD_NAME, PUSH_REPOSITORY_TYPE } from './push-target.js';
 import { DISTRIBUTION_TYPE } from './registry-permissions.js';
+import { serveOnDemandBlob } from './on-demand-blob.js';
 import { availableBlobs, blobArtifact, type Scope } from './repository-content.js';
 
 const PREFIX = '/pulp/container/';
@@ -81,7 +82,10 @@ export const blobContentHandler: ContentHandler = {
     const blobId = found.get(digest);
     if (!blobId) return fail(res, 404, 'Not found.');
     const artifact = await blobArtifact(services.db, blobId);
-    if (!artifact) return fail(res, 404, 'Not found.');
+    if (!artifact) {
+      if (await serveOnDemandBlob(services, blobId, digest, req.method, res)) return true;
+      return fail(res, 404, 'Not found.');
+    }
     res.writeHead(200, {
       'content-type': BLOB_CONTENT_TYPE,
       'content-length': String(artifact.size),

@@ -130,6 +130,26 @@ describe('sync from the reference registry', () => {
     expect(rows.filter((r) => !r.stored).every((r) => r.remote)).toBe(true);
   });
 
+  it('serves on-demand blobs from the remote to skopeo, then from storage', async () => {
+    const db = app.database.db;
+    const { rows } = await sql<{ pulp_id: string }>`SELECT pulp_id FROM repository WHERE name = 'lazy'`.execute(db);
+    const guard = await redirectGuardId(db);
+    await sql`INSERT INTO distribution (pulp_type, name, base_path, repository_id, content_guard_id, detail)
+      VALUES ('container.container', 'lazy', 'lazy/app', ${rows[0]!.pulp_id}, ${guard}, '{"private": false}'::jsonb)`.execute(
+      db,
+    );
+    const out = path.join(dir, 'lazy');
+    await skopeoOk(['copy', '--all', '--src-tls-verify=false', `docker://${app.host}/lazy/app:v2-rc1`, `oci:${out}:x`]);
+    for (const b of other.blobs) {
+      const copied = await readFile(path.join(out, 'blobs', 'sha256', b.digest.slice(7)));
+      expect(copied.equals(b.bytes)).toBe(true);
+    }
+    const missing = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM repository_content rc JOIN content_artifact ca ON ca.content_id = rc.content_id
+      WHERE rc.repository_id = ${rows[0]!.pulp_id} AND ca.artifact_id IS NULL`.execute(db);
+    expect(missing.rows[0]?.n).toBe(0);
+  });
+
   it('serves a synced repository to skopeo with the upstream digests', async () => {
     const { rows } = await sql<{ pulp_id: string }>`SELECT pulp_id FROM repository WHERE name = 'mirror'`.execute(
       app.database.db,
