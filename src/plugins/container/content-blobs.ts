@@ -7,8 +7,8 @@ import type { ContentHandler, ContentServices } from '../../plugin-api/index.js'
 import { verifySignedUrl } from '../../plugin-api/index.js';
 import { BLOB_CONTENT_TYPE } from './media-types.js';
 import { classifyReference, isValidRepositoryName } from './names.js';
-import { REDIRECT_GUARD_NAME, PUSH_REPOSITORY_TYPE } from './push-target.js';
-import { DISTRIBUTION_TYPE } from './registry-permissions.js';
+import { REDIRECT_GUARD_NAME } from './push-target.js';
+import { DISTRIBUTION_TYPE, PUSH_REPOSITORY_TYPE } from './resource-names.js';
 import { serveOnDemandBlob } from './on-demand-blob.js';
 import { availableBlobs, blobArtifact, type Scope } from './repository-content.js';
 

@@ -5,16 +5,9 @@ import { assignRole, createInitialVersion, newSharedSecret } from '../../plugin-
 import type { Db } from './content-store.js';
 import { namespaceOf } from './names.js';
 import { nameInvalid, nameUnknown } from './registry-errors.js';
-import {
-  DISTRIBUTION_MODEL,
-  DISTRIBUTION_TYPE,
-  findDistribution,
-  NAMESPACE_MODEL,
-  type RegistryDistribution,
-} from './registry-permissions.js';
+import { findDistribution, type RegistryDistribution } from './registry-permissions.js';
+import { DISTRIBUTION_MODEL, DISTRIBUTION_TYPE, NAMESPACE_MODEL, PUSH_REPOSITORY_TYPE } from './resource-names.js';
 
-export const REPOSITORY_TYPE = 'container.container';
-export const PUSH_REPOSITORY_TYPE = 'container.container-push';
 /** pulp_container attaches this content-redirect guard to every container distribution it creates. */
 export const REDIRECT_GUARD_NAME = 'content redirect';
 /** Advisory lock class serialising the creation of one push target (first pushes run blob uploads in parallel). */

@@ -1,21 +1,12 @@
 import { sql } from 'kysely';
 
-import type { ApiUser, Services, RbacModel, UserPermissions } from '../../plugin-api/index.js';
+import type { ApiUser, Services, UserPermissions } from '../../plugin-api/index.js';
 import { loadUserPermissions } from '../../plugin-api/index.js';
 import type { Db } from './content-store.js';
 import { namespaceOf } from './names.js';
+import { findPullThroughDistribution, mayCreateThrough } from './pull-through.js';
+import { DISTRIBUTION_MODEL, DISTRIBUTION_TYPE, NAMESPACE_MODEL } from './resource-names.js';
 import type { ScopePermissions } from './token-server.js';
-
-export const DISTRIBUTION_TYPE = 'container.container';
-export const PULL_THROUGH_DISTRIBUTION_TYPE = 'container.pull-through';
-
-const model = (label: string, className: string, viewset: string): RbacModel => ({ label, className, viewset });
-export const DISTRIBUTION_MODEL = model(
-  'container.containerdistribution',
-  'ContainerDistribution',
-  'distributions/container/container',
-);
-export const NAMESPACE_MODEL = model('container.containernamespace', 'ContainerNamespace', 'pulp_container/namespaces');
 
 export interface RegistryDistribution {
   pulp_id: string;
@@ -103,6 +94,8 @@ export class RegistryPermissions implements ScopePermissions {
       if (!dist.private) return true;
       return this.user !== null && this.namespaceOrObject('container.pull_containerdistribution', dist);
     }
+    const pt = await findPullThroughDistribution(this.services.db, name);
+    if (pt) return mayCreateThrough(this.services.db, this.user, pt);
     const ns = await findNamespace(this.services.db, namespaceOf(name));
     if (!ns) return this.canCreateNamespace(namespaceOf(name));
     return this.onNamespace('container.namespace_view_containerdistribution', ns.pulp_id);

@@ -4,10 +4,12 @@ import { loadUserPermissions, objectIdsWithPermission, preauthenticateUrl } from
 import { findUpload } from './blob-uploads.js';
 import { clientAccepts, EMPTY_BLOB } from './media-types.js';
 import { classifyReference } from './names.js';
-import { redirectGuardId, pushTarget, PUSH_REPOSITORY_TYPE } from './push-target.js';
+import { createThrough, findPullThroughDistribution, mayCreateThrough } from './pull-through.js';
+import { fetchThrough } from './pull-through-fetch.js';
+import { pushTarget, redirectGuardId } from './push-target.js';
 import { blobUnknown, digestInvalid, manifestUnknown, nameUnknown, RegistryError } from './registry-errors.js';
 import type { RegistryContext } from './registry-http.js';
-import { DISTRIBUTION_TYPE } from './registry-permissions.js';
+import { DISTRIBUTION_TYPE, PUSH_REPOSITORY_TYPE } from './resource-names.js';
 import { contentOrigin } from './registry-settings.js';
 import {
   availableBlobs,
@@ -27,32 +29,58 @@ export interface PullSource {
   scope: Scope;
   /** Push repositories also serve what was pushed but not yet tagged (a list's children while it uploads). */
   pending: boolean;
+  /** A distribution created by a pull-through distribution: what it lacks may be fetched from its remote. */
+  pullThrough: { remoteId: string; namespaceId: string | null; pullThroughId: string } | null;
 }
 
 /** What a pull of `name` reads: the distribution's repository (latest version) or its pinned version. */
-export async function pullSource(ctx: RegistryContext, name: string): Promise<PullSource> {
+export async function pullSource(ctx: RegistryContext, name: string, create = true): Promise<PullSource> {
+  const source = await findSource(ctx, name);
+  if (source) return source;
+  const pt = create ? await findPullThroughDistribution(ctx.registry.services.db, name) : undefined;
+  if (pt && (await mayCreateThrough(ctx.registry.services.db, ctx.caller.user, pt))) {
+    await createThrough(ctx.registry.services, pt, name);
+    const created = await findSource(ctx, name);
+    if (created) return created;
+  }
+  throw nameUnknown(name);
+}
+
+async function findSource(ctx: RegistryContext, name: string): Promise<PullSource | null> {
   const { rows } = await sql<{
     pulp_id: string;
     content_guard_id: string | null;
+    remote_id: string | null;
+    detail: Record<string, unknown>;
     repository_id: string | null;
     repository_type: string | null;
     version_repository_id: string | null;
     version_number: number | null;
   }>`
-    SELECT d.pulp_id, d.content_guard_id, d.repository_id, r.pulp_type AS repository_type,
+    SELECT d.pulp_id, d.content_guard_id, d.remote_id, d.detail, d.repository_id, r.pulp_type AS repository_type,
       rv.repository_id AS version_repository_id, rv.number AS version_number
     FROM distribution d
     LEFT JOIN repository r ON r.pulp_id = d.repository_id
     LEFT JOIN repository_version rv ON rv.pulp_id = d.repository_version_id
     WHERE d.base_path = ${name} AND d.pulp_type = ${DISTRIBUTION_TYPE}`.execute(ctx.registry.services.db);
   const d = rows[0];
-  if (!d) throw nameUnknown(name);
+  if (!d) return null;
+  const ptId = d.detail.pull_through_distribution_id;
+  const pullThrough =
+    d.remote_id && typeof ptId === 'string'
+      ? {
+          remoteId: d.remote_id,
+          pullThroughId: ptId,
+          namespaceId: typeof d.detail.namespace_id === 'string' ? d.detail.namespace_id : null,
+        }
+      : null;
   if (d.repository_id)
     return {
       distributionId: d.pulp_id,
       contentGuardId: d.content_guard_id,
       scope: { repositoryId: d.repository_id, latest: true },
       pending: d.repository_type === PUSH_REPOSITORY_TYPE,
+      pullThrough,
     };
   if (d.version_repository_id !== null && d.version_number !== null)
     return {
@@ -60,6 +88,7 @@ export async function pullSource(ctx: RegistryContext, name: string): Promise<Pu
       contentGuardId: d.content_guard_id,
       scope: { repositoryId: d.version_repository_id, number: d.version_number },
       pending: false,
+      pullThrough: null,
     };
   throw nameUnknown(name);
 }
@@ -94,12 +123,14 @@ async function getManifest(ctx: RegistryContext, name: string, reference: string
   if (kind === 'invalid-digest') throw digestInvalid(reference, 'unsupported or malformed digest');
   if (kind === 'invalid') throw manifestUnknown(reference);
   if (kind === 'tag') {
-    const m = await manifestByTag(db, source.scope, reference);
+    const m = (await manifestByTag(db, source.scope, reference)) ?? (await fetchThrough(ctx, source, reference, 'tag'));
     // pulp_container answers a tag whose format the client does not accept as unknown: no conversion.
     if (!m || !clientAccepts(ctx.request.headers.accept, m.media_type)) throw manifestUnknown(reference);
     return sendManifest(ctx, m);
   }
-  const m = await manifestByDigest(db, source.scope, reference, source.pending);
+  const m =
+    (await manifestByDigest(db, source.scope, reference, source.pending)) ??
+    (await fetchThrough(ctx, source, reference, 'digest'));
   if (!m) throw manifestUnknown(reference);
   return sendManifest(ctx, m);
 }
@@ -160,7 +191,7 @@ async function catalog(ctx: RegistryContext): Promise<unknown> {
 /** pulp_container's signature extension: the atomic signatures of a manifest (often none). */
 async function getSignatures(ctx: RegistryContext, name: string, digest: string): Promise<unknown> {
   const db = ctx.registry.services.db;
-  const source = await pullSource(ctx, name);
+  const source = await pullSource(ctx, name, false);
   if (classifyReference(digest) !== 'digest') throw manifestUnknown(digest);
   const manifest =
     (await manifestByDigest(db, source.scope, digest, source.pending)) ??

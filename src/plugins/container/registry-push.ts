@@ -1,7 +1,5 @@
 import { sql } from 'kysely';
 
-import { typedHref } from '../../plugin-api/index.js';
-import { ADD_AND_REMOVE_TASK } from './add-remove-task.js';
 import {
   appendToUpload,
   cancelUpload,
@@ -14,15 +12,14 @@ import {
 import { ensureBlob } from './content-store.js';
 import { MAX_MANIFEST_SIZE } from './manifest.js';
 import { classifyReference, isValidRepositoryName } from './names.js';
-import { pushTarget, PUSH_REPOSITORY_TYPE } from './push-target.js';
+import { pushTarget } from './push-target.js';
+import { PUSH_REPOSITORY_TYPE } from './resource-names.js';
 import { receiveManifest } from './receive-manifest.js';
 import { digestInvalid, manifestUnknown, RegistryError, sizeInvalid, unsupported } from './registry-errors.js';
 import type { RegistryContext } from './registry-http.js';
+import { applyVersionChange } from './version-change.js';
 import { pullSource } from './registry-pull.js';
 import { addPendingBlob, availableBlobs, manifestByDigest, manifestByTag } from './repository-content.js';
-
-/** How long a manifest PUT waits for its version task before answering 429 (the client retries). */
-const VERSION_WAIT_MS = 30_000;
 
 function uploadHeaders(ctx: RegistryContext, name: string, upload: { pulp_id: string; size: number }) {
   void ctx.reply
@@ -73,7 +70,7 @@ async function startUpload(ctx: RegistryContext, name: string): Promise<unknown>
   const from = ctx.query.get('from');
   if (mount !== null && from !== null && isValidRepositoryName(from)) {
     const digest = requireDigest(mount);
-    const source = await pullSource(ctx, from).catch(() => null);
+    const source = await pullSource(ctx, from, false).catch(() => null);
     const found = source ? await availableBlobs(services.db, source.scope, [digest], source.pending) : null;
     const blobId = found?.get(digest);
     if (blobId) {
@@ -147,38 +144,6 @@ async function readBody(ctx: RegistryContext, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Dispatches the version change of a push and waits for it (Pulp's immediate task), else 429. */
-async function applyVersionChange(
-  ctx: RegistryContext,
-  repositoryId: string,
-  add: string[],
-  remove: string[],
-): Promise<void> {
-  const { services } = ctx.registry;
-  const task = await services.dispatcher.dispatch(
-    ADD_AND_REMOVE_TASK,
-    { repository_pk: repositoryId, add_content_units: add, remove_content_units: remove },
-    {
-      exclusiveResources: [typedHref(PUSH_REPOSITORY_TYPE, 'repository', repositoryId, services.apiPrefix)],
-      immediate: true,
-      deferred: true,
-      userId: ctx.caller.user?.id ?? null,
-      loggingCid: String(ctx.request.id),
-    },
-  );
-  const deadline = Date.now() + VERSION_WAIT_MS;
-  for (;;) {
-    const { rows } = await sql<{ state: string; error: { description?: string } | null }>`
-      SELECT state, error FROM task WHERE pulp_id = ${task.pulp_id}`.execute(services.db);
-    const state = rows[0]?.state;
-    if (state === 'completed') return;
-    if (state === 'failed' || state === 'canceled' || state === undefined)
-      throw new Error(`The push's repository version could not be created: ${rows[0]?.error?.description ?? state}`);
-    if (Date.now() > deadline) throw new RegistryError('TOOMANYREQUESTS', 'The repository is busy; retry later.');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 /** PUT /v2/<name>/manifests/<reference>. */
 async function putManifest(ctx: RegistryContext, name: string, reference: string): Promise<unknown> {
   const { services } = ctx.registry;
@@ -192,7 +157,13 @@ async function putManifest(ctx: RegistryContext, name: string, reference: string
     ctx.request.headers['content-type'],
   );
   if (received.version)
-    await applyVersionChange(ctx, target.repositoryId, received.version.add, received.version.remove);
+    await applyVersionChange(
+      ctx,
+      PUSH_REPOSITORY_TYPE,
+      target.repositoryId,
+      received.version.add,
+      received.version.remove,
+    );
   return ctx.reply
     .code(201)
     .header('location', `/v2/${name}/manifests/${received.parsed.digest}`)
@@ -226,7 +197,7 @@ async function deleteManifest(ctx: RegistryContext, name: string, reference: str
     );
     remove = rows.map((r) => r.content_id);
   } else throw digestInvalid(reference, 'unsupported or malformed digest');
-  await applyVersionChange(ctx, target.repositoryId, [], remove);
+  await applyVersionChange(ctx, PUSH_REPOSITORY_TYPE, target.repositoryId, [], remove);
   return ctx.reply.code(202).header('content-length', '0').send();
 }
 

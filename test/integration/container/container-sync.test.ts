@@ -13,7 +13,7 @@ import { syncRepository } from '../../../src/plugins/container/sync.js';
 import { silentLogger } from '../../helpers/api.js';
 import { type ContainerTestApp, startContainerApp } from '../../helpers/container-app.js';
 import { makeMultiArchImage, type MultiArchImage, writeOciLayout } from '../../helpers/container-images.js';
-import { type ReferenceRegistry, skopeoOk, startReferenceRegistry } from '../../helpers/container-tools.js';
+import { type ReferenceRegistry, skopeo, skopeoOk, startReferenceRegistry } from '../../helpers/container-tools.js';
 
 describe('sync from the reference registry', () => {
   let app: ContainerTestApp;
@@ -171,5 +171,61 @@ describe('sync from the reference registry', () => {
       manifests: Array<{ digest: string }>;
     };
     expect(index.manifests[0]?.digest).toBe(image.index.digest);
+  });
+
+  it('pulls through: a first pull creates the distribution and caches what the client asks for', async () => {
+    const db = app.database.db;
+    const remote = await sql<{ pulp_id: string }>`
+      INSERT INTO remote (pulp_type, name, url, policy, detail) VALUES ('container.pull-through', 'cache', ${upstream.url},
+        'on_demand', '{"includes": ["library/*"], "excludes": null}'::jsonb) RETURNING pulp_id`.execute(db);
+    await sql`INSERT INTO distribution (pulp_type, name, base_path, remote_id, detail)
+      VALUES ('container.pull-through', 'cache', 'cache', ${remote.rows[0]!.pulp_id}, '{"private": false}'::jsonb)`.execute(
+      db,
+    );
+    const anonymous = await skopeo([
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      '--no-creds',
+      `docker://${app.host}/cache/library/app:v1`,
+    ]);
+    expect(anonymous.code).not.toBe(0);
+    const out = path.join(dir, 'through');
+    await skopeoOk([
+      'copy',
+      '--all',
+      '--src-tls-verify=false',
+      '--src-creds',
+      'admin:password',
+      `docker://${app.host}/cache/library/app:v1`,
+      `oci:${out}:x`,
+    ]);
+    const index = JSON.parse(await readFile(path.join(out, 'index.json'), 'utf8')) as {
+      manifests: Array<{ digest: string }>;
+    };
+    expect(index.manifests[0]?.digest).toBe(image.index.digest);
+    const created = await sql<{ name: string; retain: number | null }>`
+      SELECT d.name, r.retain_repo_versions AS retain FROM distribution d JOIN repository r ON r.pulp_id = d.repository_id
+      WHERE d.base_path = 'cache/library/app'`.execute(db);
+    expect(created.rows).toEqual([{ name: 'cache/library/app', retain: 1 }]);
+    const tags = JSON.parse(
+      await skopeoOk([
+        'list-tags',
+        '--tls-verify=false',
+        '--creds',
+        'admin:password',
+        `docker://${app.host}/cache/library/app`,
+      ]),
+    ) as { Tags: string[] };
+    expect(tags.Tags).toEqual(['v1']);
+    const filtered = await skopeo([
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      '--creds',
+      'admin:password',
+      `docker://${app.host}/cache/other/app:v1`,
+    ]);
+    expect(filtered.code).not.toBe(0);
   });
 });
