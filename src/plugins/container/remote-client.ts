@@ -41,6 +41,8 @@ export function namespacedUpstreamName(remote: Pick<ContainerRemoteRow, 'url' | 
   return !name.includes('/') && /registry[-,\w]*\.docker\.io/i.test(remote.url) ? `library/${name}` : name;
 }
 
+// TODO(#13): use plugin-api's re-export of the downloader's dispatcher builder (proxies, timeouts) once the plugin
+// platform (#9) publishes it; until then TLS settings only.
 function dispatcherFor(remote: ContainerRemoteRow): Dispatcher {
   return new Agent({
     connections: remote.download_concurrency ?? 10,
