@@ -69,7 +69,12 @@ describe('registry: bad input is refused with the distribution spec errors, and 
     });
   }
   const count = async (table: string) =>
-    (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)}`.execute(app.database.db)).rows[0]!.n;
+    (
+      await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)}
+        WHERE ${table === 'distribution' || table === 'repository' ? sql`pulp_type LIKE 'container.%'` : sql`true`}`.execute(
+        app.database.db,
+      )
+    ).rows[0]!.n;
 
   async function pushBlob(name: string, tok: string, bytes: Buffer): Promise<void> {
     const r = await call('POST', `/v2/${name}/blobs/uploads/?digest=${sha256(bytes)}`, { token: tok, body: bytes });
