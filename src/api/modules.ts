@@ -13,6 +13,7 @@ import { orphanRoutes } from './routes/orphans.js';
 import { repairReclaimRoutes } from './routes/repair-reclaim.js';
 import { roleAssignmentRoutes } from './routes/role-assignments.js';
 import { roleRoutes } from './routes/roles.js';
+import { signingServiceRoutes } from './routes/signing-services.js';
 import { rootRoutes } from './routes/root.js';
 import { statusRoutes } from './routes/status.js';
 import { taskGroupRoutes } from './routes/task-groups.js';
@@ -45,6 +46,7 @@ export function apiModules(registry: PluginRegistry): (services: Services) => Op
       genericListRoutes(services),
       orphanRoutes(),
       repairReclaimRoutes(),
+      signingServiceRoutes(),
       docsRoutes(Object.fromEntries(versions.map((v) => [v.component, v.version]))),
       ...registry.plugins.flatMap((p) => (p.operations ? [p.operations(services)] : [])),
     ]);

@@ -15,6 +15,7 @@ import { createDatabase } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { coreMigrations } from '../db/migrations/index.js';
 import { FileSystemStorage } from '../storage/filesystem.js';
+import { addSigningService, removeSigningService } from '../tasking/signing-services.js';
 import { resetAdminPassword } from './admin-user.js';
 import { startApiServer } from './api-server.js';
 import { openCliDatabase } from './database.js';
@@ -159,4 +160,42 @@ export async function commandRunserver(settings: Settings, positionals: string[]
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+/** `add-signing-service NAME SCRIPT KEY [--class C] [--gnupghome D] [--keyring F]`, as Pulp's command. */
+export async function commandAddSigningService(
+  settings: Settings,
+  positionals: string[],
+  flags: Flags,
+): Promise<number> {
+  const [name, script, keyId] = positionals;
+  if (!name || !script || !keyId || positionals.length !== 3)
+    throw new UsageError('usage: add-signing-service NAME SCRIPT KEY [--class C] [--gnupghome D] [--keyring F]');
+  const service = await withDatabase(settings, (d) =>
+    addSigningService(d.db, {
+      name,
+      script,
+      keyId,
+      signingClass: typeof flags.class === 'string' ? flags.class : undefined,
+      gnupghome: typeof flags.gnupghome === 'string' ? flags.gnupghome : process.env.GNUPGHOME,
+      keyring: typeof flags.keyring === 'string' ? flags.keyring : undefined,
+    }),
+  );
+  console.log(`Successfully added signing service ${service.name} for key ${service.pubkey_fingerprint}.`);
+  return 0;
+}
+
+/** `remove-signing-service NAME [--class C]`. */
+export async function commandRemoveSigningService(
+  settings: Settings,
+  positionals: string[],
+  flags: Flags,
+): Promise<number> {
+  const [name] = positionals;
+  if (!name || positionals.length !== 1) throw new UsageError('usage: remove-signing-service NAME [--class C]');
+  await withDatabase(settings, (d) =>
+    removeSigningService(d.db, name, typeof flags.class === 'string' ? flags.class : undefined),
+  );
+  console.log(`Signing service '${name}' has been successfully removed.`);
+  return 0;
 }

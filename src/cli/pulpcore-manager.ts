@@ -13,7 +13,10 @@ commands:
   collectstatic                             nothing to collect: assets are served from the package
   check                                     check settings, database connectivity and migrations
   openapi [--file F] [--component a,b] [--bindings] [--pk-path]
-                                            write the OpenAPI document (JSON, or YAML for *.yaml/*.yml)`;
+                                            write the OpenAPI document (JSON, or YAML for *.yaml/*.yml)
+  add-signing-service NAME SCRIPT KEY [--class C] [--gnupghome D] [--keyring F]
+                                            add a signing service (validated by signing a test file)
+  remove-signing-service NAME [--class C]   remove a signing service`;
 
 runCli('pulpcore-manager', async () => {
   const [command, ...rest] = process.argv.slice(2);
@@ -22,7 +25,7 @@ runCli('pulpcore-manager', async () => {
     return command ? 0 : 2;
   }
   const { flags, positionals } = parseArgs(rest, {
-    strings: ['password', 'file', 'component'],
+    strings: ['password', 'file', 'component', 'class', 'gnupghome', 'keyring'],
     booleans: ['random', 'bindings', 'pk-path', 'help'],
   });
   const settings = loadSettings({ env: process.env });
@@ -38,6 +41,10 @@ runCli('pulpcore-manager', async () => {
     case 'collectstatic':
       console.log('Nothing to collect: pulp-ts serves its static assets (the API docs) from the installed package.');
       return 0;
+    case 'add-signing-service':
+      return (await commands()).commandAddSigningService(settings, positionals, flags);
+    case 'remove-signing-service':
+      return (await commands()).commandRemoveSigningService(settings, positionals, flags);
     case 'runserver':
       return (await commands()).commandRunserver(settings, positionals);
     default:

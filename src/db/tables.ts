@@ -62,6 +62,15 @@ export interface ProfileArtifactTable extends Base {
   name: string;
 }
 
+/** Pulp's SigningService (0101). */
+export interface SigningServiceTable extends Base {
+  pulp_type: string;
+  name: string;
+  public_key: string;
+  pubkey_fingerprint: string;
+  script: string;
+}
+
 /** One row per resource of an unfinished task (0002_tasking). */
 export interface TaskReservationTable {
   task_id: string;
@@ -342,4 +351,5 @@ export interface DB {
   core_session: SessionTable;
   core_secret: SecretTable;
   profile_artifact: ProfileArtifactTable;
+  signing_service: SigningServiceTable;
 }

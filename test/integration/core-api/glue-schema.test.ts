@@ -36,6 +36,7 @@ export const GLUE_OPERATIONS: string[] = [
   ...ENTITY('repositories', ['list']),
   'repository_versions_list',
   ...ENTITY('roles', CRUD),
+  ...ENTITY('signing_services', ['list', 'read']),
   ...ENTITY('tasks', ['list', 'read', 'delete', 'cancel', 'purge', 'profile_artifacts', ...ROLES]),
   ...ENTITY('distributions_core_artifacts', ['list', 'read']),
   ...ENTITY('task_groups', ['list', 'read']),
