@@ -179,6 +179,7 @@ export async function commandAddSigningService(
       signingClass: typeof flags.class === 'string' ? flags.class : undefined,
       gnupghome: typeof flags.gnupghome === 'string' ? flags.gnupghome : process.env.GNUPGHOME,
       keyring: typeof flags.keyring === 'string' ? flags.keyring : undefined,
+      env: process.env,
     }),
   );
   console.log(`Successfully added signing service ${service.name} for key ${service.pubkey_fingerprint}.`);

@@ -65,16 +65,18 @@ export async function exportPublicKey(
 }
 
 /**
- * Runs the service's script on `file` (Pulp's `SigningService.sign`): argument the file path, environment
- * `PULP_SIGNING_KEY_FINGERPRINT` and `CORRELATION_ID`; a non-zero exit or output that is not JSON fails.
+ * Runs the service's script on `file` (Pulp's `SigningService.sign`): argument the file path, environment the
+ * caller's `baseEnv` (the process environment, which only cli/ reads) plus `PULP_SIGNING_KEY_FINGERPRINT` and
+ * `CORRELATION_ID`; a non-zero exit or output that is not JSON fails.
  */
 export async function signFile(
   service: SigningService,
   file: string,
-  env: Record<string, string> = {},
+  baseEnv: Record<string, string | undefined>,
+  correlationId = '',
 ): Promise<SignatureResult> {
   const child = spawn(service.script, [file], {
-    env: { ...process.env, PULP_SIGNING_KEY_FINGERPRINT: service.pubkey_fingerprint, CORRELATION_ID: '', ...env },
+    env: { ...baseEnv, PULP_SIGNING_KEY_FINGERPRINT: service.pubkey_fingerprint, CORRELATION_ID: correlationId },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const out: Buffer[] = [];
@@ -117,12 +119,15 @@ export async function verifyDetachedSignature(publicKey: string, signature: stri
 }
 
 /** Pulp's AsciiArmoredDetachedSigningService.validate: signs a test file and verifies the signature. */
-export async function validateSigningService(service: SigningService): Promise<void> {
+export async function validateSigningService(
+  service: SigningService,
+  baseEnv: Record<string, string | undefined>,
+): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pulp-sign-'));
   try {
     const file = path.join(dir, 'test-data');
     await writeFile(file, 'arbitrary data');
-    const result = await signFile(service, file);
+    const result = await signFile(service, file, baseEnv);
     await verifyDetachedSignature(service.public_key, result.signature, file);
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -132,7 +137,13 @@ export async function validateSigningService(service: SigningService): Promise<v
 /** `pulpcore-manager add-signing-service NAME SCRIPT KEY`: validated before the row is written. */
 export async function addSigningService(
   db: Database,
-  input: { name: string; script: string; keyId: string; signingClass?: string } & GpgOptions,
+  input: {
+    name: string;
+    script: string;
+    keyId: string;
+    signingClass?: string;
+    env: Record<string, string | undefined>;
+  } & GpgOptions,
 ): Promise<SigningService> {
   const signingClass = input.signingClass ?? DETACHED_SIGNING_CLASS;
   if (!signingClass.includes(':'))
@@ -147,7 +158,7 @@ export async function addSigningService(
     throw new SigningServiceError(`No such file or directory: '${input.script}'`);
   }
   const service = { name: input.name, public_key: publicKey, pubkey_fingerprint: fingerprint, script };
-  await validateSigningService(service);
+  await validateSigningService(service, input.env);
   const existing = await db
     .selectFrom('signing_service')
     .select('pulp_id')
