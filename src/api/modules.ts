@@ -17,6 +17,7 @@ import { signingServiceRoutes } from './routes/signing-services.js';
 import { rootRoutes } from './routes/root.js';
 import { statusRoutes } from './routes/status.js';
 import { taskGroupRoutes } from './routes/task-groups.js';
+import { taskScheduleRoutes } from './routes/task-schedules.js';
 import { taskRoutes } from './routes/tasks.js';
 import { uploadRoutes } from './routes/uploads.js';
 import { userRoutes } from './routes/users.js';
@@ -32,6 +33,7 @@ export function apiModules(registry: PluginRegistry): (services: Services) => Op
       statusRoutes(versions),
       taskRoutes(),
       taskGroupRoutes(),
+      taskScheduleRoutes(),
       workerRoutes(),
       loginRoutes(),
       userRoutes(),

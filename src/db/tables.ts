@@ -71,6 +71,16 @@ export interface SigningServiceTable extends Base {
   script: string;
 }
 
+/** Pulp's TaskSchedule (0102). `dispatch_interval` is a PostgreSQL interval, read as text. */
+export interface TaskScheduleTable extends Base {
+  name: string;
+  task_name: string;
+  task_args: Json<Record<string, unknown>>;
+  next_dispatch: NullableTimestamp;
+  dispatch_interval: string | null;
+  last_task_id: string | null;
+}
+
 /** One row per resource of an unfinished task (0002_tasking). */
 export interface TaskReservationTable {
   task_id: string;
@@ -352,4 +362,5 @@ export interface DB {
   core_secret: SecretTable;
   profile_artifact: ProfileArtifactTable;
   signing_service: SigningServiceTable;
+  task_schedule: TaskScheduleTable;
 }

@@ -21,6 +21,7 @@ export interface RbacModel {
     | 'upload'
     | 'artifact'
     | 'auth_group'
+    | 'task_schedule'
     | 'auth_user';
   pulpType?: string;
   /** Integer primary key (users, groups) instead of a UUID. */
@@ -110,7 +111,10 @@ export const RBAC_MODELS: RbacModel[] = [
   }),
   m('core.task', 'Task', 'tasks', { table: 'task', ...withRoles('core.task', ['view_task_profile_artifacts']) }),
   m('core.taskgroup', 'TaskGroup', 'task-groups', { table: 'task_group' }),
-  m('core.taskschedule', 'TaskSchedule', 'task-schedules', withRoles('core.taskschedule')),
+  m('core.taskschedule', 'TaskSchedule', 'task-schedules', {
+    table: 'task_schedule',
+    ...withRoles('core.taskschedule'),
+  }),
   m('core.upload', 'Upload', 'uploads', { table: 'upload', ...withRoles('core.upload') }),
   m('core.artifact', 'Artifact', 'artifacts', { table: 'artifact' }),
   m('core.group', 'Group', 'groups', { table: 'auth_group', intId: true, ...withRoles('core.group') }),

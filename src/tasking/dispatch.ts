@@ -61,6 +61,32 @@ export function reservationLists(options: DispatchOptions): { exclusive: string[
   return { exclusive, shared: [...new Set(shared)].filter((r) => !exclusive.includes(r)) };
 }
 
+export interface TaskInsert {
+  name: string;
+  args: Record<string, unknown>;
+  exclusive: string[];
+  shared: string[];
+  loggingCid: string;
+  userId: number | null;
+  parentTaskId: string | null;
+  taskGroupId: string | null;
+  /** Run in the dispatching process at once when the resources are free. */
+  inline: boolean;
+  deferred: boolean;
+  appId: string | null;
+}
+
+/**
+ * The one statement that creates a task (pulp_task_dispatch, migration 0002), to run on the pool or inside a
+ * caller's transaction (the scheduler dispatches and moves the schedule in one transaction).
+ */
+export function insertTaskStatement(t: TaskInsert) {
+  return sql<{ task_id: string; task_state: string }>`
+        SELECT * FROM pulp_task_dispatch(${t.name}, ${JSON.stringify(t.args ?? {})}::jsonb, ${t.exclusive}::text[], ${t.shared}::text[],
+          ${t.loggingCid}, ${t.userId}::integer, ${t.parentTaskId}::uuid,
+          ${t.taskGroupId}::uuid, ${t.inline}, ${t.deferred}, ${t.appId}::uuid)`;
+}
+
 export function taskHref(prefix: string, id: string): string {
   return `${prefix}tasks/${id}/`;
 }
@@ -87,10 +113,19 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         throw new ValidationError({ non_field_errors: ['A task must be immediate, deferred, or both.'] });
       const inline = immediate && runImmediate;
       const { exclusive, shared } = reservationLists(opts);
-      const insert = sql<{ task_id: string; task_state: string }>`
-        SELECT * FROM pulp_task_dispatch(${name}, ${JSON.stringify(args ?? {})}::jsonb, ${exclusive}::text[], ${shared}::text[],
-          ${opts.loggingCid ?? ''}, ${opts.userId ?? null}::integer, ${opts.parentTaskId ?? null}::uuid,
-          ${trailingId(opts.taskGroup)}::uuid, ${inline}, ${inline ? deferred : true}, ${options.appId?.() ?? null}::uuid)`;
+      const insert = insertTaskStatement({
+        name,
+        args,
+        exclusive,
+        shared,
+        loggingCid: opts.loggingCid ?? '',
+        userId: opts.userId ?? null,
+        parentTaskId: opts.parentTaskId ?? null,
+        taskGroupId: trailingId(opts.taskGroup),
+        inline,
+        deferred: inline ? deferred : true,
+        appId: options.appId?.() ?? null,
+      });
       // A request's X-Task-Diagnostics: recorded in the dispatch transaction, so no worker sees the task without it.
       const profile = opts.parentTaskId ? undefined : requestedDiagnostics.getStore();
       const row = profile

@@ -6,6 +6,7 @@ import type { Database } from '../db/database.js';
 import { type ClaimedTask, claimTask, finishTask, unblockAfter, unblockOldest } from './claim-task.js';
 import type { TaskExecutor } from './executor.js';
 import { cleanupMissingWorkers } from './missing-workers.js';
+import { dispatchDueSchedules } from './task-scheduler.js';
 import { CANCEL_CHANNEL, type Listener, listen, WAKEUP_CHANNEL } from './notify.js';
 import type { TaskOutcome } from './run-task.js';
 
@@ -115,6 +116,7 @@ export class TaskWorker {
       await heartbeat(db, this.appId);
       await cleanupMissingWorkers(db, settings.WORKER_TTL, this.log);
       if ((await unblockOldest(db)) > 0) this.wake();
+      await dispatchDueSchedules(db, this.log);
       const current = this.current;
       if (current) {
         // Recovers a lost cancel notification.

@@ -7,6 +7,7 @@ import * as m0050 from './0050_content_app_lookup.js';
 import * as m0060 from './0060_list_indexes.js';
 import * as m0100 from './0100_task_diagnostics.js';
 import * as m0101 from './0101_signing_service.js';
+import * as m0102 from './0102_task_schedule.js';
 
 /** Core migrations, listed statically so that tsx and a compiled build see the same set. */
 export const coreMigrations: Record<string, Migration> = {
@@ -17,4 +18,5 @@ export const coreMigrations: Record<string, Migration> = {
   '0060_list_indexes': m0060,
   '0100_task_diagnostics': m0100,
   '0101_signing_service': m0101,
+  '0102_task_schedule': m0102,
 };

@@ -40,6 +40,7 @@ export const GLUE_OPERATIONS: string[] = [
   ...ENTITY('tasks', ['list', 'read', 'delete', 'cancel', 'purge', 'profile_artifacts', ...ROLES]),
   ...ENTITY('distributions_core_artifacts', ['list', 'read']),
   ...ENTITY('task_groups', ['list', 'read']),
+  ...ENTITY('task_schedules', ['list', 'read', ...ROLES]),
   ...ENTITY('uploads', ['list', 'create', 'read', 'update', 'delete', 'commit', ...ROLES]),
   ...ENTITY('users', CRUD),
   ...ENTITY('users_roles', ['list', 'create', 'read', 'delete']),
