@@ -12,6 +12,8 @@ export interface DistributionInfo {
   repository_version_id: string | null;
   publication_id: string | null;
   remote_id: string | null;
+  /** Serves the repository's checkpoint publications under `<base_path>/<timestamp>/` (core 3.74). */
+  checkpoint: boolean;
 }
 
 /** Every distribution, by base path. Distributions are few (thousands at most), so one query loads them all. */
@@ -34,6 +36,7 @@ export async function loadDistributions(db: Database): Promise<DistributionSnaps
       'repository_version_id',
       'publication_id',
       'remote_id',
+      sql<boolean>`coalesce((detail ->> 'checkpoint')::boolean, false)`.as('checkpoint'),
     ])
     .execute();
   const byBasePath = new Map<string, DistributionInfo>();

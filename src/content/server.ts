@@ -9,6 +9,7 @@ import { registerApp, startHeartbeat, unregisterApp, processName } from '../db/a
 import type { Database } from '../db/database.js';
 import type { Storage } from '../storage/storage.js';
 import { ARTIFACT_DISTRIBUTION_TYPE, serveArtifactById } from './artifact-distribution.js';
+import { resolveCheckpoint } from './checkpoints.js';
 import { ContentCache } from './content-cache.js';
 import { contentTypeFor } from './content-types.js';
 import {
@@ -168,13 +169,31 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
       return;
     }
     if (rel === '' && !endsSlash) return redirect(res, `${rawPath}/`);
-    const key = `${dist.pulp_id}\n${sub.slice(dist.base_path.length)}`;
+    let key = `${dist.pulp_id}\n${sub.slice(dist.base_path.length)}`;
+    let servedRel = rel;
+    let checkpointTarget: ServingTarget | undefined;
+    if (dist.checkpoint) {
+      // A timestamped checkpoint root needs its slash too; the checkpoint is chosen afresh on every request.
+      if (!endsSlash && !rel.includes('/')) return redirect(res, `${rawPath}/`);
+      const cp = await resolveCheckpoint(db, dist.repository_id, rel);
+      if (cp.kind === 'notfound') return sendText(res, 404, '404: Not Found', head);
+      if (cp.kind === 'redirect')
+        return redirect(
+          res,
+          `${prefix}${dist.base_path}/${cp.relativePath}${endsSlash && !cp.relativePath.endsWith('/') ? '/' : ''}`,
+        );
+      if (cp.kind === 'listing')
+        return sendHtml(res, Buffer.from(renderListing(`${prefix}${sub}`, cp.entries, false)), head);
+      checkpointTarget = cp.target;
+      servedRel = cp.relativePath;
+      key = `${dist.pulp_id}\n@${cp.target.publicationId}\n${servedRel}${endsSlash ? '/' : ''}`;
+    }
     let prepared = resolutions.get(key);
     const generation = cache.generation;
     let freshCandidates: Candidate[] | undefined;
     if (prepared === undefined) {
-      const target = await getTarget(dist);
-      const resolution = await resolvePath(db, target, rel, endsSlash);
+      const target = checkpointTarget ?? (await getTarget(dist));
+      const resolution = await resolvePath(db, target, servedRel, endsSlash);
       switch (resolution.kind) {
         case 'served': {
           const served = resolution.served;
