@@ -3,7 +3,6 @@ import { sql } from 'kysely';
 
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { isUuid } from '../core/ids.js';
-import { bumpContentSerial } from '../db/content-serial.js';
 import { dateTimeFilters, type FilterSet, identityFilters, nameFilters } from './filters.js';
 import { listResponse } from './list.js';
 import type { Operation, OperationModule, RequestContext } from './operations.js';
@@ -126,7 +125,6 @@ export function contentGuardOperations(t: ContentGuardType): OperationModule {
         })
         .where('pulp_id', '=', current.pulp_id)
         .execute();
-      await bumpContentSerial(trx);
     });
     return { status: 200, body: (await render(ctx, [await load(ctx)]))[0] };
   };
@@ -176,7 +174,6 @@ export function contentGuardOperations(t: ContentGuardType): OperationModule {
             })
             .returningAll()
             .executeTakeFirstOrThrow();
-          await bumpContentSerial(trx);
           return r;
         });
         return { status: 201, body: (await render(ctx, [row]))[0] };
@@ -239,7 +236,6 @@ export function contentGuardOperations(t: ContentGuardType): OperationModule {
             .where('content_type', '=', t.model)
             .where('object_id', '=', row.pulp_id)
             .execute();
-          await bumpContentSerial(trx);
         });
         return { status: 204 };
       },

@@ -1,6 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
 
-import { bumpContentSerial } from '../db/content-serial.js';
 import type { Database } from '../db/database.js';
 import { modelByViewset, type ObjectRef, parseObjectRef } from './rbac-catalogue.js';
 import { DEFAULT_ACCESS_POLICIES, LOCKED_ROLES } from './rbac-defaults.js';
@@ -77,11 +76,6 @@ export function objectIdsWithPermission(userId: number, contentType: string, per
      WHERE ug.user_id = ${userId} AND gr.content_type = ${contentType} AND ${permission} = ANY(r.permissions))`;
 }
 
-/** Whether a role change on this model can change what the content app lets through. */
-export function affectsDownloads(ref: ObjectRef | null): boolean {
-  return ref === null || ref.model.viewset.startsWith('contentguards/');
-}
-
 export type Principal = { userId: number } | { groupId: number };
 
 /** Gives a role (by name) to a user or group, globally (`ref` null) or on one object; idempotent. */
@@ -112,7 +106,6 @@ export async function assignRole(
     result = await insert();
   }
   if (!result.found) return false;
-  if (result.inserted > 0 && affectsDownloads(ref)) await bumpContentSerial(db);
   return true;
 }
 

@@ -2,11 +2,10 @@ import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
 
 import { NotFoundError, ValidationError } from '../core/errors.js';
-import { bumpContentSerial } from '../db/content-serial.js';
 import type { Database } from '../db/database.js';
 import type { Operation, OperationModule, RequestContext } from './operations.js';
 import { modelPermissions, type ObjectRef, parseObjectRef, RBAC_MODELS } from './rbac-catalogue.js';
-import { affectsDownloads, loadUserPermissions } from './rbac-permissions.js';
+import { loadUserPermissions } from './rbac-permissions.js';
 
 /** Whether the object a reference names exists (in its table, with its pulp_type). */
 export async function objectExists(db: Database, ref: ObjectRef): Promise<boolean> {
@@ -139,7 +138,6 @@ async function changeRole(ctx: RequestContext, label: string, assign: boolean) {
           .execute();
       else if (existing) await trx.deleteFrom('core_grouprole').where('pulp_id', '=', existing.pulp_id).execute();
     }
-    if (affectsDownloads(ref)) await bumpContentSerial(trx);
   });
   return { status: 201, body: { role: roleName, users, groups } };
 }

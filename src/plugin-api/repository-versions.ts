@@ -1,7 +1,6 @@
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 
 import { NotFoundError, ValidationError } from '../core/errors.js';
-import { bumpContentSerial } from '../db/content-serial.js';
 import type { DB } from '../db/tables.js';
 import { computeSummaryCounts, nextSummaryCounts, type SummaryCounts } from './repository-version-summary.js';
 import { findResourceType, typedHref } from './resource-types.js';
@@ -197,7 +196,6 @@ export async function createRepositoryVersion(
         .set({ next_version: n + 1 })
         .where('pulp_id', '=', repositoryId)
         .execute();
-      await bumpContentSerial(trx);
       if (r.retain_repo_versions) await applyRetention(trx, repositoryId, r.retain_repo_versions);
       return {
         pulp_id: version.pulp_id,
@@ -387,7 +385,6 @@ export async function squashAndDeleteVersion(
     );
   }
   await trx.deleteFrom('repository_version').where('pulp_id', '=', target.pulp_id).execute();
-  await bumpContentSerial(trx);
 }
 
 /**

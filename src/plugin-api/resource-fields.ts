@@ -3,7 +3,6 @@ import { sql } from 'kysely';
 
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { formatTimestamp, isUuid } from '../core/ids.js';
-import { bumpContentSerial } from '../db/content-serial.js';
 import type { Operation } from './operations.js';
 
 /** The fields every model-backed resource returns (spec 1.5). */
@@ -134,7 +133,6 @@ export function labelOperations(o: LabelOperationsOptions): Operation[] {
                  pulp_last_updated = clock_timestamp() WHERE pulp_id = ${id} AND pulp_type = ${o.pulpType}`.execute(
               trx,
             );
-          if (o.table === 'distribution') await bumpContentSerial(trx);
           return Number(r.numAffectedRows ?? 0);
         });
         if (changed === 0) throw notFound();
@@ -164,7 +162,6 @@ export function labelOperations(o: LabelOperationsOptions): Operation[] {
           if (!(key in labels)) throw new ValidationError({ key: [`Label '${key}' is not set on this object.`] });
           await sql`UPDATE ${sql.table(o.table)} SET pulp_labels = pulp_labels - ${key}::text, pulp_last_updated = clock_timestamp()
                  WHERE pulp_id = ${id}`.execute(trx);
-          if (o.table === 'distribution') await bumpContentSerial(trx);
           return labels[key] ?? null;
         });
         return { status: 201, body: { key, value: removed } };

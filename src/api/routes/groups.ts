@@ -2,7 +2,6 @@ import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
 
 import { NotFoundError, ValidationError } from '../../core/errors.js';
-import { bumpContentSerial } from '../../db/content-serial.js';
 import { type Filter, type FilterSet, nameFilters, numberFilters } from '../../plugin-api/filters.js';
 import { listArray, listResponse } from '../../plugin-api/list.js';
 import type { OperationModule, RequestContext, Services } from '../../plugin-api/operations.js';
@@ -200,7 +199,6 @@ export function groupRoutes(): OperationModule {
               .where('content_type', '=', 'core.group')
               .where('object_id', '=', String(id))
               .execute();
-            await bumpContentSerial(trx);
             return Number(r.numDeletedRows);
           });
           if (deleted === 0) throw new NotFoundError('No Group matches the given query.');
@@ -262,7 +260,6 @@ export function groupRoutes(): OperationModule {
               .values({ user_id: user.id, group_id: id })
               .onConflict((oc) => oc.doNothing())
               .execute();
-            await bumpContentSerial(trx);
           });
           forgetCredentials(ctx.services.extensions);
           return {
@@ -294,7 +291,6 @@ export function groupRoutes(): OperationModule {
               .where('group_id', '=', id)
               .where('user_id', '=', uid)
               .executeTakeFirst();
-            await bumpContentSerial(trx);
             return Number(r.numDeletedRows);
           });
           if (removed === 0) throw new NotFoundError('No User matches the given query.');

@@ -2,7 +2,6 @@ import { Type } from '@sinclair/typebox';
 
 import { AuthenticationError, ValidationError } from '../../core/errors.js';
 import { verifyPassword } from '../../core/passwords.js';
-import { bumpContentSerial } from '../../db/content-serial.js';
 import type { OperationModule, RequestContext } from '../../plugin-api/operations.js';
 import { createSession, deleteSession, parseCookies, SESSION_COOKIE, sessionCookies } from '../rbac/sessions.js';
 import { forgetCredentials, passwordErrors, storedPassword, userHref } from '../rbac/user-fields.js';
@@ -130,7 +129,6 @@ export function loginRoutes(): OperationModule {
             await db.transaction().execute(async (trx) => {
               await trx.updateTable('auth_user').set(values).where('id', '=', id).execute();
               // Content apps cache verified credentials until the next content change.
-              if ('password' in values) await bumpContentSerial(trx);
             });
             forgetCredentials(ctx.services.extensions);
           }

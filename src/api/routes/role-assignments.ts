@@ -3,7 +3,6 @@ import { sql } from 'kysely';
 
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { isUuid } from '../../core/ids.js';
-import { bumpContentSerial } from '../../db/content-serial.js';
 import { type Filter, type FilterSet, identityFilters, nameFilters } from '../../plugin-api/filters.js';
 import { listResponse } from '../../plugin-api/list.js';
 import type { Operation, OperationModule, RequestContext } from '../../plugin-api/operations.js';
@@ -15,7 +14,6 @@ import {
   type ObjectRef,
   parseObjectRef,
 } from '../../plugin-api/rbac-catalogue.js';
-import { affectsDownloads } from '../../plugin-api/rbac-permissions.js';
 import { objectExists } from '../../plugin-api/rbac-roles-actions.js';
 
 const AssignmentBody = Type.Object(
@@ -234,7 +232,6 @@ function operationsFor(kind: Kind): Operation[] {
                 VALUES (${pid}, ${role.pulp_id}, ${ref?.model.label ?? null}, ${ref?.id ?? null}) ON CONFLICT DO NOTHING RETURNING pulp_id`.execute(
             trx,
           );
-          if (r.rows.length && affectsDownloads(ref)) await bumpContentSerial(trx);
           return r.rows[0]?.pulp_id;
         });
         if (!inserted)
@@ -266,11 +263,7 @@ function operationsFor(kind: Kind): Operation[] {
       responses: { 204: { description: 'No response body' } },
       async handle(ctx) {
         const { row } = await one(ctx);
-        await ctx.services.db.transaction().execute(async (trx) => {
-          await sql`DELETE FROM ${sql.table(kind.table)} WHERE pulp_id = ${row.pulp_id}`.execute(trx);
-          const model = row.content_type ? modelByLabel(row.content_type) : undefined;
-          if (!row.object_id || (model && affectsDownloads({ model, id: row.object_id }))) await bumpContentSerial(trx);
-        });
+        await sql`DELETE FROM ${sql.table(kind.table)} WHERE pulp_id = ${row.pulp_id}`.execute(ctx.services.db);
         return { status: 204 };
       },
     },

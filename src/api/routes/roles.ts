@@ -3,7 +3,6 @@ import { sql } from 'kysely';
 
 import { NotFoundError, PermissionError, ValidationError } from '../../core/errors.js';
 import { isUuid } from '../../core/ids.js';
-import { bumpContentSerial } from '../../db/content-serial.js';
 import {
   dateTimeFilters,
   exactFilter,
@@ -133,7 +132,6 @@ async function update(ctx: RequestContext) {
         .set({ ...values, pulp_last_updated: sql`clock_timestamp()` })
         .where('pulp_id', '=', role.pulp_id)
         .execute();
-      if ('permissions' in values) await bumpContentSerial(trx);
     });
   }
   return { status: 200, body: render(ctx.services.apiPrefix, await loadRole(ctx.services, role.pulp_id)) };
@@ -233,7 +231,6 @@ export function roleRoutes(): OperationModule {
           if (role.locked) throw new PermissionError('The role is locked.');
           await ctx.services.db.transaction().execute(async (trx) => {
             await trx.deleteFrom('core_role').where('pulp_id', '=', role.pulp_id).execute();
-            await bumpContentSerial(trx);
           });
           return { status: 204 };
         },

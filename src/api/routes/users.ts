@@ -2,7 +2,6 @@ import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
 
 import { NotFoundError, ValidationError } from '../../core/errors.js';
-import { bumpContentSerial } from '../../db/content-serial.js';
 import { exactFilter, type Filter, type FilterSet, nameFilters } from '../../plugin-api/filters.js';
 import { listResponse } from '../../plugin-api/list.js';
 import type { OperationModule, RequestContext, Services } from '../../plugin-api/operations.js';
@@ -112,7 +111,6 @@ async function update(ctx: RequestContext) {
         await trx.deleteFrom('core_session').where('user_id', '=', id).execute();
       // RBAC content guards authenticate users (and content apps cache verified credentials): a deactivated
       // user or an old password must stop working for downloads at once.
-      if ('is_active' in values || 'password' in values) await bumpContentSerial(trx);
     });
     forgetCredentials(services.extensions);
   }
@@ -232,7 +230,6 @@ export function userRoutes(): OperationModule {
           const id = userId(ctx);
           const deleted = await ctx.services.db.transaction().execute(async (trx) => {
             const r = await trx.deleteFrom('auth_user').where('id', '=', id).executeTakeFirst();
-            await bumpContentSerial(trx);
             return Number(r.numDeletedRows);
           });
           if (deleted === 0) throw new NotFoundError('No User matches the given query.');

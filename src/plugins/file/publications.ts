@@ -3,7 +3,6 @@ import { sql } from 'kysely';
 
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { hrefPath } from '../../core/ids.js';
-import { bumpContentSerial } from '../../db/content-serial.js';
 import { dispatchReply } from '../../plugin-api/dispatch-reply.js';
 import { dateTimeFilters, exactFilter, type FilterSet, identityFilters } from '../../plugin-api/filters.js';
 import { listResponse } from '../../plugin-api/list.js';
@@ -229,7 +228,6 @@ export function publicationOperations(): Operation[] {
         const row = await load(ctx);
         await ctx.services.db.transaction().execute(async (trx) => {
           await trx.deleteFrom('publication').where('pulp_id', '=', row.pulp_id).execute();
-          await bumpContentSerial(trx);
         });
         return { status: 204 };
       },

@@ -6,7 +6,6 @@ import { type RawBuilder, sql } from 'kysely';
 
 import { MultiHasher } from '../../core/checksums.js';
 import { PulpError } from '../../core/errors.js';
-import { bumpContentSerial } from '../../db/content-serial.js';
 import type { Services } from '../../plugin-api/operations.js';
 import { storeArtifactFile } from '../../sync/store-artifact.js';
 import { manifestLine } from './manifest.js';
@@ -131,7 +130,6 @@ export async function publishVersion(services: Services, versionId: string, opti
         .execute();
     }
     await trx.updateTable('publication').set({ complete: true }).where('pulp_id', '=', pub.pulp_id).execute();
-    await bumpContentSerial(trx);
     return pub.pulp_id;
   });
 }

@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 
 import { NotFoundError, ValidationError } from '../../core/errors.js';
-import { bumpContentSerial } from '../../db/content-serial.js';
 import { createInitialVersion } from '../../plugin-api/repository-versions.js';
 import {
   getResourceType,
@@ -84,7 +83,6 @@ export async function generalCreate(ctx: TaskContext): Promise<unknown> {
         .returning('pulp_id')
         .executeTakeFirstOrThrow();
       if (type.kind === 'repository') await createInitialVersion(trx, row.pulp_id);
-      if (affectsContentApp(type)) await bumpContentSerial(trx);
       return row.pulp_id;
     });
   }
@@ -109,7 +107,6 @@ export async function generalUpdate(ctx: TaskContext): Promise<unknown> {
         .where('pulp_type', '=', type.pulpType)
         .executeTakeFirst();
       if (Number(r.numUpdatedRows) === 0) throw notFound(type);
-      if (affectsContentApp(type)) await bumpContentSerial(trx);
     });
   }
   return serialized(ctx, type, id);
@@ -131,7 +128,6 @@ export async function generalDelete(ctx: TaskContext): Promise<null> {
       .where('pulp_type', '=', type.pulpType)
       .executeTakeFirst();
     if (Number(r.numDeletedRows) === 0) throw notFound(type);
-    if (affectsContentApp(type)) await bumpContentSerial(trx);
   });
   return null;
 }
