@@ -1,8 +1,14 @@
 // @ts-check
+import { readdirSync } from 'node:fs';
+
 import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
-const zone = (target, from, message) => ({ target, from, message });
+const zone = (target, from, message, except) => ({ target, from, message, ...(except ? { except } : {}) });
+// Each plugin folder may import no other plugin; nothing outside src/plugins imports a plugin but the built-in list.
+const plugins = readdirSync(new URL('./src/plugins', import.meta.url), { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name);
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.pulp/', 'bin/', 'bench/*.js', 'eslint.config.js', '.bench/'] },
@@ -30,13 +36,32 @@ export default tseslint.config(
             zone('./src/api', ['./src/content', './src/cli', './src/plugins'], 'api never imports content, cli or a plugin'),
             zone('./src/content', ['./src/api', './src/cli', './src/plugins'], 'content never imports api, cli or a plugin'),
             zone('./src/tasking', ['./src/api', './src/content', './src/cli', './src/plugins'], 'tasking never imports api, content, cli or a plugin'),
-            zone('./src/plugins', ['./src/api', './src/content', './src/tasking', './src/db/migrate.ts', './src/cli'], 'plugins import plugin-api and core only'),
+            zone('./src/plugins', ['./src/api', './src/content', './src/tasking', './src/db', './src/sync', './src/download', './src/storage', './src/cli'], 'plugins import plugin-api (and core types) only'),
+            ...plugins.map((name) => zone(`./src/plugins/${name}`, './src/plugins', 'a plugin never imports another plugin', [`./${name}`])),
+            zone('./src/cli', './src/plugins', 'only the built-in plugin list is imported outside src/plugins', ['./builtin.ts']),
           ],
         },
       ],
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Only core/settings.ts and cli/ read the environment.' }],
       'no-console': 'error',
       'max-lines': ['error', { max: 450, skipBlankLines: true, skipComments: true }],
+    },
+  },
+  {
+    files: ['src/plugins/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/core/*'],
+              allowTypeImports: true,
+              message: 'plugins import core values through plugin-api (core types may be imported directly)',
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -24,6 +24,7 @@ import type {
   Services,
   UploadedFile,
 } from '../plugin-api/operations.js';
+import type { ClientRoute } from '../plugin-api/define-plugin.js';
 import type { Dispatcher } from '../plugin-api/tasks.js';
 import type { Storage } from '../storage/storage.js';
 import { BasicAuthenticator } from './auth.js';
@@ -49,6 +50,8 @@ export interface BuildApiOptions {
   storage: Storage;
   /** Services shared with handlers (storage, ...), by name. */
   extensions?: Map<string, unknown>;
+  /** Plugins' routes outside the API prefix (see api/modules.ts). */
+  clientRoutes?: (services: Services) => ClientRoute[];
 }
 
 export interface ApiApp {
@@ -215,6 +218,24 @@ export async function buildApiApp(options: BuildApiOptions): Promise<ApiApp> {
           if (ctx.files.length > 0) await Promise.all(ctx.files.map((f) => rm(f.path, { force: true })));
         }
       },
+    });
+  }
+
+  const clientRoutes = options.clientRoutes?.(services) ?? [];
+  if (clientRoutes.length > 0) {
+    // Client protocols (pip, twine, container registries) send bodies the handlers stream themselves.
+    await app.register(async (child) => {
+      child.removeAllContentTypeParsers();
+      child.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+      for (const route of clientRoutes) {
+        const methods = Array.isArray(route.method) ? route.method : [route.method];
+        child.route({
+          method: methods,
+          url: route.url,
+          exposeHeadRoute: !methods.includes('HEAD'),
+          handler: (request, reply) => route.handler(request, reply, services),
+        });
+      }
     });
   }
 

@@ -1,3 +1,4 @@
+import type { ClientRoute } from '../plugin-api/define-plugin.js';
 import type { OperationModule, Services } from '../plugin-api/operations.js';
 import { withRoleActions } from '../plugin-api/rbac-roles-actions.js';
 import { type PluginRegistry, versionEntries } from '../plugin-api/registry.js';
@@ -22,6 +23,11 @@ import { taskRoutes } from './routes/tasks.js';
 import { uploadRoutes } from './routes/uploads.js';
 import { userRoutes } from './routes/users.js';
 import { workerRoutes } from './routes/workers.js';
+
+/** Routes the installed plugins serve outside the API prefix (`/pypi/`, `/v2/`, ...). */
+export function apiClientRoutes(registry: PluginRegistry): (services: Services) => ClientRoute[] {
+  return (services) => registry.plugins.flatMap((p) => p.clientRoutes?.(services) ?? []);
+}
 
 /** Every operation module of the API: core routes first, then each installed plugin's. */
 export function apiModules(registry: PluginRegistry): (services: Services) => OperationModule[] {

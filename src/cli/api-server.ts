@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 
 import { buildApiApp } from '../api/build-app.js';
-import { apiModules } from '../api/modules.js';
+import { apiClientRoutes, apiModules } from '../api/modules.js';
 import { versionMap } from '../plugin-api/registry.js';
 import type { Settings } from '../core/settings.js';
 import { registerApp, startHeartbeat, unregisterApp, processName } from '../db/app-status.js';
@@ -39,7 +39,15 @@ export async function startApiServer(options: {
   const storage = new FileSystemStorage(settings.MEDIA_ROOT);
   let appId: string | null = null;
   const dispatcher = createDispatcher({ db, settings, logger, tasks: registry.tasks, storage, appId: () => appId });
-  const api = await buildApiApp({ settings, db, logger, modules: apiModules(registry), dispatcher, storage });
+  const api = await buildApiApp({
+    settings,
+    db,
+    logger,
+    modules: apiModules(registry),
+    clientRoutes: apiClientRoutes(registry),
+    dispatcher,
+    storage,
+  });
   const address = await api.app.listen({ host: options.host, port: options.port });
   const versions = versionMap(registry);
   const record = await registerApp(db, 'api', processName('api'), versions);

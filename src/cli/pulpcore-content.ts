@@ -4,6 +4,7 @@ import { FileSystemStorage } from '../storage/filesystem.js';
 import { runClustered } from './cluster.js';
 import { openCliDatabase } from './database.js';
 import { createLogger } from './logger.js';
+import { loadRegistry } from './registry.js';
 import { intFlag, parseArgs, runCli } from './run-cli.js';
 import { startTempSweeper } from './temp-files.js';
 
@@ -24,6 +25,7 @@ runCli('pulpcore-content', async () => {
     },
   });
   const logger = createLogger(settings, 'content');
+  const registry = loadRegistry(settings);
   const { host, port } = parseBind(settings.CONTENT_BIND);
   await runClustered({
     processes: settings.CONTENT_PROCESSES,
@@ -47,6 +49,7 @@ runCli('pulpcore-content', async () => {
           port,
           // Test hook: each answer names its process, so a test can check that every process saw a change.
           servedByHeader: process.env.PULP_TS_SERVED_BY_HEADER === '1',
+          plugins: registry,
         });
         const stopSweeper = startTempSweeper({ dir: storage.tempDir(), db: database.db, logger });
         return async () => {

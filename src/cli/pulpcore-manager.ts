@@ -1,4 +1,6 @@
 import { loadSettings } from '../core/settings.js';
+// Declares the plugins' settings before they are loaded.
+import './registry.js';
 import { parseArgs, runCli, UsageError } from './run-cli.js';
 
 const commands = () => import('./manager-commands.js');

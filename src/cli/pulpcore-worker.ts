@@ -6,6 +6,8 @@ import type { TaskThreadData } from '../tasking/task-thread.js';
 import { FileSystemStorage } from '../storage/filesystem.js';
 import { TaskWorker } from '../tasking/worker.js';
 import { createLogger } from './logger.js';
+// Declares the plugins' settings before they are loaded.
+import './registry.js';
 import { parseArgs, runCli } from './run-cli.js';
 import { removeThreadTempFiles, startTempSweeper } from './temp-files.js';
 

@@ -5,7 +5,7 @@ import { CONTENT_CHANGED_CHANNEL } from '../db/content-serial.js';
 
 /**
  * Per-process memory of what the content app resolved (distributions, their targets, path resolutions).
- * Everything is dropped when any process commits a change to what is served (`bumpContentSerial` bumps
+ * Everything is dropped when any process commits a change to what is served (the content-change triggers bump
  * `content_serial` and NOTIFYs at commit) and whenever the LISTEN connection is lost, since notifications
  * sent while disconnected are gone. While disconnected nothing is cached at all.
  *

@@ -7,6 +7,7 @@ import { configuredDatabaseUrl, type Settings } from '../core/settings.js';
 import { PULP_TS_VERSION, PULP_VERSION } from '../core/version.js';
 import { registerApp, startHeartbeat, unregisterApp, processName } from '../db/app-status.js';
 import type { Database } from '../db/database.js';
+import type { PluginRegistry } from '../plugin-api/registry.js';
 import type { Storage } from '../storage/storage.js';
 import { ARTIFACT_DISTRIBUTION_TYPE, serveArtifactById } from './artifact-distribution.js';
 import { resolveCheckpoint } from './checkpoints.js';
@@ -42,8 +43,8 @@ export interface ContentAppOptions {
   heartbeat?: boolean;
   /** Names the answering process (its app_status name) in `X-Pulp-Served-By`, so tests can reach every process. */
   servedByHeader?: boolean;
-  /** Distribution types that serve publications rather than repository versions (Pulp's SERVE_FROM_PUBLICATION). */
-  publicationDistributionTypes?: readonly string[];
+  /** What the installed plugins add: publication-served distribution types and their own path handlers. */
+  plugins: Pick<PluginRegistry, 'publicationDistributionTypes' | 'contentHandlers'>;
 }
 
 export interface ContentApp {
@@ -61,7 +62,6 @@ type Prepared =
   | { kind: 'html'; body: Buffer }
   | { kind: 'notfound'; body: string };
 
-const DEFAULT_PUBLICATION_TYPES = ['file.file', 'rpm.rpm', 'deb.deb'];
 const SMALL_FILE_BUDGET = 256 * 1024 * 1024;
 
 function sendText(
@@ -95,7 +95,9 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
   const { settings, db, storage } = options;
   const logger = options.logger.child({ component: 'content' });
   const prefix = settings.CONTENT_PATH_PREFIX;
-  const publicationTypes = new Set(options.publicationDistributionTypes ?? DEFAULT_PUBLICATION_TYPES);
+  const publicationTypes = new Set(options.plugins.publicationDistributionTypes);
+  const handlers = options.plugins.contentHandlers;
+  const handlerServices = { db, settings, logger, storage };
   const cache = new ContentCache(options.databaseUrl ?? configuredDatabaseUrl(settings), logger);
   const targets = cache.createMap<string, ServingTarget>();
   const resolutions = cache.createMap<string, Prepared>();
@@ -134,6 +136,10 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
       return;
     }
     const head = method === 'HEAD';
+    if (handlers.length > 0) {
+      const url = req.url ?? '/';
+      for (const h of handlers) if (url.startsWith(h.prefix) && (await h.handle(req, res, handlerServices))) return;
+    }
     const parsed = splitRequestPath(req.url ?? '/', prefix);
     if (parsed === null) {
       sendText(res, 404, '404: Not Found', head);

@@ -55,8 +55,8 @@ export const SettingsSchema = Type.Object({
     minItems: 1,
     uniqueItems: true,
   }),
-  /** Names of the installed plugins (all built-in ones by default). */
-  INSTALLED_PLUGINS: Type.Array(Type.String(), { default: ['file', 'certguard'] }),
+  /** Names of the installed plugins; null (the default) installs every built-in one. */
+  INSTALLED_PLUGINS: Type.Union([Type.Array(Type.String()), Type.Null()], { default: null }),
   /** Bind addresses. */
   API_BIND: Type.String({ default: '0.0.0.0:24817' }),
   CONTENT_BIND: Type.String({ default: '0.0.0.0:24816' }),
@@ -114,6 +114,27 @@ export interface LoadSettingsOptions {
   overrides?: Partial<RawSettings>;
 }
 
+const extraSettings = new Map<string, TSchema>();
+
+/**
+ * Declares settings beyond core's (plugins' own, under Pulp's names): validated and read from the same
+ * sources. Call before `loadSettings`; a name already declared is replaced.
+ */
+export function registerSettingSchemas(schemas: Record<string, TSchema>): void {
+  for (const [name, schema] of Object.entries(schemas)) extraSettings.set(name, schema);
+}
+
+function fullSchema() {
+  return extraSettings.size === 0
+    ? SettingsSchema
+    : Type.Object({ ...SettingsSchema.properties, ...Object.fromEntries(extraSettings) });
+}
+
+/** A setting declared by a plugin (see `registerSettingSchemas`), as loaded. */
+export function extraSetting<T>(settings: Settings, name: string): T {
+  return (settings as unknown as Record<string, unknown>)[name] as T;
+}
+
 function parseEnvValue(name: string, raw: string, schema: TSchema): unknown {
   const kinds = schemaKinds(schema);
   if (raw === '' && kinds.has('null')) return null;
@@ -162,7 +183,8 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   const cwd = options.cwd ?? '.';
   const merged: Record<string, unknown> = {};
   const sourceOf: Record<string, string> = {};
-  const props = SettingsSchema.properties as Record<string, TSchema>;
+  const schema = fullSchema();
+  const props = schema.properties as Record<string, TSchema>;
   const problems: string[] = [];
 
   const file = options.file ?? env.PULP_SETTINGS;
@@ -206,8 +228,8 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     sourceOf[key] = 'override';
   }
 
-  const withDefaults = Value.Default(SettingsSchema, merged) as Record<string, unknown>;
-  for (const error of Value.Errors(SettingsSchema, withDefaults)) {
+  const withDefaults = Value.Default(schema, merged) as Record<string, unknown>;
+  for (const error of Value.Errors(schema, withDefaults)) {
     const key = error.path.split('/')[1] ?? '';
     const where = sourceOf[key] ? ` (from ${sourceOf[key]})` : '';
     problems.push(`${key}${where}: ${error.message}, got ${JSON.stringify(error.value)}`);

@@ -1,5 +1,5 @@
 /**
- * The Pulp version advertised for core, file and certguard (they share a release upstream). At least 3.86 so
+ * The Pulp version advertised for core and the plugins released with it upstream. At least 3.86 so
  * that pulp-glue reads task `result`, and below 3.105/3.106 whose features (git remotes, distribution
  * `repository_version`) are not implemented. `/status/` and the schema's `x-pulp-app-versions` both use it.
  */

@@ -9,11 +9,12 @@ import { CONTENT_CHANGED_CHANNEL } from './content-serial.js';
  */
 export const CONTENT_CHANGED_FUNCTION = sql.raw(`
 CREATE OR REPLACE FUNCTION pulp_content_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE next_serial bigint;
 BEGIN
   IF current_setting('pulp.content_changed', true) IS DISTINCT FROM txid_current()::text THEN
     PERFORM set_config('pulp.content_changed', txid_current()::text, true);
-    PERFORM pg_notify('${CONTENT_CHANGED_CHANNEL}',
-      (WITH s AS (UPDATE content_serial SET serial = serial + 1 WHERE id = 1 RETURNING serial) SELECT serial FROM s)::text);
+    UPDATE content_serial SET serial = serial + 1 WHERE id = 1 RETURNING serial INTO next_serial;
+    PERFORM pg_notify('${CONTENT_CHANGED_CHANNEL}', next_serial::text);
   END IF;
   RETURN NULL;
 END $$;`);

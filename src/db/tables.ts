@@ -268,13 +268,6 @@ export interface ContentSerialTable {
   serial: number;
 }
 
-/** Detail table of `file.file` content (plugin migration file/0001). */
-export interface FileContentTable {
-  content_id: string;
-  relative_path: string;
-  digest: string;
-}
-
 export interface AuthGroupTable {
   id: Generated<number>;
   name: string;
@@ -351,7 +344,6 @@ export interface DB {
   published_metadata: PublishedMetadataTable;
   distribution: DistributionTable;
   content_serial: ContentSerialTable;
-  file_content: FileContentTable;
   auth_group: AuthGroupTable;
   auth_user_groups: AuthUserGroupsTable;
   core_role: RoleTable;

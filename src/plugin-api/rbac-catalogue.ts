@@ -34,99 +34,88 @@ export interface RbacModel {
   rolesMixin?: boolean;
 }
 
-const m = (label: string, className: string, viewset: string, rest: Partial<RbacModel> = {}): RbacModel => ({
+/** An RBAC model in Pulp's terms (see RbacModel). */
+export const rbacModel = (
+  label: string,
+  className: string,
+  viewset: string,
+  rest: Partial<RbacModel> = {},
+): RbacModel => ({
   label,
   className,
   viewset,
   ...rest,
 });
-const withRoles = (label: string, extra: string[] = []): Partial<RbacModel> => ({
+/** The permissions and scoping of a model with Pulp's RolesMixin (manage_roles, view scoping). */
+export const withRoles = (label: string, extra: string[] = []): Partial<RbacModel> => ({
   extraPermissions: [...extra, `manage_roles_${label.split('.')[1] ?? ''}`],
   viewPermission: `${label.split('.')[0] ?? ''}.view_${label.split('.')[1] ?? ''}`,
   rolesMixin: true,
 });
 
-/** Every model of core, file and certguard that permissions refer to. */
-export const RBAC_MODELS: RbacModel[] = [
-  m('file.filerepository', 'FileRepository', 'repositories/file/file', {
-    table: 'repository',
-    pulpType: 'file.file',
-    ...withRoles('file.filerepository', ['sync_filerepository', 'modify_filerepository', 'repair_filerepository']),
-  }),
-  m('file.fileremote', 'FileRemote', 'remotes/file/file', {
-    table: 'remote',
-    pulpType: 'file.file',
-    ...withRoles('file.fileremote'),
-  }),
-  m('file.filegitremote', 'FileGitRemote', 'remotes/file/git', {
-    table: 'remote',
-    pulpType: 'file.git',
-    ...withRoles('file.filegitremote'),
-  }),
-  m('file.filepublication', 'FilePublication', 'publications/file/file', {
-    table: 'publication',
-    pulpType: 'file.file',
-    ...withRoles('file.filepublication'),
-  }),
-  m('file.filedistribution', 'FileDistribution', 'distributions/file/file', {
-    table: 'distribution',
-    pulpType: 'file.file',
-    ...withRoles('file.filedistribution'),
-  }),
-  m(
-    'file.filealternatecontentsource',
-    'FileAlternateContentSource',
-    'acs/file/file',
-    withRoles('file.filealternatecontentsource', ['refresh_filealternatecontentsource']),
-  ),
-  m('file.filecontent', 'FileContent', 'content/file/files', {
-    table: 'content',
-    pulpType: 'file.file',
-    extraPermissions: ['upload_files'],
-  }),
-  m('core.content', 'Content', 'content', { extraPermissions: ['manage_content_labels'] }),
-  m('core.rbaccontentguard', 'RBACContentGuard', 'contentguards/core/rbac', {
+const CORE_MODELS: RbacModel[] = [
+  rbacModel('core.content', 'Content', 'content', { extraPermissions: ['manage_content_labels'] }),
+  rbacModel('core.rbaccontentguard', 'RBACContentGuard', 'contentguards/core/rbac', {
     table: 'content_guard',
     pulpType: 'core.rbac',
     ...withRoles('core.rbaccontentguard', ['download_rbaccontentguard']),
   }),
-  m('core.headercontentguard', 'HeaderContentGuard', 'contentguards/core/header', {
+  rbacModel('core.headercontentguard', 'HeaderContentGuard', 'contentguards/core/header', {
     table: 'content_guard',
     pulpType: 'core.header',
     ...withRoles('core.headercontentguard'),
   }),
-  m('core.compositecontentguard', 'CompositeContentGuard', 'contentguards/core/composite', {
+  rbacModel('core.compositecontentguard', 'CompositeContentGuard', 'contentguards/core/composite', {
     table: 'content_guard',
     pulpType: 'core.composite',
     ...withRoles('core.compositecontentguard'),
   }),
-  m('core.contentredirectcontentguard', 'ContentRedirectContentGuard', 'contentguards/core/content_redirect', {
+  rbacModel('core.contentredirectcontentguard', 'ContentRedirectContentGuard', 'contentguards/core/content_redirect', {
     table: 'content_guard',
     pulpType: 'core.content_redirect',
     ...withRoles('core.contentredirectcontentguard'),
   }),
-  m('certguard.x509certguard', 'X509CertGuard', 'contentguards/certguard/x509', {
-    table: 'content_guard',
-    pulpType: 'certguard.x509',
+  rbacModel('core.task', 'Task', 'tasks', {
+    table: 'task',
+    ...withRoles('core.task', ['view_task_profile_artifacts']),
   }),
-  m('core.task', 'Task', 'tasks', { table: 'task', ...withRoles('core.task', ['view_task_profile_artifacts']) }),
-  m('core.taskgroup', 'TaskGroup', 'task-groups', { table: 'task_group' }),
-  m('core.taskschedule', 'TaskSchedule', 'task-schedules', {
+  rbacModel('core.taskgroup', 'TaskGroup', 'task-groups', { table: 'task_group' }),
+  rbacModel('core.taskschedule', 'TaskSchedule', 'task-schedules', {
     table: 'task_schedule',
     ...withRoles('core.taskschedule'),
   }),
-  m('core.upload', 'Upload', 'uploads', { table: 'upload', ...withRoles('core.upload') }),
-  m('core.artifact', 'Artifact', 'artifacts', { table: 'artifact' }),
-  m('core.group', 'Group', 'groups', { table: 'auth_group', intId: true, ...withRoles('core.group') }),
-  m('auth.user', 'User', 'users', { table: 'auth_user', intId: true }),
-  m('core.role', 'Role', 'roles'),
-  m('core.accesspolicy', 'AccessPolicy', 'access_policies'),
+  rbacModel('core.upload', 'Upload', 'uploads', { table: 'upload', ...withRoles('core.upload') }),
+  rbacModel('core.artifact', 'Artifact', 'artifacts', { table: 'artifact' }),
+  rbacModel('core.group', 'Group', 'groups', { table: 'auth_group', intId: true, ...withRoles('core.group') }),
+  rbacModel('auth.user', 'User', 'users', { table: 'auth_user', intId: true }),
+  rbacModel('core.role', 'Role', 'roles'),
+  rbacModel('core.accesspolicy', 'AccessPolicy', 'access_policies'),
 ];
 
-const byLabel = new Map(RBAC_MODELS.map((x) => [x.label, x]));
-const byViewset = new Map(RBAC_MODELS.map((x) => [x.viewset, x]));
+const models: RbacModel[] = [];
+const byLabel = new Map<string, RbacModel>();
+const byViewset = new Map<string, RbacModel>();
 // Longest endpoint first, so that `remotes/file/git` wins over a shorter prefix.
-const byLength = [...RBAC_MODELS].sort((a, b) => b.viewset.length - a.viewset.length);
+let byLength: RbacModel[] = [];
+const permissionModel = new Map<string, RbacModel>();
+
+/** Adds models (plugins' through the registry); a model of the same label replaces the earlier one. */
+export function registerRbacModels(added: readonly RbacModel[]): void {
+  for (const model of added) {
+    const i = models.findIndex((x) => x.label === model.label);
+    if (i >= 0) models.splice(i, 1, model);
+    else models.push(model);
+    byLabel.set(model.label, model);
+    byViewset.set(model.viewset, model);
+    for (const p of modelPermissions(model)) permissionModel.set(p, model);
+  }
+  byLength = [...models].sort((a, b) => b.viewset.length - a.viewset.length);
+}
+
+/** Every model known to this process: core's and the installed plugins'. */
+export function rbacModels(): readonly RbacModel[] {
+  return models;
+}
 
 export function modelByLabel(label: string): RbacModel | undefined {
   return byLabel.get(label);
@@ -144,9 +133,6 @@ export function modelPermissions(model: RbacModel): string[] {
     ...(model.extraPermissions ?? []).map((c) => `${app}.${c}`),
   ];
 }
-
-const permissionModel = new Map<string, RbacModel>();
-for (const model of RBAC_MODELS) for (const p of modelPermissions(model)) permissionModel.set(p, model);
 
 /** The model a permission belongs to (undefined for an unknown permission). */
 export function modelOfPermission(permission: string): RbacModel | undefined {
@@ -202,3 +188,5 @@ export function parseObjectRef(
 export function objectHref(apiPrefix: string, model: RbacModel, id: string): string {
   return `${apiPrefix}${model.viewset}/${id}/`;
 }
+
+registerRbacModels(CORE_MODELS);

@@ -2,7 +2,7 @@ import { type RawBuilder, sql } from 'kysely';
 
 import type { Database } from '../db/database.js';
 import { modelByViewset, type ObjectRef, parseObjectRef } from './rbac-catalogue.js';
-import { DEFAULT_ACCESS_POLICIES, LOCKED_ROLES } from './rbac-defaults.js';
+import { shippedAccessPolicies, shippedAccessPolicy, shippedLockedRoles } from './rbac-defaults.js';
 import type { AccessPolicyDefinition } from './rbac-types.js';
 
 /** The permissions one user holds: model-wide (global roles) and per object (`<model label>:<id>`). */
@@ -101,7 +101,7 @@ export async function assignRole(
   };
   let result = await insert();
   // A worker may create objects before any API process seeded the built-in roles.
-  if (!result.found && roleName in LOCKED_ROLES) {
+  if (!result.found && shippedLockedRoles().has(roleName)) {
     await ensureRbacDefaults(db);
     result = await insert();
   }
@@ -117,7 +117,7 @@ export async function loadAccessPolicy(db: Database, viewset: string): Promise<A
     .where('viewset_name', '=', viewset)
     .executeTakeFirst();
   if (row) return row as unknown as AccessPolicyDefinition;
-  return DEFAULT_ACCESS_POLICIES[viewset] ?? null;
+  return shippedAccessPolicy(viewset) ?? null;
 }
 
 function roleList(value: unknown): string[] {
@@ -178,7 +178,7 @@ export async function assignCreatorRoles(
 export async function ensureRbacDefaults(db: Database): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(hashtext('pulp_rbac_defaults'))`.execute(trx);
-    const roles = Object.entries(LOCKED_ROLES).map(([name, r]) => ({
+    const roles = [...shippedLockedRoles()].map(([name, r]) => ({
       name,
       description: r.description,
       permissions: r.permissions,
@@ -200,7 +200,7 @@ export async function ensureRbacDefaults(db: Database): Promise<void> {
           ),
       )
       .execute();
-    const policies = Object.entries(DEFAULT_ACCESS_POLICIES).map(([viewset_name, p]) => ({
+    const policies = [...shippedAccessPolicies()].map(([viewset_name, p]) => ({
       viewset_name,
       statements: JSON.stringify(p.statements),
       creation_hooks: JSON.stringify(p.creation_hooks),

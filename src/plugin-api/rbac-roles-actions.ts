@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { Database } from '../db/database.js';
 import type { Operation, OperationModule, RequestContext } from './operations.js';
-import { modelPermissions, type ObjectRef, parseObjectRef, RBAC_MODELS } from './rbac-catalogue.js';
+import { modelPermissions, type ObjectRef, parseObjectRef, rbacModels } from './rbac-catalogue.js';
 import { loadUserPermissions } from './rbac-permissions.js';
 
 /** Whether the object a reference names exists (in its table, with its pulp_type). */
@@ -235,7 +235,7 @@ export function withRoleActions(modules: OperationModule[]): OperationModule[] {
   const operations = modules.flatMap((m) => m.operations);
   const ids = new Set(operations.map((o) => o.operationId));
   const extra: Operation[] = [];
-  for (const model of RBAC_MODELS) {
+  for (const model of rbacModels()) {
     if (!model.rolesMixin) continue;
     const prefix = model.viewset.replace(/[/-]/g, '_');
     const read = operations.find((o) => o.operationId === `${prefix}_read`);

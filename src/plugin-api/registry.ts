@@ -2,7 +2,10 @@ import type { Migration } from 'kysely';
 
 import { ConfigurationError } from '../core/errors.js';
 import { PULP_VERSION } from '../core/version.js';
-import type { PluginDefinition } from './define-plugin.js';
+import type { ContentHandler, GuardTypeDefinition, PluginDefinition } from './define-plugin.js';
+import { registerGuardTypes } from './guard-types.js';
+import { registerRbacModels } from './rbac-catalogue.js';
+import { registerAccessPolicies, registerLockedRoles } from './rbac-defaults.js';
 import { registerResourceTypes } from './resource-types.js';
 import type { TaskFunction } from './tasks.js';
 
@@ -10,6 +13,12 @@ export interface PluginRegistry {
   plugins: readonly PluginDefinition[];
   migrations: Record<string, Migration>;
   tasks: ReadonlyMap<string, TaskFunction>;
+  /** Content guard evaluators by `pulp_type`, from every installed plugin. */
+  guards: ReadonlyMap<string, GuardTypeDefinition>;
+  /** Distribution types whose content the content app serves from publications. */
+  publicationDistributionTypes: readonly string[];
+  /** Content-app handlers of every installed plugin, in plugin order. */
+  contentHandlers: readonly ContentHandler[];
 }
 
 /**
@@ -33,6 +42,7 @@ export function buildRegistry(
   }
   const tasks = new Map<string, TaskFunction>(Object.entries(coreTasks));
   const migrations: Record<string, Migration> = {};
+  const guards = new Map<string, GuardTypeDefinition>();
   for (const plugin of plugins) {
     for (const [taskName, fn] of Object.entries(plugin.tasks ?? {})) {
       if (tasks.has(taskName)) problems.push(`plugin '${plugin.name}': task '${taskName}' is already registered`);
@@ -41,11 +51,29 @@ export function buildRegistry(
     for (const [migrationName, m] of Object.entries(plugin.migrations ?? {})) {
       migrations[`${plugin.name}/${migrationName}`] = m;
     }
+    for (const g of plugin.guards ?? []) {
+      if (guards.has(g.pulpType))
+        problems.push(`plugin '${plugin.name}': guard type '${g.pulpType}' is already registered`);
+      guards.set(g.pulpType, g);
+    }
   }
   if (problems.length > 0)
     throw new ConfigurationError(`Invalid plugin configuration:\n  - ${problems.join('\n  - ')}`);
-  for (const plugin of plugins) registerResourceTypes(plugin.resourceTypes ?? []);
-  return Object.freeze({ plugins: Object.freeze(plugins), migrations, tasks });
+  for (const plugin of plugins) {
+    registerResourceTypes(plugin.resourceTypes ?? []);
+    registerRbacModels(plugin.rbac?.models ?? []);
+    registerAccessPolicies(plugin.rbac?.accessPolicies ?? {});
+    registerLockedRoles(plugin.rbac?.roles ?? {});
+    registerGuardTypes(plugin.guards ?? []);
+  }
+  return Object.freeze({
+    plugins: Object.freeze(plugins),
+    migrations,
+    tasks,
+    guards,
+    publicationDistributionTypes: Object.freeze(plugins.flatMap((p) => p.content?.publicationDistributionTypes ?? [])),
+    contentHandlers: Object.freeze(plugins.flatMap((p) => p.content?.handlers ?? [])),
+  });
 }
 
 /** One installed component as `/status/` and the schema's `x-pulp-app-versions` report it (they must agree). */

@@ -65,8 +65,6 @@ export interface ResourceTypeDefinition {
     repositoryId: string,
     version: { pulp_id: string; number: number; href: string },
   ): Promise<void>;
-  /** Whether a change alters what the content app serves (distributions, guards): bumps the content serial. */
-  affectsContentApp?: boolean;
 }
 
 const registry = new Map<string, ResourceTypeDefinition>();
@@ -120,10 +118,9 @@ export function typedHref(pulpType: string, kind: ResourceKind, id: string, apiP
 export function typedPrn(pulpType: string, kind: ResourceKind, id: string): string {
   const t = registry.get(key(kind, pulpType));
   if (t) return `prn:${t.prnModel}:${id}`;
-  // Pulp's model names: <Type><Kind> (RBACContentGuard, FileRepository), except certguard's X509CertGuard.
+  // Pulp's usual model names: <Type><Kind> (RBACContentGuard, FileRepository); other names are registered.
   const [app = 'core', type = ''] = pulpType.split('.');
-  const suffix = kind === 'contentguard' && app === 'certguard' ? 'certguard' : kind;
-  return `prn:${app}.${type.replace(/_/g, '')}${suffix}:${id}`;
+  return `prn:${app}.${type.replace(/_/g, '')}${kind}:${id}`;
 }
 
 /** Collection path of each master kind below the API prefix. */

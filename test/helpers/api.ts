@@ -5,7 +5,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 
 import { type ApiApp, buildApiApp } from '../../src/api/build-app.js';
-import { apiModules } from '../../src/api/modules.js';
+import { apiClientRoutes, apiModules } from '../../src/api/modules.js';
 import { hashPassword } from '../../src/core/passwords.js';
 import { loadSettings, type Settings } from '../../src/core/settings.js';
 import type { Dispatcher } from '../../src/plugin-api/tasks.js';
@@ -53,6 +53,7 @@ export async function createTestApi(
     db: database.db,
     logger: silentLogger,
     modules: apiModules(registry),
+    clientRoutes: apiClientRoutes(registry),
     dispatcher: options.dispatcher ?? refusingDispatcher,
     storage: new FileSystemStorage(settings.MEDIA_ROOT),
     extensions: options.extensions,

@@ -1,7 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 
 import type { RequestContext } from '../../plugin-api/operations.js';
-import { modelByViewset, RBAC_MODELS, type RbacModel } from '../../plugin-api/rbac-catalogue.js';
+import { modelByViewset, rbacModels, type RbacModel } from '../../plugin-api/rbac-catalogue.js';
 import { objectIdsWithPermission, type UserPermissions } from '../../plugin-api/rbac-permissions.js';
 
 const TRUE = sql<boolean>`true`;
@@ -24,10 +24,12 @@ function visibleTyped(
   table: RbacModel['table'],
   alias: string,
 ): RawBuilder<boolean> {
-  const parts = RBAC_MODELS.filter((m) => m.table === table && m.pulpType).map(
-    (m) =>
-      sql<boolean>`(${sql.ref(`${alias}.pulp_type`)} = ${m.pulpType} AND ${visible(perms, userId, m, sql.ref(`${alias}.pulp_id`))})`,
-  );
+  const parts = rbacModels()
+    .filter((m) => m.table === table && m.pulpType)
+    .map(
+      (m) =>
+        sql<boolean>`(${sql.ref(`${alias}.pulp_type`)} = ${m.pulpType} AND ${visible(perms, userId, m, sql.ref(`${alias}.pulp_id`))})`,
+    );
   return parts.length ? sql<boolean>`(${sql.join(parts, sql` OR `)})` : sql<boolean>`false`;
 }
 

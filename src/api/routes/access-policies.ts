@@ -13,7 +13,7 @@ import {
 import { listResponse } from '../../plugin-api/list.js';
 import type { OperationModule, RequestContext, Services } from '../../plugin-api/operations.js';
 import { baseFields, BaseFieldsSchema } from '../../plugin-api/resource-fields.js';
-import { DEFAULT_ACCESS_POLICIES } from '../../plugin-api/rbac-defaults.js';
+import { shippedAccessPolicy } from '../../plugin-api/rbac-defaults.js';
 
 const TAG = 'Access_Policies';
 const Json = Type.Unknown();
@@ -193,7 +193,7 @@ export function accessPolicyRoutes(): OperationModule {
         responses: { 200: { schema: 'AccessPolicyResponse' } },
         async handle(ctx) {
           const policy = await loadPolicy(ctx.services, ctx.params.pulp_id);
-          const shipped = DEFAULT_ACCESS_POLICIES[policy.viewset_name];
+          const shipped = shippedAccessPolicy(policy.viewset_name);
           if (shipped) {
             await ctx.services.db
               .updateTable('core_accesspolicy')

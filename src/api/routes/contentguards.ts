@@ -36,15 +36,6 @@ async function downloaders(ctx: RequestContext, rows: GuardRow[]) {
   }));
 }
 
-const GUARD_TYPES: Record<string, string> = {
-  'contentguards/core/rbac': 'core.rbac',
-  'contentguards/core/header': 'core.header',
-  'contentguards/core/composite': 'core.composite',
-  'contentguards/core/content_redirect': 'core.content_redirect',
-  'contentguards/certguard/x509': 'certguard.x509',
-  'contentguards/certguard/rhsm': 'certguard.rhsm',
-};
-
 /** Member guards of a composite: hrefs (or PRNs) of existing guards, in order; composites cannot nest. */
 async function memberIds(ctx: RequestContext, value: unknown, self: string | null): Promise<string[]> {
   if (!Array.isArray(value))
@@ -52,7 +43,7 @@ async function memberIds(ctx: RequestContext, value: unknown, self: string | nul
   const ids: string[] = [];
   for (const item of value) {
     const ref = typeof item === 'string' ? parseObjectRef(ctx.services.apiPrefix, item) : null;
-    const pulpType = ref ? GUARD_TYPES[ref.model.viewset] : undefined;
+    const pulpType = ref?.model.table === 'content_guard' ? ref.model.pulpType : undefined;
     const row =
       ref && pulpType
         ? await ctx.services.db

@@ -14,7 +14,7 @@ import {
 import { listResponse } from '../../plugin-api/list.js';
 import type { OperationModule, RequestContext, Services } from '../../plugin-api/operations.js';
 import { baseFields, BaseFieldsSchema } from '../../plugin-api/resource-fields.js';
-import { modelOfPermission, modelPermissions, RBAC_MODELS } from '../../plugin-api/rbac-catalogue.js';
+import { modelOfPermission, modelPermissions, rbacModels } from '../../plugin-api/rbac-catalogue.js';
 
 const TAG = 'Roles';
 const RoleBody = Type.Object(
@@ -70,7 +70,7 @@ const filterSet: FilterSet = {
       type: 'string',
       apply: (values) => {
         const value = values[values.length - 1] ?? '';
-        const model = RBAC_MODELS.find((m) => value.replace(/^.*?api\/v3\//, '').replace(/\/$/, '') === m.viewset);
+        const model = rbacModels().find((m) => value.replace(/^.*?api\/v3\//, '').replace(/\/$/, '') === m.viewset);
         if (!model) throw new ValidationError({ for_object_type: [`Invalid value: ${value}.`] });
         const perms = modelPermissions(model);
         return sql<boolean>`(r.permissions && ${perms}::text[] AND r.permissions <@ ${perms}::text[])`;

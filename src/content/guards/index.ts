@@ -1,24 +1,19 @@
-import { createHash, type X509Certificate } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { createHash } from 'node:crypto';
 
 import { verifyUserPassword } from '../../core/passwords.js';
 import type { Database } from '../../db/database.js';
 import { verifySignedUrl } from '../../plugin-api/content-redirect.js';
+import type { GuardRequest } from '../../plugin-api/define-plugin.js';
+import { findGuardType } from '../../plugin-api/guard-types.js';
 import { modelByLabel } from '../../plugin-api/rbac-catalogue.js';
 import { loadUserPermissions } from '../../plugin-api/rbac-permissions.js';
 import { compileJq } from './jq.js';
-import { isTrustedClientCert, parseCertificates } from './x509.js';
 
-export interface GuardRequest {
-  /** The raw request: headers (X-CLIENT-CERT, custom guard headers) and URL (signed redirect parameters). */
-  request: IncomingMessage;
-  /** Path below CONTENT_PATH_PREFIX, as requested. */
-  path: string;
-}
+export type { GuardRequest };
 
 /**
  * A process-wide cache that is emptied whenever anything served changes (the content app's ContentCache:
- * `bumpContentSerial` NOTIFYs every process). Guards, verified credentials and download permissions live in
+ * the content-change triggers NOTIFY every process). Guards, verified credentials and download permissions live in
  * its maps, so a guarded request normally costs no query at all.
  */
 export interface GuardCacheHost {
@@ -91,14 +86,16 @@ function headerCheck(detail: Record<string, unknown>): Check {
   };
 }
 
-function x509Check(detail: Record<string, unknown>): Check {
-  let cas: X509Certificate[];
+/** A plugin's guard type: compiled once per guard row, fail closed when it cannot be. */
+function pluginCheck(pulpType: string, detail: Record<string, unknown>): Check {
+  const type = findGuardType(pulpType);
+  if (!type) return DENY;
   try {
-    cas = parseCertificates(str(detail.ca_certificate));
+    const compiled = type.compile(detail);
+    return async (req) => compiled(req);
   } catch {
     return DENY;
   }
-  return async (req) => isTrustedClientCert(header(req, 'x-client-cert'), cas);
 }
 
 // As for the API's Basic authentication: many failures for one username slow it down, never lock it out.
@@ -200,11 +197,9 @@ async function loadCheck(db: Database, guardId: string): Promise<Check | null> {
       return redirectCheck(detail);
     case 'core.composite':
       return compositeCheck(detail);
-    case 'certguard.x509':
-      return x509Check(detail);
     default:
-      // A guard type this server does not know refuses everything rather than exposing content.
-      return DENY;
+      // A guard type no installed plugin evaluates refuses everything rather than exposing content.
+      return pluginCheck(row.pulp_type, detail);
   }
 }
 

@@ -19,6 +19,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     contentChangeTrigger('repository_version', 'UPDATE', 'NEW.complete IS DISTINCT FROM OLD.complete'),
     contentChangeTrigger('repository_version', 'DELETE', 'OLD.complete'),
     contentChangeTrigger('remote', 'UPDATE OR DELETE'),
+    // Reclaim space unlinks stored files from content the content app may have resolved.
+    contentChangeTrigger('content_artifact', 'UPDATE', 'OLD.artifact_id IS NOT NULL AND NEW.artifact_id IS NULL'),
     contentChangeTrigger('core_userrole', 'INSERT OR UPDATE OR DELETE'),
     contentChangeTrigger('core_grouprole', 'INSERT OR UPDATE OR DELETE'),
     contentChangeTrigger('core_role', 'UPDATE OR DELETE'),

@@ -350,7 +350,6 @@ export function defineDistributionType(spec: DistributionTypeSpec): TypedDistrib
     endpoint,
     prnModel,
     modelName: model,
-    affectsContentApp: true,
     async serialize(services, ids) {
       return (await byIds(services, ids)).map((r) => serialize(services, r));
     },

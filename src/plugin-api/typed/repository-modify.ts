@@ -67,13 +67,11 @@ export function modifyOperation(
         (ctx.body.add_content_units as string[] | undefined) ?? [],
       );
       const remove = removeRefs.includes('*') ? ['*'] : await contentIds(ctx, 'remove_content_units', removeRefs);
-      let baseVersion: number | null = null;
-      if (typeof ctx.body.base_version === 'string') {
-        const ref = await resolveVersionReference(ctx.services.db, 'base_version', ctx.body.base_version);
-        if (ref.repositoryId !== repo.pulp_id)
-          throw new ValidationError({ base_version: ['The base version must belong to this repository.'] });
-        baseVersion = ref.number;
-      }
+      // As Pulp: the base version may belong to any repository (pulp-cli's --base-repository).
+      const baseVersion =
+        typeof ctx.body.base_version === 'string'
+          ? (await resolveVersionReference(ctx.services.db, 'base_version', ctx.body.base_version)).versionId
+          : null;
       return dispatchReply(
         ctx,
         ADD_AND_REMOVE_TASK,
@@ -81,7 +79,7 @@ export function modifyOperation(
           repository_pk: repo.pulp_id,
           add_content_units: add,
           remove_content_units: remove,
-          base_version: baseVersion,
+          base_version_pk: baseVersion,
           overwrite: ctx.body.overwrite !== false,
         },
         { exclusiveResources: [lock(repo.pulp_id)] },

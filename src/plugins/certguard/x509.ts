@@ -2,8 +2,7 @@ import { X509Certificate } from 'node:crypto';
 
 import { Type } from '@sinclair/typebox';
 
-import { ValidationError } from '../../core/errors.js';
-import { contentGuardOperations, type OperationModule } from '../../plugin-api/index.js';
+import { contentGuardOperations, ValidationError, type OperationModule } from '../../plugin-api/index.js';
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 /** A CA bundle this large is a mistake or an attack; real bundles are a few hundred KiB at most. */

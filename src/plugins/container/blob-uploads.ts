@@ -8,8 +8,13 @@ import { pipeline } from 'node:stream/promises';
 
 import { sql } from 'kysely';
 
-import { MultiHasher } from '../../core/checksums.js';
-import { type ArtifactRow, hashFile, importArtifactFromFile, type Services } from '../../plugin-api/index.js';
+import {
+  hashFile,
+  importArtifactFromFile,
+  MultiHasher,
+  type ArtifactRow,
+  type Services,
+} from '../../plugin-api/index.js';
 import { blobUploadUnknown, digestInvalid, RegistryError, sizeInvalid } from './registry-errors.js';
 
 type UploadServices = Pick<Services, 'db' | 'storage' | 'settings'>;

@@ -3,8 +3,7 @@ import { pipeline } from 'node:stream/promises';
 
 import { sql } from 'kysely';
 
-import type { ContentHandler, ContentServices } from '../../plugin-api/index.js';
-import { verifySignedUrl } from '../../plugin-api/index.js';
+import { verifySignedUrl, type ContentHandler, type ContentServices } from '../../plugin-api/index.js';
 import { BLOB_CONTENT_TYPE } from './media-types.js';
 import { classifyReference, isValidRepositoryName } from './names.js';
 import { REDIRECT_GUARD_NAME } from './push-target.js';

@@ -8,8 +8,7 @@ import { pipeline } from 'node:stream/promises';
 
 import { sql } from 'kysely';
 
-import { type Digests, MultiHasher } from '../../core/checksums.js';
-import { type ContentServices, importArtifactFromFile } from '../../plugin-api/index.js';
+import { importArtifactFromFile, MultiHasher, type ContentServices, type Digests } from '../../plugin-api/index.js';
 import { BLOB_CONTENT_TYPE } from './media-types.js';
 import { clientForRemote, loadRemote } from './remote-client.js';
 

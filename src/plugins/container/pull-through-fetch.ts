@@ -1,4 +1,4 @@
-import { RemoteFetchError } from '../../core/errors.js';
+import { RemoteFetchError } from '../../plugin-api/index.js';
 import { ensureTag, manifestClosure } from './content-store.js';
 import { isValidDigest } from './names.js';
 import { mayFetchThrough } from './pull-through.js';

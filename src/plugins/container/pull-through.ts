@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 
-import type { ApiUser, Services } from '../../plugin-api/index.js';
-import { createInitialVersion, loadUserPermissions } from '../../plugin-api/index.js';
+import { createInitialVersion, loadUserPermissions, type ApiUser, type Services } from '../../plugin-api/index.js';
 import type { Db } from './content-store.js';
 import { redirectGuardId } from './push-target.js';
 import {

@@ -1,7 +1,12 @@
 import { sql } from 'kysely';
 
-import type { ApiUser, Services } from '../../plugin-api/index.js';
-import { assignRole, createInitialVersion, newSharedSecret } from '../../plugin-api/index.js';
+import {
+  assignRole,
+  createInitialVersion,
+  newSharedSecret,
+  type ApiUser,
+  type Services,
+} from '../../plugin-api/index.js';
 import type { Db } from './content-store.js';
 import { namespaceOf } from './names.js';
 import { nameInvalid, nameUnknown } from './registry-errors.js';

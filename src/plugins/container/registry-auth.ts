@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 
-import { AuthenticationError } from '../../core/errors.js';
-import type { ApiUser, Services } from '../../plugin-api/index.js';
+import { AuthenticationError, type ApiUser, type Services } from '../../plugin-api/index.js';
 import { type ContainerSettings, type RequestOrigin, tokenServer } from './registry-settings.js';
 import { RegistryError } from './registry-errors.js';
 import type { TokenKeyPair } from './token-keys.js';

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 
 import type { Dispatcher } from 'undici';
 
-import { RemoteFetchError, TaskCanceledError } from '../../core/errors.js';
+import { RemoteFetchError, TaskCanceledError } from '../../plugin-api/index.js';
 import { MAX_MANIFEST_SIZE } from './manifest.js';
 import { MANIFEST_ACCEPT_HEADER } from './media-types.js';
 import { nextLink, parseWwwAuthenticate } from './www-authenticate.js';

@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-import { AuthenticationError, PermissionError } from '../../core/errors.js';
-import type { ClientRoute, Services } from '../../plugin-api/index.js';
+import { AuthenticationError, PermissionError, type ClientRoute, type Services } from '../../plugin-api/index.js';
 import { isValidRepositoryName } from './names.js';
 import { type Caller, challengeFor, type RegistryAuthEnvironment, authorizeRegistryRequest } from './registry-auth.js';
 import { nameInvalid, RegistryError } from './registry-errors.js';

@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 
-import type { ApiUser, Services, UserPermissions } from '../../plugin-api/index.js';
-import { loadUserPermissions } from '../../plugin-api/index.js';
+import { loadUserPermissions, type ApiUser, type Services, type UserPermissions } from '../../plugin-api/index.js';
 import type { Db } from './content-store.js';
 import { namespaceOf } from './names.js';
 import { findPullThroughDistribution, mayCreateThrough } from './pull-through.js';

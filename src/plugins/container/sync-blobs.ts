@@ -7,9 +7,14 @@ import { pipeline } from 'node:stream/promises';
 
 import { sql } from 'kysely';
 
-import { MultiHasher } from '../../core/checksums.js';
-import { DigestMismatchError, SizeMismatchError, TaskCanceledError } from '../../core/errors.js';
-import { importArtifactFromFile, type Services } from '../../plugin-api/index.js';
+import {
+  DigestMismatchError,
+  importArtifactFromFile,
+  MultiHasher,
+  SizeMismatchError,
+  TaskCanceledError,
+  type Services,
+} from '../../plugin-api/index.js';
 import { type Db, ensureBlob } from './content-store.js';
 import type { RegistryClient } from './registry-client.js';
 

@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-import { AuthenticationError } from '../../core/errors.js';
-import type { ApiUser } from '../../plugin-api/index.js';
+import { AuthenticationError, type ApiUser } from '../../plugin-api/index.js';
 import { basicUser } from './registry-auth.js';
 import type { Registry } from './registry-http.js';
 import { requestOrigin } from './registry-http.js';

@@ -3,8 +3,7 @@ import { readFile } from 'node:fs/promises';
 
 import { sql } from 'kysely';
 
-import { ConfigurationError } from '../../core/errors.js';
-import type { Services } from '../../plugin-api/index.js';
+import { ConfigurationError, type Services } from '../../plugin-api/index.js';
 
 type Db = Services['db'];
 

@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
 import { sql } from 'kysely';
 
-import { RemoteFetchError } from '../../core/errors.js';
-import type { Services } from '../../plugin-api/index.js';
+import { RemoteFetchError, type Services } from '../../plugin-api/index.js';
 import { ensureBlob, ensureManifest, manifestClosure, manifestIds } from './content-store.js';
 import { type ParsedManifest, parseManifest } from './manifest.js';
 import { imageConfigInfo } from './manifest-metadata.js';

@@ -1,8 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-
-import type { Database } from '../../db/database.js';
-import type { DB } from '../../db/tables.js';
-import type { ContentTypeAdapter } from '../../sync/declarative.js';
+import type { ContentTypeAdapter, Database, DB } from '../../plugin-api/index.js';
 
 /** A `file.file` unit: its natural key is (relative_path, digest). */
 export interface FileUnit {

@@ -1,18 +1,33 @@
 import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
 
-import { ValidationError } from '../../core/errors.js';
-import { hrefPath, isUuid, parsePrn } from '../../core/ids.js';
-import { assertSafeRelativePath } from '../../core/safe-path.js';
-import { artifactFromReference, importArtifactFromFile } from '../../plugin-api/artifacts.js';
-import { artifactFromFileUrl, fileUrlField, type FileUrlSource, parseFileUrl } from '../../plugin-api/file-url.js';
-import type { Operation, RequestContext, Services } from '../../plugin-api/operations.js';
-import { validateLabels } from '../../plugin-api/resource-fields.js';
-import { createRepositoryVersion } from '../../plugin-api/repository-versions.js';
-import type { TaskContext } from '../../plugin-api/tasks.js';
-import { assembleUpload, deleteUpload } from '../../plugin-api/uploads.js';
-import { dispatchGeneric, GENERAL_CREATE, lockName, resolveReference } from './common.js';
-import { fileRepositoryType } from './repositories.js';
+import {
+  artifactFromFileUrl,
+  artifactFromReference,
+  assembleUpload,
+  assertSafeRelativePath,
+  createRepositoryVersion,
+  deleteUpload,
+  dispatchGeneric,
+  fileUrlField,
+  GENERAL_CREATE,
+  hrefPath,
+  importArtifactFromFile,
+  isUuid,
+  lockName,
+  parseFileUrl,
+  parsePrn,
+  resolveReference,
+  validateLabels,
+  ValidationError,
+  type FileUrlSource,
+  type Operation,
+  type RequestContext,
+  type Services,
+  type TaskContext,
+} from '../../plugin-api/index.js';
+import { fileRepository } from './repositories.js';
+import { fileDb } from './tables.js';
 
 export const FileContentSchema = Type.Object({
   relative_path: Type.String({ minLength: 1 }),
@@ -77,16 +92,12 @@ export function contentCreateOperation(): Operation {
         exclusive.push(`prn:core.upload:${u.pulp_id}`);
       }
       if (ctx.body.repository !== undefined) {
-        data.repository_pk = await resolveReference(
-          ctx,
-          'repository',
-          ctx.body.repository,
-          'repository',
-          'repositories/file/file',
-        );
-        exclusive.push(lockName('repository', data.repository_pk as string));
+        data.repository_pk = await resolveReference(ctx, 'repository', ctx.body.repository, 'repository', [
+          'file.file',
+        ]);
+        exclusive.push(lockName('file.file', 'repository', data.repository_pk as string));
       }
-      return dispatchGeneric(ctx, GENERAL_CREATE, 'content', { data }, { exclusiveResources: exclusive });
+      return dispatchGeneric(ctx, GENERAL_CREATE, 'content', 'file.file', { data }, { exclusiveResources: exclusive });
     },
   };
 }
@@ -123,7 +134,7 @@ export async function createFileContent(ctx: TaskContext, data: Record<string, u
     );
     if (version) {
       await ctx.addCreatedResource(version.href);
-      await fileRepositoryType.afterVersion?.(ctx, data.repository_pk, version);
+      await fileRepository.resourceType.afterVersion?.(ctx, data.repository_pk, version);
     }
   }
   return contentId;
@@ -141,37 +152,39 @@ export async function saveFileUnit(
     .select(['pulp_id', 'sha256'])
     .where('pulp_id', '=', artifactId)
     .executeTakeFirstOrThrow();
-  return services.db.transaction().execute(async (trx) => {
-    const existing = await trx
-      .selectFrom('file_content')
-      .select('content_id')
-      .where('relative_path', '=', relativePath)
-      .where('digest', '=', artifact.sha256)
-      .executeTakeFirst();
-    if (existing) {
-      await sql`UPDATE content_artifact SET artifact_id = ${artifact.pulp_id} WHERE content_id = ${existing.content_id} AND artifact_id IS NULL`.execute(
-        trx,
-      );
-      await sql`UPDATE content SET timestamp_of_interest = clock_timestamp() WHERE pulp_id = ${existing.content_id}`.execute(
-        trx,
-      );
-      return existing.content_id;
-    }
-    const c = await trx
-      .insertInto('content')
-      .values({ pulp_type: 'file.file', pulp_labels: JSON.stringify(labels ?? {}), upstream_id: null })
-      .returning('pulp_id')
-      .executeTakeFirstOrThrow();
-    await trx
-      .insertInto('file_content')
-      .values({ content_id: c.pulp_id, relative_path: relativePath, digest: artifact.sha256 })
-      .execute();
-    await trx
-      .insertInto('content_artifact')
-      .values({ content_id: c.pulp_id, artifact_id: artifact.pulp_id, relative_path: relativePath })
-      .execute();
-    return c.pulp_id;
-  });
+  return fileDb(services.db)
+    .transaction()
+    .execute(async (trx) => {
+      const existing = await trx
+        .selectFrom('file_content')
+        .select('content_id')
+        .where('relative_path', '=', relativePath)
+        .where('digest', '=', artifact.sha256)
+        .executeTakeFirst();
+      if (existing) {
+        await sql`UPDATE content_artifact SET artifact_id = ${artifact.pulp_id} WHERE content_id = ${existing.content_id} AND artifact_id IS NULL`.execute(
+          trx,
+        );
+        await sql`UPDATE content SET timestamp_of_interest = clock_timestamp() WHERE pulp_id = ${existing.content_id}`.execute(
+          trx,
+        );
+        return existing.content_id;
+      }
+      const c = await trx
+        .insertInto('content')
+        .values({ pulp_type: 'file.file', pulp_labels: JSON.stringify(labels ?? {}), upstream_id: null })
+        .returning('pulp_id')
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('file_content')
+        .values({ content_id: c.pulp_id, relative_path: relativePath, digest: artifact.sha256 })
+        .execute();
+      await trx
+        .insertInto('content_artifact')
+        .values({ content_id: c.pulp_id, artifact_id: artifact.pulp_id, relative_path: relativePath })
+        .execute();
+      return c.pulp_id;
+    });
 }
 
 /** `POST content/file/files/upload/`: the same fields minus `repository`, done in the request (201). */

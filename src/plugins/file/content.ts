@@ -1,22 +1,29 @@
 import { type TObject, Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
 
-import { NotFoundError, ValidationError } from '../../core/errors.js';
-import { hrefPath, isUuid } from '../../core/ids.js';
 import {
+  baseFields,
+  BaseFieldsSchema,
   exactFilter,
+  hrefPath,
+  identityFilters,
+  isUuid,
+  labelOperations,
+  labelSelectFilter,
+  listResponse,
+  nameFilters,
+  NotFoundError,
+  routeId,
+  ValidationError,
   type Filter,
   type FilterSet,
-  identityFilters,
-  labelSelectFilter,
-  nameFilters,
-} from '../../plugin-api/filters.js';
-import { listResponse } from '../../plugin-api/list.js';
-import type { Operation, RequestContext, Services } from '../../plugin-api/operations.js';
-import type { SummaryCounts } from '../../plugin-api/repository-version-summary.js';
-import { baseFields, BaseFieldsSchema, labelOperations } from '../../plugin-api/resource-fields.js';
-import type { ResourceTypeDefinition } from '../../plugin-api/resource-types.js';
-import { routeId } from './common.js';
+  type Operation,
+  type RequestContext,
+  type ResourceTypeDefinition,
+  type Services,
+  type SummaryCounts,
+} from '../../plugin-api/index.js';
+import { fileDb } from './tables.js';
 import {
   contentCreateOperation,
   contentUploadOperation,
@@ -59,7 +66,7 @@ interface ContentRow {
 
 /** File units as filters see them (`c` and `f`); the list counts this, without the artifact joins. */
 function fileUnits(services: Services) {
-  return services.db
+  return fileDb(services.db)
     .selectFrom('content as c')
     .innerJoin('file_content as f', 'f.content_id', 'c.pulp_id')
     .where('c.pulp_type', '=', 'file.file');

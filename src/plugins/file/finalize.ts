@@ -1,7 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-
-import { PulpError } from '../../core/errors.js';
-import type { DB } from '../../db/tables.js';
+import { PulpError, type DB } from '../../plugin-api/index.js';
 
 /** A new version breaks the file repository's path rules. */
 export class DuplicatePathError extends PulpError {}

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 
-import { relativePathProblem } from '../../core/safe-path.js';
+import { relativePathProblem } from '../../plugin-api/index.js';
 
 /** One PULP_MANIFEST entry. */
 export interface ManifestEntry {

@@ -1,8 +1,8 @@
-import type { TaskContext } from '../../plugin-api/tasks.js';
+import type { TaskContext } from '../../plugin-api/index.js';
 import { publishVersion } from './publish.js';
-import { publicationById } from './publications.js';
+import { publicationById, PUBLISH_TASK } from './publications.js';
 
-export const PUBLISH_TASK = 'pulp_file.app.tasks.publishing.publish';
+export { PUBLISH_TASK };
 
 /** `pulp_file.app.tasks.publishing.publish(manifest, repository_version_pk, checkpoint)`. */
 export async function publishTask(ctx: TaskContext): Promise<unknown> {

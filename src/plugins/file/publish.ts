@@ -4,10 +4,7 @@ import path from 'node:path';
 
 import { type RawBuilder, sql } from 'kysely';
 
-import { MultiHasher } from '../../core/checksums.js';
-import { PulpError } from '../../core/errors.js';
-import type { Services } from '../../plugin-api/operations.js';
-import { storeArtifactFile } from '../../sync/store-artifact.js';
+import { MultiHasher, PulpError, storeArtifactFile, type Services } from '../../plugin-api/index.js';
 import { manifestLine } from './manifest.js';
 
 export class PublishError extends PulpError {}

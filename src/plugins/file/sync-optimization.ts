@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
-
-import type { Database } from '../../db/database.js';
+import type { Database } from '../../plugin-api/index.js';
 
 /** pulp_file's fingerprint of the last sync (`repository.last_sync_details`). */
 export interface SyncDetails {

@@ -1,13 +1,17 @@
 import { rm } from 'node:fs/promises';
 
-import { PulpError } from '../../core/errors.js';
-import { Downloader } from '../../download/downloader.js';
-import type { DownloadResult } from '../../download/downloader.js';
-import { selectRepositoryVersions, serializeRepositoryVersion } from '../../plugin-api/repository-version-summary.js';
-import { createRepositoryVersion, latestVersionNumber } from '../../plugin-api/repository-versions.js';
-import type { TaskContext } from '../../plugin-api/tasks.js';
-import type { DeclarativeContent } from '../../sync/declarative.js';
-import { runSyncPipeline } from '../../sync/pipeline.js';
+import {
+  createRepositoryVersion,
+  Downloader,
+  latestVersionNumber,
+  PulpError,
+  runSyncPipeline,
+  selectRepositoryVersions,
+  serializeRepositoryVersion,
+  type DeclarativeContent,
+  type DownloadResult,
+  type TaskContext,
+} from '../../plugin-api/index.js';
 import { fileContentAdapter, type FileUnit } from './content-adapter.js';
 import { finalizeFileVersion } from './finalize.js';
 import { entryUrl, ManifestError, readManifest, validateManifest } from './manifest.js';

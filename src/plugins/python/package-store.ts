@@ -4,9 +4,7 @@ import path from 'node:path';
 
 import { sql } from 'kysely';
 
-import { ValidationError } from '../../core/errors.js';
-import { importArtifactFromFile } from '../../plugin-api/artifacts.js';
-import type { Services } from '../../plugin-api/operations.js';
+import { importArtifactFromFile, ValidationError, type Services } from '../../plugin-api/index.js';
 import { extractPackageMetadata, PackageError } from './package-metadata.js';
 import type { PythonPackageRow } from './package-row.js';
 import { insertPackageRow, PACKAGE_TYPE, packageBySha256 } from './package-rows.js';

@@ -1,8 +1,6 @@
 import { sql } from 'kysely';
 
-import { NotFoundError } from '../../core/errors.js';
-import type { Services } from '../../plugin-api/operations.js';
-import { contentInVersion, latestVersionNumber } from '../../plugin-api/repository-versions.js';
+import { contentInVersion, latestVersionNumber, NotFoundError, type Services } from '../../plugin-api/index.js';
 import type { JsonApiPackage } from './json-api.js';
 import { canonicalizeName } from './names.js';
 import type { PythonPackageRow } from './package-row.js';

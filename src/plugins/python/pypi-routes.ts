@@ -1,8 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-import { NotFoundError } from '../../core/errors.js';
-import type { ClientRoute } from '../../plugin-api/define-plugin.js';
-import type { Services } from '../../plugin-api/operations.js';
+import { NotFoundError, type ClientRoute, type Services } from '../../plugin-api/index.js';
 import { renderProjectJson } from './json-api.js';
 import { negotiateSimple, SIMPLE_V1_JSON } from './media-types.js';
 import { canonicalizeName } from './names.js';

@@ -47,13 +47,6 @@ function columnValues(data: Record<string, unknown>): Record<string, unknown> {
   );
 }
 
-/** Kinds whose changes can alter what the content app serves. */
-const SERVED_KINDS = new Set<ResourceKind>(['repository', 'publication', 'distribution', 'contentguard']);
-
-function affectsContentApp(type: ResourceTypeDefinition): boolean {
-  return type.affectsContentApp ?? SERVED_KINDS.has(type.kind);
-}
-
 async function serialized(ctx: TaskContext, type: ResourceTypeDefinition, id: string): Promise<unknown> {
   if (!type.serialize) return null;
   const [obj] = await type.serialize(ctx.services, [id]);

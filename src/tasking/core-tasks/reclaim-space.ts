@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 
-import { bumpContentSerial } from '../../db/content-serial.js';
 import { isForeignKeyViolation } from '../../db/pg-errors.js';
 import { ARTIFACT_LOCK_CLASS } from '../../plugin-api/artifacts.js';
 import type { TaskContext } from '../../plugin-api/tasks.js';
@@ -43,7 +42,6 @@ export async function reclaimSpace(ctx: TaskContext): Promise<null> {
         AND NOT (EXISTS (SELECT 1 FROM repository_content oc WHERE oc.content_id = ca.content_id
           AND NOT (oc.repository_id = ANY(${repos}::uuid[]))) ${keptContent})
       RETURNING old.artifact_id`.execute(trx);
-    if (r.rows.length > 0) await bumpContentSerial(trx);
     return [...new Set(r.rows.map((x) => x.artifact_id))].sort();
   });
 

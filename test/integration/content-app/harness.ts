@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { Pool } from 'undici';
 
 import { type ContentApp, startContentApp } from '../../../src/content/server.js';
+import { loadRegistry } from '../../../src/cli/registry.js';
 import { loadSettings, type Settings } from '../../../src/core/settings.js';
 import { FileSystemStorage } from '../../../src/storage/filesystem.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
@@ -46,6 +47,7 @@ export async function startHarness(): Promise<Harness> {
     storage,
     host: '127.0.0.1',
     port: 0,
+    plugins: loadRegistry(settings),
   });
   const client = new Pool(`http://127.0.0.1:${app.port}`);
   return {

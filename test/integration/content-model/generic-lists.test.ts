@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importArtifactFromFile } from '../../../src/plugin-api/artifacts.js';
 import { writeTempFile } from '../../helpers/task-context.js';
 import { type ApiWithTasks, createApiWithTasks } from '../../helpers/task-runner.js';
+import { fileDb } from '../../../src/plugins/file/tables.js';
 
 let ctx: ApiWithTasks;
 const API = '/pulp/api/v3/';
@@ -26,7 +27,7 @@ async function fileUnit(relativePath: string) {
     .values({ pulp_type: 'file.file', pulp_labels: { tier: relativePath }, upstream_id: null })
     .returning('pulp_id')
     .executeTakeFirstOrThrow();
-  await services.db
+  await fileDb(services.db)
     .insertInto('file_content')
     .values({ content_id: c.pulp_id, relative_path: relativePath, digest: a.sha256 })
     .execute();

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ContentApp, startContentApp } from '../../../src/content/server.js';
 import { silentLogger } from '../../helpers/api.js';
 import { type ApiWithTasks, createApiWithTasks } from '../../helpers/task-runner.js';
+import { loadRegistry } from '../../../src/cli/registry.js';
 
 let h: ApiWithTasks;
 let content: ContentApp;
@@ -65,6 +66,7 @@ beforeAll(async () => {
     logger: silentLogger,
     storage: h.api.services.storage,
     heartbeat: false,
+    plugins: loadRegistry(h.api.settings),
   });
   base = `http://127.0.0.1:${content.port}/pulp/content/`;
   const repo = (await call('POST', `${API}repositories/file/file/`, { name: 'cp' })).pulp_href as string;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ContentApp, startContentApp } from '../../../src/content/server.js';
 import { silentLogger } from '../../helpers/api.js';
 import { type ApiWithTasks, createApiWithTasks } from '../../helpers/task-runner.js';
+import { loadRegistry } from '../../../src/cli/registry.js';
 
 let h: ApiWithTasks;
 let content: ContentApp;
@@ -40,6 +41,7 @@ beforeAll(async () => {
     logger: silentLogger,
     storage: h.api.services.storage,
     heartbeat: false,
+    plugins: loadRegistry(h.api.settings),
   });
 });
 afterAll(async () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createInitialVersion, createRepositoryVersion } from '../../../src/plugin-api/repository-versions.js';
 import { createTestApi, type TestApi } from '../../helpers/api.js';
+import { fileDb } from '../../../src/plugins/file/tables.js';
 
 /*
  * The file content list filtered by a repository version takes its count from the version's stored summary
@@ -51,7 +52,7 @@ beforeAll(async () => {
       .values({ pulp_type: 'file.file', pulp_labels: {}, upstream_id: null })
       .returning('pulp_id')
       .executeTakeFirstOrThrow();
-    await db
+    await fileDb(db)
       .insertInto('file_content')
       .values({ content_id: c.pulp_id, relative_path: `dir/f${i}.txt`, digest: `${i}`.padStart(64, '0') })
       .execute();

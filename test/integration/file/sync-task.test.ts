@@ -11,6 +11,7 @@ import { createTestSettings } from '../../helpers/api.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
 import { FixtureServer, fixtureMap, generateRepository, manifestFor } from '../../helpers/fixture-server.js';
 import { createTaskContext, createTestServices } from '../../helpers/task-context.js';
+import { fileDb } from '../../../src/plugins/file/tables.js';
 
 let database: TestDatabase;
 let services: Services;
@@ -78,7 +79,7 @@ async function makeRemote(url: string, policy = 'immediate'): Promise<string> {
 
 async function versionPaths(repoId: string): Promise<string[]> {
   const num = await latestVersionNumber(database.db, repoId);
-  const rows = await database.db
+  const rows = await fileDb(database.db)
     .selectFrom('repository_content as rc')
     .innerJoin('file_content as f', 'f.content_id', 'rc.content_id')
     .select('f.relative_path')

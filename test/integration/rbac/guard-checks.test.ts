@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { compileJq } from '../../../src/content/guards/jq.js';
 import { isAllowedByGuard } from '../../../src/content/guards/index.js';
-import { isTrustedClientCert, MAX_CLIENT_CERT_BYTES } from '../../../src/content/guards/x509.js';
+import { isTrustedClientCert, MAX_CLIENT_CERT_BYTES } from '../../../src/plugins/certguard/client-cert.js';
 import {
   newSharedSecret,
   preauthenticateUrl,

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApi } from '../../helpers/api.js';
 import { type ApiWithTasks, createApiWithTasks } from '../../helpers/task-runner.js';
 import { call, createUser, grant } from './helpers.js';
+import { fileDb } from '../../../src/plugins/file/tables.js';
 
 let t: ApiWithTasks;
 let api: TestApi;
@@ -230,7 +231,7 @@ describe('content and versions follow repository visibility', () => {
         .values({ pulp_type: 'file.file', pulp_labels: '{}' })
         .returning('pulp_id')
         .executeTakeFirstOrThrow();
-      await db
+      await fileDb(db)
         .insertInto('file_content')
         .values({ content_id: c.pulp_id, relative_path: name, digest: 'a'.repeat(64) })
         .execute();
