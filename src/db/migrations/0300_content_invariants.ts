@@ -6,8 +6,9 @@ import { CONTENT_CHANGED_FUNCTION, contentChangeTrigger } from '../content-chang
  * Invariants that used to live in every caller:
  * - the content serial is bumped by triggers on every table whose changes alter what is served, so no write
  *   path can forget it;
- * - no distribution's base_path may be nested in another's: checked under one advisory lock inside the
- *   writing transaction, so two concurrent creates cannot both pass.
+ * - no distribution's base_path may be nested in another's (unless created below it on purpose, see
+ *   `nested_under`): checked under one advisory lock inside the writing transaction, so two concurrent
+ *   creates cannot both pass.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await CONTENT_CHANGED_FUNCTION.execute(db);
@@ -42,6 +43,11 @@ BEGIN
   SELECT name INTO other FROM distribution
     WHERE pulp_id <> NEW.pulp_id
       AND (starts_with(base_path, NEW.base_path || '/') OR starts_with(NEW.base_path, base_path || '/'))
+      -- A distribution a plugin creates below another on purpose (pull-through caches) names it in
+      -- detail.nested_under; it may overlap that one and its siblings, nothing else.
+      AND (NEW.detail->>'nested_under') IS DISTINCT FROM pulp_id::text
+      AND (detail->>'nested_under') IS DISTINCT FROM NEW.pulp_id::text
+      AND NOT ((NEW.detail->>'nested_under') IS NOT NULL AND (NEW.detail->>'nested_under') = (detail->>'nested_under'))
     LIMIT 1;
   IF other IS NOT NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'exclusion_violation',

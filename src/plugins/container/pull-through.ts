@@ -149,6 +149,7 @@ export async function createThrough(
           description: null,
           namespace_id: pt.namespace_id,
           pull_through_distribution_id: pt.pulp_id,
+          nested_under: pt.pulp_id,
         })}::jsonb)
       RETURNING pulp_id`.execute(trx);
     return dist.rows[0]!.pulp_id;
