@@ -10,6 +10,11 @@ import { hashPassword } from '../../src/core/passwords.js';
 import { loadSettings, type Settings } from '../../src/core/settings.js';
 import type { Dispatcher } from '../../src/plugin-api/tasks.js';
 import { loadRegistry } from '../../src/cli/registry.js';
+import { migrate } from '../../src/db/migrate.js';
+import type { PluginDefinition } from '../../src/plugin-api/define-plugin.js';
+import { buildRegistry, type PluginRegistry } from '../../src/plugin-api/registry.js';
+import { builtinPlugins } from '../../src/plugins/builtin.js';
+import { coreTasks } from '../../src/tasking/core-tasks/index.js';
 import { FileSystemStorage } from '../../src/storage/filesystem.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
@@ -17,6 +22,7 @@ export const ADMIN_PASSWORD = 'password';
 export const silentLogger = pino({ level: 'silent' });
 
 export interface TestApi extends ApiApp {
+  registry: PluginRegistry;
   database: TestDatabase;
   settings: Settings;
   /** Authorization header value for the admin user. */
@@ -37,11 +43,24 @@ export const refusingDispatcher: Dispatcher = {
 
 /** Builds the API app on a fresh database with an `admin` superuser; nothing listens (use app.inject). */
 export async function createTestApi(
-  options: { settings?: Record<string, unknown>; dispatcher?: Dispatcher; extensions?: Map<string, unknown> } = {},
+  options: {
+    settings?: Record<string, unknown>;
+    dispatcher?: Dispatcher;
+    extensions?: Map<string, unknown>;
+    /** Plugins installed besides the built-in ones (their migrations are applied to the test database). */
+    plugins?: PluginDefinition[];
+  } = {},
 ): Promise<TestApi> {
   const database = await createTestDatabase();
   const settings = await createTestSettings(options.settings);
-  const registry = loadRegistry(settings);
+  const registry = options.plugins
+    ? buildRegistry(
+        [...builtinPlugins, ...options.plugins],
+        [...builtinPlugins, ...options.plugins].map((p) => p.name),
+        coreTasks,
+      )
+    : loadRegistry(settings);
+  if (options.plugins) await migrate(database.db, registry.migrations);
   // Few PBKDF2 rounds keep tests fast; the format is Django's either way.
   const password = await hashPassword(ADMIN_PASSWORD, 1000);
   await database.db
@@ -61,6 +80,7 @@ export async function createTestApi(
   await api.app.ready();
   return {
     ...api,
+    registry,
     database,
     settings,
     adminAuth: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`,

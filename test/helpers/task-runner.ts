@@ -3,7 +3,7 @@ import { claimTask, finishTask, unblockAfter } from '../../src/tasking/claim-tas
 import { createDispatcher } from '../../src/tasking/dispatch.js';
 import { taskingTasks } from '../../src/tasking/purge.js';
 import { runTaskFunction } from '../../src/tasking/run-task.js';
-import { loadRegistry } from '../../src/cli/registry.js';
+import type { PluginDefinition } from '../../src/plugin-api/define-plugin.js';
 import { createTestApi, silentLogger, type TestApi } from './api.js';
 
 export interface ApiWithTasks {
@@ -18,15 +18,15 @@ export interface ApiWithTasks {
  * An API whose dispatcher is the real tasking dispatcher over the test database; tasks stay queued until
  * `runTasks()` plays the worker's part in this process.
  */
-export async function createApiWithTasks(settings: Record<string, unknown> = {}): Promise<ApiWithTasks> {
+export async function createApiWithTasks(
+  settings: Record<string, unknown> = {},
+  plugins?: PluginDefinition[],
+): Promise<ApiWithTasks> {
   const ref: { current: Dispatcher | null } = { current: null };
   const lazy: Dispatcher = { dispatch: (...args) => ref.current!.dispatch(...args) };
-  const api = await createTestApi({ dispatcher: lazy, settings });
+  const api = await createTestApi({ dispatcher: lazy, settings, plugins });
   // The worker merges the tasking system's own tasks (purge) into the registry's; so does this runner.
-  const tasks: ReadonlyMap<string, TaskFunction> = new Map([
-    ...Object.entries(taskingTasks),
-    ...loadRegistry(api.settings).tasks,
-  ]);
+  const tasks: ReadonlyMap<string, TaskFunction> = new Map([...Object.entries(taskingTasks), ...api.registry.tasks]);
   ref.current = createDispatcher({
     db: api.database.db,
     settings: api.settings,
