@@ -1,4 +1,4 @@
-import { type TObject, type TProperties, type TSchema, Type } from '@sinclair/typebox';
+import { OptionalKind, type TObject, type TProperties, type TSchema, Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
 
 import { NotFoundError, ValidationError } from '../../core/errors.js';
@@ -47,7 +47,15 @@ export interface TypedPublication {
   byIds(services: Services, ids: string[]): Promise<PublicationRow[]>;
 }
 
-const nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+/**
+ * A plugin field as a response shows it: always present and nullable (a union that already admits null is kept,
+ * so the document has one `anyOf`, not one nested in another); the default stays, as drf-spectacular shows it.
+ */
+function responseField(field: TSchema): TSchema {
+  const { [OptionalKind]: _optional, ...schema } = field as TSchema & { [OptionalKind]?: string };
+  const admitsNull = Array.isArray(schema.anyOf) && schema.anyOf.some((s: TSchema) => s.type === 'null');
+  return admitsNull ? schema : Type.Union([schema as TSchema, Type.Null()]);
+}
 
 function defaultsOf(fields: TProperties): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -95,7 +103,7 @@ export function definePublicationType(spec: PublicationTypeSpec): TypedPublicati
     repository_version: Type.String({ format: 'uri' }),
     repository: Type.String({ format: 'uri' }),
     distributions: Type.Array(Type.String({ format: 'uri' }), { readOnly: true }),
-    ...Object.fromEntries(Object.entries(extra).map(([k, s]) => [k, nullable(s)])),
+    ...Object.fromEntries(Object.entries(extra).map(([k, s]) => [k, responseField(s)])),
     ...(spec.checkpoint ? { checkpoint: Type.Boolean() } : {}),
   }) as TObject;
 

@@ -135,6 +135,23 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('shows response fields with at most one level of anyOf', () => {
+    const problems: string[] = [];
+    for (const [name, schema] of Object.entries(doc.components.schemas as Json)) {
+      if (!name.endsWith('Response')) continue;
+      for (const [field, prop] of Object.entries((schema as Json).properties ?? {})) {
+        const p = prop as Json;
+        if ((p.anyOf ?? []).some((s: Json) => s.anyOf)) problems.push(`${name}.${field} nests anyOf`);
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(doc.components.schemas['file.FilePublicationResponse'].properties.manifest).toEqual({
+      default: 'PULP_MANIFEST',
+      anyOf: [{ type: 'string' }, { type: 'null' }],
+    });
+    expect(doc.components.schemas['file.FilePublicationResponse'].required).toContain('manifest');
+  });
+
   it('is the same document as YAML', async () => {
     const res = await api.app.inject({
       method: 'GET',
