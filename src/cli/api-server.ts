@@ -10,6 +10,7 @@ import { setProcessAddressPolicy } from '../download/address-policy.js';
 import { FileSystemStorage } from '../storage/filesystem.js';
 import { createDispatcher } from '../tasking/dispatch.js';
 import { loadRegistry } from './registry.js';
+import { listenFailure } from './run-cli.js';
 import { startTempSweeper } from './temp-files.js';
 
 /** Pulp's API_APP_TTL: an API process missing heartbeats for this long leaves `online_api_apps`. */
@@ -48,7 +49,13 @@ export async function startApiServer(options: {
     dispatcher,
     storage,
   });
-  const address = await api.app.listen({ host: options.host, port: options.port });
+  let address: string;
+  try {
+    address = await api.app.listen({ host: options.host, port: options.port });
+  } catch (err) {
+    await api.app.close().catch(() => undefined);
+    throw listenFailure(err, 'API_BIND', `${options.host}:${options.port}`);
+  }
   const versions = versionMap(registry);
   const record = await registerApp(db, 'api', processName('api'), versions);
   appId = record.pulp_id;

@@ -2,6 +2,8 @@ import cluster, { type Worker } from 'node:cluster';
 
 import type { Logger } from 'pino';
 
+import { EXIT_CANNOT_SERVE } from './run-cli.js';
+
 export interface ClusterOptions {
   processes: number;
   logger: Logger;
@@ -51,6 +53,12 @@ export async function runClustered(options: ClusterOptions): Promise<void> {
     const worker: Worker = cluster.fork();
     worker.on('exit', (code, signal) => {
       if (stopping) return;
+      if (code === EXIT_CANNOT_SERVE) {
+        // It said why on stderr (e.g. the port is taken); every copy would fail the same way.
+        stopping = true;
+        for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+        process.exit(EXIT_CANNOT_SERVE);
+      }
       const lived = Date.now() - started;
       const n = lived > 60_000 ? 0 : (failures.get(slot) ?? 0) + 1;
       failures.set(slot, n);

@@ -3,8 +3,6 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import type { Logger } from 'pino';
-
 import { apiPrefix } from '../core/ids.js';
 import { ConfigurationError } from '../core/errors.js';
 import { configuredDatabaseUrl, loadSettings, parseBind, type Settings } from '../core/settings.js';
@@ -15,6 +13,7 @@ import { embeddedDataDir, importEmbedded } from './database.js';
 import { createLogger } from './logger.js';
 import { loadRegistry } from './registry.js';
 import { intFlag, parseArgs, runCli, UsageError } from './run-cli.js';
+import { waitUntilReady } from './readiness.js';
 import { ProcessSupervisor } from './supervisor.js';
 
 const USAGE = `usage: pulp-ts run [options]
@@ -77,61 +76,21 @@ async function forgetDeadLocalApps(db: Database): Promise<void> {
       .execute();
 }
 
-interface StatusCounts {
-  api: number;
-  content: number;
-  workers: number;
-}
-
-async function statusCounts(url: string): Promise<StatusCounts | null> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
-    if (!res.ok) return null;
-    const body = (await res.json()) as Record<string, unknown[]>;
-    return {
-      api: body.online_api_apps?.length ?? 0,
-      content: body.online_content_apps?.length ?? 0,
-      workers: body.online_workers?.length ?? 0,
-    };
-  } catch {
-    return null;
-  }
-}
-
-const localHost = (host: string) => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
 const shownHost = (host: string) => (host === '0.0.0.0' || host === '::' ? 'localhost' : host);
-
-async function waitUntilReady(settings: Settings, logger: Logger, isStopping: () => boolean): Promise<boolean> {
-  const { host, port } = parseBind(settings.API_BIND);
-  const url = `http://${localHost(host)}:${port}${apiPrefix(settings.API_ROOT)}status/`;
-  const want: StatusCounts = {
-    api: settings.API_PROCESSES,
-    content: settings.CONTENT_PROCESSES,
-    workers: settings.WORKERS,
-  };
-  let lastReport = Date.now();
-  while (!isStopping()) {
-    const got = await statusCounts(url);
-    if (got && got.api >= want.api && got.content >= want.content && got.workers >= want.workers) return true;
-    if (Date.now() - lastReport > 30_000) {
-      logger.warn({ want, got }, 'still waiting for every process to come online');
-      lastReport = Date.now();
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return false;
-}
 
 async function run(settings: Settings): Promise<void> {
   const logger = createLogger(settings, 'pulp-ts');
   await mkdir(settings.PULP_HOME, { recursive: true, mode: 0o755 });
   await mkdir(settings.MEDIA_ROOT, { recursive: true });
-  const supervisor = new ProcessSupervisor(logger, process.cwd());
+  const supervisor = new ProcessSupervisor(logger, process.cwd(), (name) => {
+    console.error(`pulp-ts: the ${name} process cannot serve as configured (its message is above); stopping.`);
+    void shutdown(`${name} cannot serve`, 1);
+  });
   let stopEmbedded: (() => Promise<void>) | null = null;
   let db: Database | null = null;
   let stopping = false;
 
-  const shutdown = async (reason: string) => {
+  const shutdown = async (reason: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     logger.info({ reason }, 'stopping');
@@ -142,7 +101,7 @@ async function run(settings: Settings): Promise<void> {
       await stopEmbedded().catch((err: unknown) => logger.warn({ err }, 'PostgreSQL did not stop cleanly'));
     }
     console.log('pulp-ts stopped.');
-    process.exit(0);
+    process.exit(exitCode);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
@@ -196,7 +155,7 @@ async function run(settings: Settings): Promise<void> {
     for (let i = 1; i <= settings.WORKERS; i++)
       supervisor.start({ name: `worker-${i}`, script: bin('pulpcore-worker.js'), args: [], env });
 
-    if (await waitUntilReady(settings, logger, () => stopping)) {
+    if (await waitUntilReady(db, settings, logger, () => stopping)) {
       const api = parseBind(settings.API_BIND);
       const content = parseBind(settings.CONTENT_BIND);
       console.log(

@@ -8,7 +8,7 @@ import { TaskWorker } from '../tasking/worker.js';
 import { createLogger } from './logger.js';
 // Declares the plugins' settings before they are loaded.
 import './registry.js';
-import { parseArgs, runCli } from './run-cli.js';
+import { EXIT_CANNOT_SERVE, parseArgs, runCli } from './run-cli.js';
 import { removeThreadTempFiles, startTempSweeper } from './temp-files.js';
 
 const USAGE = `usage: pulpcore-worker [--name NAME]
@@ -17,69 +17,73 @@ Runs one task worker (one task at a time). Needs PULP_DATABASE_URL (or DATABASES
 the embedded database is started only by \`pulp-ts run\`. PULP_TS_EXTRA_TASK_MODULES (comma separated
 module paths exporting \`tasks\`) adds task functions; the test suite uses it for its test tasks.`;
 
-runCli('pulpcore-worker', async () => {
-  const { flags } = parseArgs(process.argv.slice(2), { strings: ['name'], booleans: ['help'] });
-  if (flags.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const settings = loadSettings({ env: process.env });
-  const databaseUrl = configuredDatabaseUrl(settings);
-  if (!databaseUrl) {
-    throw new ConfigurationError(
-      'pulpcore-worker needs PULP_DATABASE_URL (or DATABASES in settings.yaml); the embedded PostgreSQL is only started by `pulp-ts run`, which passes its URL to the workers it starts.',
+runCli(
+  'pulpcore-worker',
+  async () => {
+    const { flags } = parseArgs(process.argv.slice(2), { strings: ['name'], booleans: ['help'] });
+    if (flags.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    const settings = loadSettings({ env: process.env });
+    const databaseUrl = configuredDatabaseUrl(settings);
+    if (!databaseUrl) {
+      throw new ConfigurationError(
+        'pulpcore-worker needs PULP_DATABASE_URL (or DATABASES in settings.yaml); the embedded PostgreSQL is only started by `pulp-ts run`, which passes its URL to the workers it starts.',
+      );
+    }
+    const logger = createLogger(settings, 'worker');
+    const extraTaskModules = (process.env.PULP_TS_EXTRA_TASK_MODULES ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const threadModule = new URL(
+      import.meta.url.endsWith('.ts') ? './task-thread.ts' : './task-thread.js',
+      import.meta.url,
     );
-  }
-  const logger = createLogger(settings, 'worker');
-  const extraTaskModules = (process.env.PULP_TS_EXTRA_TASK_MODULES ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const threadModule = new URL(
-    import.meta.url.endsWith('.ts') ? './task-thread.ts' : './task-thread.js',
-    import.meta.url,
-  );
-  const workerData: TaskThreadData = { settings, databaseUrl, extraTaskModules };
-  const tempDir = new FileSystemStorage(settings.MEDIA_ROOT).tempDir();
-  const executor = new TaskExecutor({
-    threadModule,
-    workerData: { ...workerData },
-    logger: logger.child({ component: 'executor' }),
-    onThreadExit: (threadId) => void removeThreadTempFiles(tempDir, threadId, logger),
-  });
-  const { db } = createDatabase({ url: databaseUrl, max: 3, applicationName: 'pulpcore-worker' });
-  const stopSweeper = startTempSweeper({ dir: tempDir, db, logger });
-  const worker = new TaskWorker({
-    db,
-    databaseUrl,
-    settings,
-    logger,
-    executor,
-    name: typeof flags.name === 'string' ? flags.name : undefined,
-  });
-  try {
-    await worker.start();
-  } catch (err) {
-    await executor.close();
+    const workerData: TaskThreadData = { settings, databaseUrl, extraTaskModules };
+    const tempDir = new FileSystemStorage(settings.MEDIA_ROOT).tempDir();
+    const executor = new TaskExecutor({
+      threadModule,
+      workerData: { ...workerData },
+      logger: logger.child({ component: 'executor' }),
+      onThreadExit: (threadId) => void removeThreadTempFiles(tempDir, threadId, logger),
+    });
+    const { db } = createDatabase({ url: databaseUrl, max: 3, applicationName: 'pulpcore-worker' });
+    const stopSweeper = startTempSweeper({ dir: tempDir, db, logger });
+    const worker = new TaskWorker({
+      db,
+      databaseUrl,
+      settings,
+      logger,
+      executor,
+      name: typeof flags.name === 'string' ? flags.name : undefined,
+    });
+    try {
+      await worker.start();
+    } catch (err) {
+      await executor.close();
+      await db.destroy();
+      throw err;
+    }
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const onSignal = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, 'graceful shutdown');
+        worker.stop().then(resolve, (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          resolve();
+        });
+      };
+      process.on('SIGTERM', () => onSignal('SIGTERM'));
+      process.on('SIGINT', () => onSignal('SIGINT'));
+      process.on('SIGHUP', () => onSignal('SIGHUP'));
+    });
+    stopSweeper();
     await db.destroy();
-    throw err;
-  }
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    const onSignal = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'graceful shutdown');
-      worker.stop().then(resolve, (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        resolve();
-      });
-    };
-    process.on('SIGTERM', () => onSignal('SIGTERM'));
-    process.on('SIGINT', () => onSignal('SIGINT'));
-    process.on('SIGHUP', () => onSignal('SIGHUP'));
-  });
-  stopSweeper();
-  await db.destroy();
-  return 0;
-});
+    return 0;
+  },
+  { cannotServeExitCode: EXIT_CANNOT_SERVE },
+);

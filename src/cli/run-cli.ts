@@ -4,18 +4,47 @@ import { ConfigurationError } from '../core/errors.js';
 export class UsageError extends Error {}
 
 /**
+ * Exit status of a server process that cannot serve as configured (invalid settings, an address it cannot
+ * listen on): restarting it cannot help, so `pulp-ts run` and the cluster primary stop instead of retrying
+ * (sysexits' EX_CONFIG).
+ */
+export const EXIT_CANNOT_SERVE = 78;
+
+/** A server could not take up its place (its listening address, ...): one clear line, no stack, no retry. */
+export class StartupError extends Error {}
+
+const LISTEN_CODES: Record<string, string> = {
+  EADDRINUSE: 'the address is already in use (by another pulp-ts, or another program)',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'no network interface has that address',
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name does not resolve',
+};
+
+/** Turns a listen() failure into a StartupError naming the setting and the address; other errors pass. */
+export function listenFailure(err: unknown, setting: string, bind: string): unknown {
+  const reason = LISTEN_CODES[(err as NodeJS.ErrnoException)?.code ?? ''];
+  return reason ? new StartupError(`cannot listen on ${bind} (${setting}): ${reason}`, { cause: err }) : err;
+}
+
+/**
  * Runs a command's main function and turns expected failures into one clear line on stderr: invalid
  * settings and usage errors never print a stack trace. Anything else is a bug and keeps its stack.
  */
-export function runCli(name: string, main: () => Promise<number | void>): void {
+export function runCli(
+  name: string,
+  main: () => Promise<number | void>,
+  options: { cannotServeExitCode?: number } = {},
+): void {
   main().then(
     (code) => {
       if (typeof code === 'number') process.exitCode = code;
     },
     (err: unknown) => {
-      if (err instanceof ConfigurationError) {
+      if (err instanceof ConfigurationError || err instanceof StartupError) {
         console.error(`${name}: ${err.message}`);
-        process.exitCode = 1;
+        // Open handles (a pool, a LISTEN connection) must not keep a process alive that has nothing to serve.
+        process.exit(options.cannotServeExitCode ?? 1);
       } else if (err instanceof UsageError) {
         console.error(`${name}: ${err.message}`);
         process.exitCode = 2;

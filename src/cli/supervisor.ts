@@ -4,6 +4,8 @@ import { pathToFileURL } from 'node:url';
 
 import type { Logger } from 'pino';
 
+import { EXIT_CANNOT_SERVE } from './run-cli.js';
+
 export interface ChildSpec {
   /** Label in logs, e.g. `worker-1`. */
   name: string;
@@ -26,7 +28,8 @@ const STOP_TIMEOUT_MS = 20_000;
 /**
  * Runs child processes and keeps them running: a child that exits while we are not stopping is restarted
  * after a delay that doubles with each quick failure (0.5 s up to 30 s) and resets once it stayed up for a
- * minute. Children share our stdout/stderr, so their JSON log lines reach the terminal unchanged.
+ * minute, except one that exits with EXIT_CANNOT_SERVE (bad settings, a port it cannot listen on), which
+ * would fail the same way again. Children share our stdout/stderr, so their JSON log lines reach the terminal unchanged.
  */
 export class ProcessSupervisor {
   private readonly children: Supervised[] = [];
@@ -35,6 +38,8 @@ export class ProcessSupervisor {
   constructor(
     private readonly logger: Logger,
     private readonly cwd: string,
+    /** Called (instead of a restart) when a child exits with EXIT_CANNOT_SERVE: it cannot work as configured. */
+    private readonly onCannotServe: (name: string) => void = () => undefined,
   ) {}
 
   start(spec: ChildSpec): void {
@@ -63,6 +68,11 @@ export class ProcessSupervisor {
     child.on('exit', (code, signal) => {
       if (entry.child === child) entry.child = null;
       if (this.stopping) return;
+      if (code === EXIT_CANNOT_SERVE) {
+        this.logger.error({ child: spec.name, pid: child.pid, code }, 'process cannot serve as configured');
+        this.onCannotServe(spec.name);
+        return;
+      }
       entry.failures = Date.now() - startedAt > 60_000 ? 1 : entry.failures + 1;
       const delay = Math.min(30_000, 500 * 2 ** (entry.failures - 1));
       this.logger.warn(

@@ -166,6 +166,48 @@ function parseEnvValue(name: string, raw: string, schema: TSchema): unknown {
   return raw;
 }
 
+/** `PULP_` variables that are not settings: the settings file, debug output, the benchmarks' build folder and (below) pulp-ts's own process plumbing. */
+const NON_SETTING_VARIABLES = new Set(['PULP_SETTINGS', 'PULP_DEBUG', 'PULP_BENCH_DIST']);
+const INTERNAL_VARIABLE_PREFIX = 'PULP_TS_';
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(
+        (prev[j] ?? 0) + 1,
+        (row[j - 1] ?? 0) + 1,
+        (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    prev = row;
+  }
+  return prev[b.length] ?? 0;
+}
+
+/** The one known name a typo is closest to (at most two edits away), as a hint. */
+function didYouMean(name: string, known: string[]): string {
+  let best: string | null = null;
+  let bestDistance = 3;
+  for (const k of known) {
+    const d = editDistance(name, k);
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return best ? ` (did you mean ${best}?)` : '';
+}
+
+/**
+ * `host:port`, `[ipv6]:port` or a bare port, with the port in 0..65535 (0: any free port) and the host an IP
+ * address or a DNS name. Checked at start so that a bad value stops start-up instead of failing every listen.
+ */
+function bindProblem(name: string, value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const m = /^(?:(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):)?(\d{1,5})$/.exec(value);
+  if (m && Number(m[2]) <= 65535) return null;
+  return `${name}: must be HOST:PORT (e.g. 0.0.0.0:24817 or [::1]:24817) with a port up to 65535, got ${JSON.stringify(value)}`;
+}
+
 function schemaKinds(schema: TSchema): Set<string> {
   const out = new Set<string>();
   const visit = (s: TSchema): void => {
@@ -203,7 +245,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
       }
       for (const [key, value] of Object.entries(parsed)) {
         if (!(key in props)) {
-          problems.push(`${key} (from ${file}): unknown setting`);
+          problems.push(`${key} (from ${file}): unknown setting${didYouMean(key, Object.keys(props))}`);
           continue;
         }
         merged[key] = value;
@@ -223,6 +265,14 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
       problems.push((err as Error).message);
     }
   }
+  // A misspelt variable (PULP_WORKER_TLL) would otherwise be ignored silently; it is refused as the file's are.
+  const variables = new Map(Object.keys(props).map((n) => [n.startsWith('PULP_') ? n : `PULP_${n}`, n]));
+  for (const variable of Object.keys(env)) {
+    if (!variable.startsWith('PULP_') || variables.has(variable) || NON_SETTING_VARIABLES.has(variable)) continue;
+    if (variable.startsWith(INTERNAL_VARIABLE_PREFIX) || env[variable] === undefined) continue;
+    const hint = didYouMean(variable, [...variables.keys()]);
+    problems.push(`${variable.slice('PULP_'.length)} (from ${variable}): unknown setting${hint}`);
+  }
   for (const [key, value] of Object.entries(options.overrides ?? {})) {
     merged[key] = value;
     sourceOf[key] = 'override';
@@ -233,6 +283,10 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     const key = error.path.split('/')[1] ?? '';
     const where = sourceOf[key] ? ` (from ${sourceOf[key]})` : '';
     problems.push(`${key}${where}: ${error.message}, got ${JSON.stringify(error.value)}`);
+  }
+  for (const key of ['API_BIND', 'CONTENT_BIND']) {
+    const problem = bindProblem(key, withDefaults[key]);
+    if (problem) problems.push(problem.replace(':', sourceOf[key] ? ` (from ${sourceOf[key]}):` : ':'));
   }
   const checksums = withDefaults.ALLOWED_CONTENT_CHECKSUMS;
   if (Array.isArray(checksums) && !checksums.includes('sha256')) {

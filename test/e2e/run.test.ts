@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -217,11 +218,49 @@ describe('pulp-ts run', () => {
   it(
     'stops at once with one clear message when a setting is invalid',
     async () => {
-      const run = start({ PULP_WORKER_TTL: 'soon' });
+      const run = start({ PULP_WORKER_TTL: 'soon', PULP_WORKERS_TLL: '60' });
       const { code } = await run.exited;
       expect(code).toBe(1);
       expect(run.output()).toContain('WORKER_TTL (from PULP_WORKER_TTL)');
+      expect(run.output()).toContain(
+        'WORKERS_TLL (from PULP_WORKERS_TLL): unknown setting (did you mean PULP_WORKER_TTL?)',
+      );
       expect(run.output()).not.toMatch(/\n\s+at /);
+    },
+    START_TIMEOUT,
+  );
+
+  it(
+    'exits non-zero with one clear message, never "ready", when another pulp-ts holds the API port',
+    async () => {
+      // What another instance answers on its port: a status with every process online.
+      const other = createServer((req, res) => {
+        const online = [{ name: 'other' }];
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          JSON.stringify({
+            online_api_apps: online,
+            online_content_apps: online,
+            online_workers: [...online, ...online, ...online],
+          }),
+        );
+      });
+      await new Promise<void>((r) => other.listen(apiPort, '127.0.0.1', r));
+      try {
+        // Two API processes: the cluster primary gives up too, instead of replacing its copies forever.
+        const run = start({ PULP_API_PROCESSES: '2' });
+        const { code } = await run.exited;
+        expect(code, run.output()).toBe(1);
+        expect(run.output()).toContain(
+          `cannot listen on 127.0.0.1:${apiPort} (API_BIND): the address is already in use`,
+        );
+        expect(run.output()).toContain('the api process cannot serve as configured');
+        expect(run.output()).not.toContain('pulp-ts is ready');
+        expect(run.output()).not.toContain('restarting');
+        expect(run.output()).not.toMatch(/\n\s+at /);
+      } finally {
+        await new Promise((r) => other.close(r));
+      }
     },
     START_TIMEOUT,
   );

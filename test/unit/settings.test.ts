@@ -110,6 +110,32 @@ describe('settings', () => {
     expect(problemOf(() => loadSettings({ env: { PULP_API_PROCESSES: '0' } }))).toContain('API_PROCESSES');
   });
 
+  it('refuses an unknown PULP_ variable with the message an unknown key of the file gets, naming the likely one', async () => {
+    const message = problemOf(() => loadSettings({ env: { PULP_WORKER_TLL: '60', PULP_NO_SUCH_THING: 'x' } }));
+    expect(message).toContain('WORKER_TLL (from PULP_WORKER_TLL): unknown setting (did you mean PULP_WORKER_TTL?)');
+    expect(message).toContain('NO_SUCH_THING (from PULP_NO_SUCH_THING): unknown setting');
+    const file = await yamlFile('WORKER_TLL: 60\n');
+    expect(problemOf(() => loadSettings({ env: { PULP_SETTINGS: file } }))).toContain(
+      `WORKER_TLL (from ${file}): unknown setting (did you mean WORKER_TTL?)`,
+    );
+    // The settings file's path, debug output and pulp-ts's own process plumbing are not settings.
+    const s = loadSettings({ env: { PULP_DEBUG: '1', PULP_TS_SUPERVISOR_PID: '1', HOME: '/root' } });
+    expect(s.WORKER_TTL).toBe(30);
+  });
+
+  it('refuses bind addresses that are not HOST:PORT', () => {
+    for (const bad of ['nonsense', 'localhost:99999', ':80', 'host:', '1.2.3.4:80:81', 'a b:80']) {
+      expect(
+        problemOf(() => loadSettings({ env: { PULP_API_BIND: bad } })),
+        bad,
+      ).toContain('API_BIND (from PULP_API_BIND): must be HOST:PORT');
+    }
+    expect(problemOf(() => loadSettings({ overrides: { CONTENT_BIND: 'x' } }))).toContain('CONTENT_BIND');
+    for (const good of ['0.0.0.0:24817', '[::1]:8080', 'localhost:0', 'pulp.example.com:443', '9000']) {
+      expect(loadSettings({ env: { PULP_API_BIND: good } }).API_BIND).toBe(good);
+    }
+  });
+
   it('splits bind addresses into host and port', () => {
     expect(parseBind('0.0.0.0:24817')).toEqual({ host: '0.0.0.0', port: 24817 });
     expect(parseBind('[::1]:8080')).toEqual({ host: '::1', port: 8080 });
