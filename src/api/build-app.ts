@@ -28,6 +28,7 @@ import type { ClientRoute } from '../plugin-api/define-plugin.js';
 import type { Dispatcher } from '../plugin-api/tasks.js';
 import type { Storage } from '../storage/storage.js';
 import { BasicAuthenticator } from './auth.js';
+import { type BrowsableApiOptions, installBrowsableApi } from './browsable/install.js';
 import { coerceFormBody, NULL_CHARACTER_MESSAGE, validateBody } from './body.js';
 import { CORRELATION_HEADER, correlationIdFor } from './correlation-id.js';
 import { sendError, sendJson } from './errors.js';
@@ -52,6 +53,8 @@ export interface BuildApiOptions {
   extensions?: Map<string, unknown>;
   /** Plugins' routes outside the API prefix (see api/modules.ts). */
   clientRoutes?: (services: Services) => ClientRoute[];
+  /** Extra static folders (the web UI) for the browsable API's asset routes. */
+  browsable?: Pick<BrowsableApiOptions, 'staticFolders'>;
 }
 
 export interface ApiApp {
@@ -192,6 +195,8 @@ export async function buildApiApp(options: BuildApiOptions): Promise<ApiApp> {
     components.push(...(module.components ?? []));
   }
   services.extensions.set(API_DESCRIPTION, { operations, components } satisfies ApiDescription);
+  // Before the routes: its onSend hook renders their answers as HTML pages for browsers.
+  await installBrowsableApi(app, { settings, db, apiPrefix: prefix, operations, authenticator, ...options.browsable });
 
   for (const operation of operations) {
     app.route({

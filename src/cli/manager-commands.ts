@@ -1,11 +1,14 @@
 /** The `pulpcore-manager` subcommands; loaded only when one that needs them runs (each pulls in most of the code base). */
 import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 
 import { sql } from 'kysely';
 import { stringify as toYaml } from 'yaml';
 
 import { buildApiApp } from '../api/build-app.js';
+import { collectStatic } from '../api/browsable/static-assets.js';
 import { apiModules } from '../api/modules.js';
+import { staticFolders } from './static-folders.js';
 import { versionMap } from '../plugin-api/registry.js';
 import { buildOpenApiDocument } from '../api/openapi.js';
 import { apiPrefix } from '../core/ids.js';
@@ -95,6 +98,14 @@ export async function commandCheck(settings: Settings): Promise<number> {
     return 1;
   }
   console.log('System check identified no issues (0 silenced).');
+  return 0;
+}
+
+/** Copies the static folders the API serves at STATIC_URL into STATIC_ROOT (default `<PULP_HOME>/assets`). */
+export async function commandCollectStatic(settings: Settings): Promise<number> {
+  const root = path.resolve(settings.STATIC_ROOT ?? path.join(settings.PULP_HOME, 'assets'));
+  const copied = await collectStatic(root, staticFolders());
+  console.log(`Copied ${copied.length} folder(s) of static files to ${root}:\n  ${copied.join('\n  ')}`);
   return 0;
 }
 

@@ -12,7 +12,7 @@ commands:
   reset-admin-password --password P | --random
                                             set the password of the admin user (created when missing)
   runserver [PORT]                          serve the REST API on 127.0.0.1:PORT (default 24817)
-  collectstatic                             nothing to collect: assets are served from the package
+  collectstatic                             copy the static assets (browsable API, web UI) into STATIC_ROOT
   check                                     check settings, database connectivity and migrations
   openapi [--file F] [--component a,b] [--bindings] [--pk-path]
                                             write the OpenAPI document (JSON, or YAML for *.yaml/*.yml)
@@ -41,8 +41,7 @@ runCli('pulpcore-manager', async () => {
     case 'openapi':
       return (await commands()).commandOpenApi(settings, flags);
     case 'collectstatic':
-      console.log('Nothing to collect: pulp-ts serves its static assets (the API docs) from the installed package.');
-      return 0;
+      return (await commands()).commandCollectStatic(settings);
     case 'add-signing-service':
       return (await commands()).commandAddSigningService(settings, positionals, flags);
     case 'remove-signing-service':

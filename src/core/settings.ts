@@ -23,6 +23,10 @@ export const SettingsSchema = Type.Object({
   CONTENT_ORIGIN: Type.Union([Type.String({ pattern: '^https?://[^/]+$' }), Type.Null()], { default: null }),
   /** Path prefix under which the content app serves distributions. */
   CONTENT_PATH_PREFIX: Type.String({ default: '/pulp/content/', pattern: '^/(.+/)?$' }),
+  /** URL path at which the API serves its static assets (browsable API, web UI), as Pulp's STATIC_URL. */
+  STATIC_URL: Type.String({ default: '/assets/', pattern: '^/(.+/)?$' }),
+  /** Folder `pulpcore-manager collectstatic` copies the static assets into; default `<PULP_HOME>/assets`. */
+  STATIC_ROOT: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null }),
   /** Where artifacts and uploads are stored; default `<PULP_HOME>/media`. */
   MEDIA_ROOT: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null }),
   /** Seconds without a heartbeat after which a worker or app is considered missing. */

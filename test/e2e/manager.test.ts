@@ -139,11 +139,14 @@ describe('pulpcore-manager', () => {
   );
 
   it(
-    'collectstatic explains there is nothing to collect',
+    'collectstatic copies the browsable API assets into STATIC_ROOT',
     async () => {
-      const res = await manager(['collectstatic']);
+      const root = path.join(home, 'collected');
+      const res = await manager(['collectstatic'], { PULP_STATIC_ROOT: root });
       expect(res.code).toBe(0);
-      expect(res.stdout).toContain('Nothing to collect');
+      expect(res.stdout).toContain(root);
+      const css = await readFile(path.join(root, 'browsable-api', 'browsable.css'), 'utf8');
+      expect(css).toContain('.api-form');
     },
     TIMEOUT,
   );
