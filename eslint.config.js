@@ -48,6 +48,24 @@ export default tseslint.config(
     },
   },
   {
+    // Storage is built once where a process starts (src/cli) and passed down; nothing below constructs one.
+    files: ['src/**'],
+    ignores: ['src/cli/**', 'src/storage/**', 'src/plugins/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/storage/create-storage.js', '**/storage/filesystem.js', '**/storage/s3.js'],
+              message: 'storage is built by the entry point (src/cli) and passed down; import the Storage type',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/plugins/**'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [

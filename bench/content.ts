@@ -19,9 +19,9 @@ import { startEmbeddedPostgres } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
 import { buildRegistry } from '../src/plugin-api/registry.js';
 import { builtinPlugins } from '../src/plugins/builtin.js';
-import { FileSystemStorage } from '../src/storage/filesystem.js';
 import { ContentFixtures } from '../test/integration/content-app/fixtures.js';
 import { fmt, printSummary, report } from './lib/targets.js';
+import { createStorage } from '../src/storage/create-storage.js';
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const LARGE = Number(process.argv[3] ?? 1_000_000);
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     await migrate(db, registry.migrations);
     const home = path.join(root, 'home');
     const settings = loadSettings({ env: {}, overrides: { PULP_HOME: home, DATABASE_URL: server.url } });
-    const storage = new FileSystemStorage(settings.MEDIA_ROOT);
+    const storage = createStorage(settings);
     const f = new ContentFixtures(db, storage, settings);
 
     console.log('preparing files...');

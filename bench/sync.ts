@@ -19,7 +19,6 @@ import { createPool } from '../src/db/database.js';
 import type { DB } from '../src/db/tables.js';
 import { buildRegistry } from '../src/plugin-api/registry.js';
 import { builtinPlugins } from '../src/plugins/builtin.js';
-import { FileSystemStorage } from '../src/storage/filesystem.js';
 import {
   apiCall,
   benchAuth,
@@ -34,6 +33,7 @@ import {
   waitTask,
 } from './lib/pulp.js';
 import { fmt, pct, printSummary, report } from './lib/targets.js';
+import { createStorage } from '../src/storage/create-storage.js';
 
 const FILES = Number(process.argv[2] ?? 10_000);
 const ONDEMAND = Number(process.argv[3] ?? 100_000);
@@ -255,7 +255,7 @@ async function listLatency(url: string, repoHref: string): Promise<void> {
     logger: pino({ level: 'silent' }),
     modules: apiModules(registry),
     dispatcher: { dispatch: () => Promise.reject(new Error('none')) },
-    storage: new FileSystemStorage(settings.MEDIA_ROOT),
+    storage: createStorage(settings),
   });
   const page = `/pulp/api/v3/content/file/files/?repository_version=${repoHref}versions/1/&limit=100`;
   const get = () => api.app.inject({ method: 'GET', url: page, headers: { authorization: benchAuth } });

@@ -25,6 +25,7 @@ import { claimTask, finishTask, unblockAfter } from '../src/tasking/claim-task.j
 import { createDispatcher } from '../src/tasking/dispatch.js';
 import { fmt, pct, printSummary, report } from './lib/targets.js';
 import { tasks as benchTasks } from './tasks-child.js';
+import { createStorage } from '../src/storage/create-storage.js';
 
 const N = Number(process.argv[2] ?? 20_000);
 const ADDERS = 4;
@@ -70,6 +71,7 @@ const dispatcher = createDispatcher({
   settings,
   logger: pino({ level: 'silent' }),
   tasks: new Map(Object.entries(benchTasks)),
+  storage: createStorage(settings),
 });
 const children: ChildProcess[] = [];
 

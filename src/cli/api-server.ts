@@ -7,7 +7,7 @@ import type { Settings } from '../core/settings.js';
 import { registerApp, startHeartbeat, unregisterApp, processName } from '../db/app-status.js';
 import type { Database } from '../db/database.js';
 import { setProcessAddressPolicy } from '../download/address-policy.js';
-import { FileSystemStorage } from '../storage/filesystem.js';
+import type { Storage } from '../storage/storage.js';
 import { createDispatcher } from '../tasking/dispatch.js';
 import { loadRegistry } from './registry.js';
 import { listenFailure } from './run-cli.js';
@@ -30,14 +30,15 @@ export async function startApiServer(options: {
   settings: Settings;
   db: Database;
   logger: Logger;
+  /** The process's storage, built by its entry point. */
+  storage: Storage;
   host: string;
   port: number;
 }): Promise<RunningApi> {
-  const { settings, db, logger } = options;
+  const { settings, db, logger, storage } = options;
   // Immediate tasks run in this process too.
   setProcessAddressPolicy({ denyPrivate: settings.DENY_PRIVATE_REMOTE_ADDRESSES });
   const registry = loadRegistry(settings);
-  const storage = new FileSystemStorage(settings.MEDIA_ROOT);
   let appId: string | null = null;
   const dispatcher = createDispatcher({ db, settings, logger, tasks: registry.tasks, storage, appId: () => appId });
   const api = await buildApiApp({

@@ -17,7 +17,7 @@ import { configuredDatabaseUrl, type Settings } from '../core/settings.js';
 import { createDatabase } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { coreMigrations } from '../db/migrations/index.js';
-import { FileSystemStorage } from '../storage/filesystem.js';
+import { createStorage } from '../storage/create-storage.js';
 import { addSigningService, removeSigningService } from '../tasking/signing-services.js';
 import { resetAdminPassword } from './admin-user.js';
 import { startApiServer } from './api-server.js';
@@ -119,7 +119,7 @@ export async function commandOpenApi(settings: Settings, flags: Flags): Promise<
     logger: createLogger({ LOG_LEVEL: 'silent' }, 'manager'),
     modules: apiModules(registry),
     dispatcher: { dispatch: () => Promise.reject(new Error('no dispatch while generating the schema')) },
-    storage: new FileSystemStorage(settings.MEDIA_ROOT),
+    storage: createStorage(settings),
   });
   try {
     const doc = buildOpenApiDocument(
@@ -161,7 +161,14 @@ export async function commandRunserver(settings: Settings, positionals: string[]
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`invalid port ${positionals[0]}`);
   const logger = createLogger(settings, 'api');
   const database = await openCliDatabase(settings, logger, { applicationName: 'pulpcore-manager runserver', max: 10 });
-  const server = await startApiServer({ settings, db: database.db, logger, host: '127.0.0.1', port });
+  const server = await startApiServer({
+    settings,
+    db: database.db,
+    logger,
+    storage: createStorage(settings),
+    host: '127.0.0.1',
+    port,
+  });
   console.log(`Serving the REST API at http://127.0.0.1:${port}${apiPrefix(settings.API_ROOT)} (Ctrl-C to stop)`);
   const stop = () => {
     void server

@@ -3,6 +3,7 @@ import { openCliDatabase } from './database.js';
 import { createLogger } from './logger.js';
 import { EXIT_CANNOT_SERVE, intFlag, parseArgs, runCli } from './run-cli.js';
 import { startApiServer } from './api-server.js';
+import { createStorage } from '../storage/create-storage.js';
 import { runClustered } from './cluster.js';
 
 const USAGE = 'usage: pulpcore-api [--bind HOST:PORT] [--processes N]';
@@ -25,6 +26,7 @@ runCli(
     });
     const logger = createLogger(settings, 'api');
     const { host, port } = parseBind(settings.API_BIND);
+    const storage = createStorage(settings);
     await runClustered({
       processes: settings.API_PROCESSES,
       logger,
@@ -35,7 +37,7 @@ runCli(
           startEmbedded: false,
         });
         try {
-          const server = await startApiServer({ settings, db: database.db, logger, host, port });
+          const server = await startApiServer({ settings, db: database.db, logger, storage, host, port });
           return async () => {
             await server.close();
             await database.close();

@@ -1,6 +1,6 @@
 import { loadSettings, parseBind } from '../core/settings.js';
 import { startContentApp } from '../content/server.js';
-import { FileSystemStorage } from '../storage/filesystem.js';
+import { createStorage } from '../storage/create-storage.js';
 import { runClustered } from './cluster.js';
 import { openCliDatabase } from './database.js';
 import { createLogger } from './logger.js';
@@ -29,6 +29,7 @@ runCli(
     const logger = createLogger(settings, 'content');
     const registry = loadRegistry(settings);
     const { host, port } = parseBind(settings.CONTENT_BIND);
+    const storage = createStorage(settings);
     await runClustered({
       processes: settings.CONTENT_PROCESSES,
       logger,
@@ -40,7 +41,6 @@ runCli(
           startEmbedded: false,
         });
         try {
-          const storage = new FileSystemStorage(settings.MEDIA_ROOT);
           const app = await startContentApp({
             settings,
             db: database.db,

@@ -3,7 +3,7 @@ import { configuredDatabaseUrl, loadSettings } from '../core/settings.js';
 import { createDatabase } from '../db/database.js';
 import { TaskExecutor } from '../tasking/executor.js';
 import type { TaskThreadData } from '../tasking/task-thread.js';
-import { FileSystemStorage } from '../storage/filesystem.js';
+import { createStorage } from '../storage/create-storage.js';
 import { TaskWorker } from '../tasking/worker.js';
 import { createLogger } from './logger.js';
 // Declares the plugins' settings before they are loaded.
@@ -42,7 +42,7 @@ runCli(
       import.meta.url,
     );
     const workerData: TaskThreadData = { settings, databaseUrl, extraTaskModules };
-    const tempDir = new FileSystemStorage(settings.MEDIA_ROOT).tempDir();
+    const tempDir = createStorage(settings).tempDir();
     const executor = new TaskExecutor({
       threadModule,
       workerData: { ...workerData },

@@ -8,7 +8,6 @@ import type { Settings } from '../core/settings.js';
 import type { Database } from '../db/database.js';
 import type { Services } from '../plugin-api/operations.js';
 import type { DispatchOptions, Dispatcher, TaskFunction, TaskRef } from '../plugin-api/tasks.js';
-import { FileSystemStorage } from '../storage/filesystem.js';
 import type { Storage } from '../storage/storage.js';
 import { finishTask, unblockAfter } from './claim-task.js';
 import { taskingTasks } from './purge.js';
@@ -26,7 +25,7 @@ export interface DispatcherOptions {
   logger: Logger;
   /** Known task functions; dispatching another name is refused. */
   tasks: ReadonlyMap<string, TaskFunction>;
-  storage?: Storage;
+  storage: Storage;
   /**
    * Run immediate tasks inline when their resources are free (API processes and tasks). The content app
    * passes false: it queues them for workers, as Pulp's content app does.
@@ -99,7 +98,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const { db, settings, logger } = options;
   const tasks = new Map<string, TaskFunction>([...Object.entries(taskingTasks), ...options.tasks]);
   const prefix = apiPrefix(settings.API_ROOT);
-  const storage = options.storage ?? new FileSystemStorage(settings.MEDIA_ROOT);
+  const storage = options.storage;
   const runImmediate = options.runImmediate ?? true;
   const log = logger.child({ component: 'dispatch' });
 

@@ -8,7 +8,7 @@ import { createDatabase } from '../db/database.js';
 import { setProcessAddressPolicy } from '../download/address-policy.js';
 import type { Services } from '../plugin-api/operations.js';
 import type { TaskFunction } from '../plugin-api/tasks.js';
-import { FileSystemStorage } from '../storage/filesystem.js';
+import type { Storage } from '../storage/storage.js';
 import { createDispatcher } from './dispatch.js';
 import type { FromThread, ToThread } from './executor.js';
 import { taskingTasks } from './purge.js';
@@ -39,6 +39,8 @@ export async function loadExtraTasks(modules: string[]): Promise<Map<string, Tas
  */
 export async function runTaskThread(
   loadTasks: (settings: Settings) => { tasks: ReadonlyMap<string, TaskFunction>; versions: Record<string, string> },
+  /** Builds the thread's storage (the thread is its own JS realm, so the entry point builds one for it). */
+  createStorage: (settings: Settings) => Storage,
 ): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('runTaskThread must run in a worker thread');
@@ -53,7 +55,7 @@ export async function runTaskThread(
   ]);
   const logger = pino({ level: settings.LOG_LEVEL, base: { pid: process.pid, process: 'worker', thread: 'task' } });
   const { db } = createDatabase({ url: data.databaseUrl, max: 4, applicationName: 'pulp-ts task' });
-  const storage = new FileSystemStorage(settings.MEDIA_ROOT);
+  const storage = createStorage(settings);
   const dispatcher = createDispatcher({ db, settings, logger, tasks, storage });
   const services: Services = {
     db,

@@ -12,10 +12,10 @@ import { loadRegistry } from '../../src/cli/registry.js';
 import { hashPassword } from '../../src/core/passwords.js';
 import type { Settings } from '../../src/core/settings.js';
 import { createDispatcher } from '../../src/tasking/dispatch.js';
-import { FileSystemStorage } from '../../src/storage/filesystem.js';
 import { createTestSettings, silentLogger } from '../helpers/api.js';
 import { createTestDatabase, type TestDatabase, waitFor } from '../helpers/db.js';
 import { startWorker, stopWorker, type WorkerProcess } from '../helpers/workers.js';
+import { createStorage } from '../../src/storage/create-storage.js';
 
 let database: TestDatabase;
 let settings: Settings;
@@ -28,14 +28,20 @@ beforeAll(async () => {
   database = await createTestDatabase();
   settings = await createTestSettings();
   const registry = loadRegistry(settings);
-  const dispatcher = createDispatcher({ db: database.db, settings, logger: silentLogger, tasks: registry.tasks });
+  const dispatcher = createDispatcher({
+    db: database.db,
+    settings,
+    logger: silentLogger,
+    tasks: registry.tasks,
+    storage: createStorage(settings),
+  });
   api = await buildApiApp({
     settings,
     db: database.db,
     logger: silentLogger,
     modules: apiModules(registry),
     dispatcher,
-    storage: new FileSystemStorage(settings.MEDIA_ROOT),
+    storage: createStorage(settings),
   });
   await api.app.ready();
   await database.db

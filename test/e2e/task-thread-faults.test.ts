@@ -12,12 +12,12 @@ import { loadRegistry } from '../../src/cli/registry.js';
 import { hashPassword } from '../../src/core/passwords.js';
 import type { Settings } from '../../src/core/settings.js';
 import { createDispatcher } from '../../src/tasking/dispatch.js';
-import { FileSystemStorage } from '../../src/storage/filesystem.js';
 import { createTestSettings, silentLogger } from '../helpers/api.js';
 import { createTestDatabase, type TestDatabase, waitFor } from '../helpers/db.js';
 import { startPythonHttpServer } from '../helpers/raw-http.js';
 import { tasks as testTasks } from '../helpers/tasking-tasks.js';
 import { startWorker, stopWorker, type WorkerProcess } from '../helpers/workers.js';
+import { createStorage } from '../../src/storage/create-storage.js';
 
 let database: TestDatabase;
 let settings: Settings;
@@ -36,6 +36,7 @@ beforeAll(async () => {
     settings,
     logger: silentLogger,
     tasks: new Map([...registry.tasks, ...Object.entries(testTasks)]),
+    storage: createStorage(settings),
   });
   api = await buildApiApp({
     settings,
@@ -43,7 +44,7 @@ beforeAll(async () => {
     logger: silentLogger,
     modules: apiModules(registry),
     dispatcher,
-    storage: new FileSystemStorage(settings.MEDIA_ROOT),
+    storage: createStorage(settings),
   });
   await api.app.ready();
   await database.db
@@ -119,6 +120,7 @@ describe('an uncaught error in the task thread', () => {
       settings,
       logger: silentLogger,
       tasks: new Map(Object.entries(testTasks)),
+      storage: createStorage(settings),
     });
     const bad = await dispatcher.dispatch('test.throw_uncaught', {}, { exclusiveResources: ['test:uncaught'] });
     const failed = await finished(bad.href);

@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase, waitFor } from '../helpers/db.js
 import { silentLogger } from '../helpers/api.js';
 import { tasks } from '../helpers/tasking-tasks.js';
 import { startWorker, stopWorker, type WorkerProcess } from '../helpers/workers.js';
+import { createStorage } from '../../src/storage/create-storage.js';
 
 let database: TestDatabase;
 let worker: WorkerProcess;
@@ -27,6 +28,7 @@ describe('a worker process', () => {
       settings,
       logger: silentLogger,
       tasks: new Map(Object.entries(tasks)),
+      storage: createStorage(settings),
     });
     const ref = await dispatcher.dispatch('test.progress', {}, {});
     const row = await waitFor(async () => {

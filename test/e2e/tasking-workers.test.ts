@@ -16,11 +16,11 @@ import { loadRegistry } from '../../src/cli/registry.js';
 import { hashPassword } from '../../src/core/passwords.js';
 import type { Dispatcher } from '../../src/plugin-api/tasks.js';
 import { createDispatcher } from '../../src/tasking/dispatch.js';
-import { FileSystemStorage } from '../../src/storage/filesystem.js';
 import { createTestSettings, silentLogger } from '../helpers/api.js';
 import { createTestDatabase, type TestDatabase, waitFor } from '../helpers/db.js';
 import { tasks } from '../helpers/tasking-tasks.js';
 import { startWorker, stopWorker, type WorkerProcess } from '../helpers/workers.js';
+import { createStorage } from '../../src/storage/create-storage.js';
 
 const TTL = 30;
 /** WORKER_TTL of the kill test's workers: a dead worker is noticed after TTL plus one check (TTL / 3). */
@@ -40,6 +40,7 @@ beforeAll(async () => {
     settings,
     logger: silentLogger,
     tasks: new Map(Object.entries(tasks)),
+    storage: createStorage(settings),
   });
   api = await buildApiApp({
     settings,
@@ -47,7 +48,7 @@ beforeAll(async () => {
     logger: silentLogger,
     modules: apiModules(loadRegistry(settings)),
     dispatcher,
-    storage: new FileSystemStorage(settings.MEDIA_ROOT),
+    storage: createStorage(settings),
   });
   await api.app.ready();
   await database.db

@@ -15,8 +15,8 @@ import type { PluginDefinition } from '../../src/plugin-api/define-plugin.js';
 import { buildRegistry, type PluginRegistry } from '../../src/plugin-api/registry.js';
 import { builtinPlugins } from '../../src/plugins/builtin.js';
 import { coreTasks } from '../../src/tasking/core-tasks/index.js';
-import { FileSystemStorage } from '../../src/storage/filesystem.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
+import { createStorage } from '../../src/storage/create-storage.js';
 
 export const ADMIN_PASSWORD = 'password';
 export const silentLogger = pino({ level: 'silent' });
@@ -74,7 +74,7 @@ export async function createTestApi(
     modules: apiModules(registry),
     clientRoutes: apiClientRoutes(registry),
     dispatcher: options.dispatcher ?? refusingDispatcher,
-    storage: new FileSystemStorage(settings.MEDIA_ROOT),
+    storage: createStorage(settings),
     extensions: options.extensions,
   });
   await api.app.ready();

@@ -15,11 +15,11 @@ import { ADD_AND_REMOVE_TASK, addAndRemove } from '../../src/plugins/container/a
 import { blobContentHandler } from '../../src/plugins/container/content-blobs.js';
 import * as m0001 from '../../src/plugins/container/migrations/0001_initial.js';
 import { registryRoutes } from '../../src/plugins/container/registry-http.js';
-import { FileSystemStorage } from '../../src/storage/filesystem.js';
 import { createDispatcher } from '../../src/tasking/dispatch.js';
 import { createTestSettings, silentLogger } from './api.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { freePort } from './global-setup.js';
+import { createStorage } from '../../src/storage/create-storage.js';
 
 /**
  * The container registry served on loopback for real clients: its client routes on a Fastify app (as the API
@@ -45,7 +45,7 @@ export async function startContainerApp(overrides: Record<string, unknown> = {})
   await migrate(database.db, { ...installed.migrations, 'container/0001_initial': m0001 });
   const contentPort = await freePort();
   const settings = await createTestSettings({ CONTENT_BIND: `127.0.0.1:${contentPort}`, ...overrides });
-  const storage = new FileSystemStorage(settings.MEDIA_ROOT);
+  const storage = createStorage(settings);
   const dispatcher = createDispatcher({
     db: database.db,
     settings,

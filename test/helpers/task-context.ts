@@ -11,8 +11,8 @@ import type { Settings } from '../../src/core/settings.js';
 import type { Database } from '../../src/db/database.js';
 import type { Services } from '../../src/plugin-api/operations.js';
 import type { ProgressReporter, TaskContext } from '../../src/plugin-api/tasks.js';
-import { FileSystemStorage } from '../../src/storage/filesystem.js';
 import { refusingDispatcher, silentLogger } from './api.js';
+import { createStorage } from '../../src/storage/create-storage.js';
 
 export interface RecordedProgress {
   message: string;
@@ -32,7 +32,7 @@ export interface TestTaskContext extends TaskContext {
 /** Services over a test database and a storage in `settings.MEDIA_ROOT`. */
 export async function createTestServices(db: Database, settings: Settings): Promise<Services> {
   await mkdir(settings.MEDIA_ROOT, { recursive: true });
-  const storage = new FileSystemStorage(settings.MEDIA_ROOT);
+  const storage = createStorage(settings);
   await mkdir(storage.tempDir(), { recursive: true });
   return {
     db,

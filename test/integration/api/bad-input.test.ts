@@ -12,9 +12,9 @@ import { hashPassword } from '../../../src/core/passwords.js';
 import { dateTimeFilters, identityFilters, nameFilters } from '../../../src/plugin-api/filters.js';
 import { listResponse } from '../../../src/plugin-api/list.js';
 import type { OperationModule } from '../../../src/plugin-api/operations.js';
-import { FileSystemStorage } from '../../../src/storage/filesystem.js';
 import { createTestSettings, refusingDispatcher } from '../../helpers/api.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
+import { createStorage } from '../../../src/storage/create-storage.js';
 
 /** A tiny module standing for any endpoint: a create with a strict body and a filtered list over app_status. */
 const testModule: OperationModule = {
@@ -92,7 +92,7 @@ beforeAll(async () => {
     logger: pino({ level: 'info' }, sink),
     modules: (services) => [...apiModules(registry)(services), testModule],
     dispatcher: refusingDispatcher,
-    storage: new FileSystemStorage(settings.MEDIA_ROOT),
+    storage: createStorage(settings),
   });
   await api.app.ready();
   for (const name of ['alpha-1', 'alpha-2', 'beta-1', 'gamma 1']) {

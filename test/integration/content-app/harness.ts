@@ -8,14 +8,15 @@ import { Pool } from 'undici';
 import { type ContentApp, startContentApp } from '../../../src/content/server.js';
 import { loadRegistry } from '../../../src/cli/registry.js';
 import { loadSettings, type Settings } from '../../../src/core/settings.js';
-import { FileSystemStorage } from '../../../src/storage/filesystem.js';
+import type { Storage } from '../../../src/storage/storage.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
 import { ContentFixtures } from './fixtures.js';
+import { createStorage } from '../../../src/storage/create-storage.js';
 
 export interface Harness {
   database: TestDatabase;
   settings: Settings;
-  storage: FileSystemStorage;
+  storage: Storage;
   fixtures: ContentFixtures;
   app: ContentApp;
   client: Pool;
@@ -38,7 +39,7 @@ export async function startHarness(): Promise<Harness> {
     env: {},
     overrides: { PULP_HOME: home, LOG_LEVEL: 'silent', DATABASE_URL: database.url },
   });
-  const storage = new FileSystemStorage(settings.MEDIA_ROOT);
+  const storage = createStorage(settings);
   const fixtures = new ContentFixtures(database.db, storage, settings);
   const app = await startContentApp({
     settings,

@@ -8,9 +8,9 @@ import { hashPassword } from '../../../src/core/passwords.js';
 import { createPool } from '../../../src/db/database.js';
 import type { DB } from '../../../src/db/tables.js';
 import { createInitialVersion, createRepositoryVersion } from '../../../src/plugin-api/repository-versions.js';
-import { FileSystemStorage } from '../../../src/storage/filesystem.js';
 import { createTestSettings, refusingDispatcher, silentLogger } from '../../helpers/api.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
+import { createStorage } from '../../../src/storage/create-storage.js';
 
 /*
  * Every list must cost the same number of queries whatever its page size (no query per item). The app here
@@ -44,7 +44,7 @@ beforeAll(async () => {
     logger: silentLogger,
     modules: apiModules(loadRegistry(settings)),
     dispatcher: refusingDispatcher,
-    storage: new FileSystemStorage(settings.MEDIA_ROOT),
+    storage: createStorage(settings),
   });
   await api.app.ready();
 

@@ -9,6 +9,7 @@ import { createDispatcher, DOMAIN_RESOURCE } from '../../../src/tasking/dispatch
 import { silentLogger } from '../../helpers/api.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
 import { tasks } from '../../helpers/tasking-tasks.js';
+import { createStorage } from '../../../src/storage/create-storage.js';
 
 let database: TestDatabase;
 let dispatcher: Dispatcher;
@@ -22,6 +23,7 @@ beforeAll(async () => {
     settings,
     logger: silentLogger,
     tasks: new Map(Object.entries(tasks)),
+    storage: createStorage(settings),
   });
   const row = await database.db
     .insertInto('app_status')

@@ -5,6 +5,7 @@ import { createDispatcher } from '../../../src/tasking/dispatch.js';
 import type { Dispatcher } from '../../../src/plugin-api/tasks.js';
 import { createTestApi, silentLogger, type TestApi } from '../../helpers/api.js';
 import { tasks } from '../../helpers/tasking-tasks.js';
+import { createStorage } from '../../../src/storage/create-storage.js';
 
 let api: TestApi;
 let workerId: string;
@@ -20,6 +21,7 @@ beforeAll(async () => {
     settings: api.settings,
     logger: silentLogger,
     tasks: new Map(Object.entries(tasks)),
+    storage: createStorage(api.settings),
   });
   const row = await api.database.db
     .insertInto('app_status')
