@@ -25,13 +25,35 @@ function integerCeiling(schema: TSchema): number {
   return schema.format === 'int64' ? INT64_MAX : INT32_MAX;
 }
 
-/** Whether any string in a JSON value (keys included) holds a NUL character. */
-export function containsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(containsNul);
-  if (value !== null && typeof value === 'object')
-    return Object.entries(value).some(([k, v]) => k.includes('\u0000') || containsNul(v));
-  return false;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * What DRF's CharField refuses in any string: NUL (PostgreSQL text cannot hold it) and surrogate code points.
+ * JSON may escape a lone surrogate (`"\ud800"`), which no UTF-8 text can hold: the database driver would
+ * store U+FFFD in its place, so the value saved is not the value sent.
+ */
+function stringProblem(text: string): string | null {
+  if (text.includes('\u0000')) return NULL_CHARACTER_MESSAGE;
+  const lone = LONE_SURROGATE.exec(text);
+  if (!lone) return null;
+  return `Surrogate characters are not allowed: U+${lone[0].charCodeAt(0).toString(16).toUpperCase()}.`;
+}
+
+/** The first character problem of any string in a JSON value (keys included), as DRF's message; else null. */
+export function characterProblem(value: unknown): string | null {
+  if (typeof value === 'string') return stringProblem(value);
+  if (Array.isArray(value)) {
+    for (const v of value) {
+      const problem = characterProblem(v);
+      if (problem) return problem;
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const problem = stringProblem(k) ?? characterProblem(v);
+      if (problem) return problem;
+    }
+  }
+  return null;
 }
 
 /** An integer outside the field's range (the schema's bounds, else the column type's), as a DRF message. */
@@ -192,8 +214,9 @@ export function validateBody(
       continue;
     }
     const value = input[key];
-    if (containsNul(value)) {
-      errors[key] = [NULL_CHARACTER_MESSAGE];
+    const characters = characterProblem(value);
+    if (characters) {
+      errors[key] = [characters];
       continue;
     }
     const outOfRange = integerRangeProblem(prop, value);

@@ -131,6 +131,8 @@ export async function buildApiApp(options: BuildApiOptions): Promise<ApiApp> {
     // One line per request (written in onResponse below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID().replace(/-/g, ''),
+    // Errors Fastify meets before routing (an undecodable path) go through the one error mapping too.
+    frameworkErrors: (error, request, reply) => void sendError(error, request, reply),
   });
 
   // Pulp (DRF) parses JSON, urlencoded and multipart only: anything else, text/plain included, is a 415.

@@ -40,6 +40,8 @@ export function renderError(error: unknown, request?: FastifyRequest): ErrorResp
         body: { detail: `Unsupported media type "${request?.headers['content-type'] ?? ''}" in request.` },
       };
     }
+    // A path Fastify cannot decode (`%ZZ`, invalid UTF-8) names nothing, as an unknown path does in Django.
+    if (fe.code === 'FST_ERR_BAD_URL') return { status: 404, body: { detail: 'Not found.' } };
     if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
       return { status: 413, body: { detail: 'Request body is too large.' } };
     if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.name === 'SyntaxError') {

@@ -55,6 +55,40 @@ describe('NUL characters', () => {
   );
 });
 
+describe('lone surrogates', () => {
+  it.each([
+    ['name', '{"name": "a\\ud800b"}'],
+    ['description', '{"name": "surrogate-description", "description": "\\udc00"}'],
+    ['pulp_labels', '{"name": "surrogate-label", "pulp_labels": {"k\\udbff": "v"}}'],
+  ])('in %s of a JSON body are a 400 on that field (the database would store U+FFFD)', async (field, body) => {
+    const before = await repositoryCount();
+    const res = await request('POST', `${API}repositories/file/file/`, body, { 'content-type': 'application/json' });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json()[field][0]).toMatch(/^Surrogate characters are not allowed: U\+D[89A-F][0-9A-F]{2}\.$/);
+    expect(await repositoryCount()).toBe(before);
+  });
+
+  it('a pair of surrogates is one character and is taken', async () => {
+    const res = await request('POST', `${API}repositories/file/file/`, '{"name": "emoji-\\ud83d\\ude00"}', {
+      'content-type': 'application/json',
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json().name).toBe('emoji-\u{1f600}');
+  });
+});
+
+describe('paths that cannot be decoded', () => {
+  it.each(['users/1%ZZ/', 'repositories/file/file/%C3%28/', 'tasks/%E0%A4%A/'])(
+    '%s is a JSON 404 like any unknown path',
+    async (p) => {
+      const res = await request('GET', `${API}${p}`);
+      expect(res.statusCode, res.body).toBe(404);
+      expect(res.headers['content-type']).toBe('application/json');
+      expect(res.json()).toEqual({ detail: 'Not found.' });
+    },
+  );
+});
+
 describe('numbers beyond the database types', () => {
   it.each(['offset=1e20', 'offset=100000000000000000000', 'limit=1e20'])('%s is a 400 field error', async (q) => {
     const res = await request('GET', `${API}repositories/file/file/?${q}`);
