@@ -33,6 +33,19 @@ export function humanSize(size: number): string {
   return `${value.toFixed(1)} ${unit}`;
 }
 
+/**
+ * The link of a listing entry, percent-encoded so that no name (`%2e%2e`, `a?b`, `#x`, `//host`, `a/b`) makes a
+ * browser resolve it anywhere but that entry below the listed folder; a trailing `/` marks a folder and stays.
+ * A name of dots alone has no such link (browsers resolve `..` and `%2E%2E` alike), so it gets none: stored
+ * paths never have one, but a listing must not trust that.
+ */
+export function entryHref(name: string): string | null {
+  const folder = name.endsWith('/');
+  const bare = folder ? name.slice(0, -1) : name;
+  if (/^\.{0,2}$/.test(bare)) return null;
+  return `./${encodeURIComponent(bare)}${folder ? '/' : ''}`;
+}
+
 /** Pulp's directory listing page (spec runtime §2.3): entries sorted, names escaped, date and size columns. */
 export function renderListing(requestPath: string, entries: ListingEntry[], isRoot: boolean): string {
   const title = `Index of ${escapeHtml(requestPath)}`;
@@ -41,7 +54,8 @@ export function renderListing(requestPath: string, entries: ListingEntry[], isRo
   const sorted = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of sorted) {
     const name = escapeHtml(entry.name);
-    const link = `<a href="./${name}">${name}</a>`;
+    const href = entryHref(entry.name);
+    const link = href === null ? name : `<a href="${escapeHtml(href)}">${name}</a>`;
     if (entry.date === null && entry.size === null) {
       lines.push(link);
       continue;
