@@ -181,6 +181,68 @@ export class Downloader {
     }
   }
 
+  /**
+   * A small metadata answer read whole into memory (an index page, a JSON document, an XML-RPC reply), with
+   * the remote's headers, credentials, proxy and TLS, inside a concurrency slot. Non-2xx answers are returned
+   * (callers decide what a 404 means); network failures and 5xx are retried as downloads are. A body past
+   * `maxBytes` is an error, so a hostile index cannot exhaust memory.
+   */
+  async fetchPage(
+    url: string,
+    options: { method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string>; maxBytes: number },
+    signal?: AbortSignal,
+  ): Promise<{ status: number; url: string; headers: Record<string, string>; body: string }> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const page = await this.semaphore.run(() => this.fetchPageOnce(url, options, signal));
+        if (page.status >= 500 && attempt < this.maxRetries)
+          throw new RemoteFetchError(`HTTP ${page.status}`, { status: page.status });
+        return page;
+      } catch (err) {
+        if (signal?.aborted) throw new TaskCanceledError('Download canceled.', { cause: err });
+        if (attempt >= this.maxRetries || !isRetriable(err)) throw err;
+        await sleep(Math.random() * this.retryBaseMs * 2 ** attempt, signal);
+      }
+    }
+  }
+
+  private async fetchPageOnce(
+    url: string,
+    options: { method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string>; maxBytes: number },
+    signal?: AbortSignal,
+  ): Promise<{ status: number; url: string; headers: Record<string, string>; body: string }> {
+    if (this.limiter) await this.limiter.wait(signal);
+    const timeout = AbortSignal.timeout(this.totalTimeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    try {
+      const res = await this.client.get(url, {
+        headers: { ...this.headers, ...(options.headers ?? {}) },
+        signal: combined,
+        readTimeoutMs: (this.config.sock_read_timeout ?? DEFAULT_TOTAL_TIMEOUT_S) * 1000,
+        method: options.method,
+        body: options.body,
+      });
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > options.maxBytes) {
+          res.body.destroy();
+          throw new RemoteFetchError(`${url}: the answer is larger than ${options.maxBytes} bytes.`, { status: 413 });
+        }
+        chunks.push(chunk);
+      }
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers))
+        if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+      return { status: res.statusCode, url: res.url, headers, body: Buffer.concat(chunks).toString('utf8') };
+    } catch (err) {
+      if (err instanceof PulpError) throw err;
+      if (timeout.aborted && !signal?.aborted) throw new RemoteFetchError(`Fetching ${url} timed out.`, { cause: err });
+      throw new RemoteFetchError(`Fetching ${url} failed: ${describeFailure(err)}`, { cause: err });
+    }
+  }
+
   async close(): Promise<void> {
     await this.client.close();
   }

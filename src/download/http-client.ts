@@ -30,6 +30,9 @@ export interface HttpGetOptions {
   signal?: AbortSignal;
   /** Longest silence of the server, while waiting for the headers and between body bytes. */
   readTimeoutMs: number;
+  /** POST sends `body` (XML-RPC calls of index readers); default GET. A 303 answer is followed with GET. */
+  method?: 'GET' | 'POST';
+  body?: string | Buffer;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -128,12 +131,14 @@ export class HttpClient {
     this.httpsAgent = this.proxy ? new TunnelingAgent(secure, this.proxy, policy) : new https.Agent(secure);
   }
 
-  /** GET `url`; resolves once the final (non-redirect) response's headers are in. */
+  /** GET (or POST) `url`; resolves once the final (non-redirect) response's headers are in. */
   async get(url: string, options: HttpGetOptions): Promise<HttpResponse> {
     let current = new URL(url);
     let headers = { ...options.headers };
+    let request = options;
     for (let hop = 0; ; hop++) {
-      const res = await this.once(current, headers, options);
+      const res = await this.once(current, headers, request);
+      if (res.statusCode === 303 && request.method === 'POST') request = { ...request, method: 'GET', body: undefined };
       const location = res.headers.location;
       if (!REDIRECTS.has(res.statusCode) || !location || hop >= MAX_REDIRECTS) return res;
       res.body.destroy();
@@ -159,7 +164,7 @@ export class HttpClient {
         host: viaProxy ? this.proxy.host : url.hostname.replace(/^\[|\]$/g, ''),
         port: viaProxy ? this.proxy.port : port,
         path: viaProxy ? url.href : `${url.pathname}${url.search}`,
-        method: 'GET',
+        method: options.method ?? 'GET',
         headers: {
           ...headers,
           host: url.host,
@@ -196,7 +201,7 @@ export class HttpClient {
         response = res;
         resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: res, url: url.href });
       });
-      req.end();
+      req.end(options.body);
     });
   }
 

@@ -4,6 +4,9 @@ import { NotFoundError, type ClientRoute, type Services } from '../../plugin-api
 import { renderProjectJson } from './json-api.js';
 import { negotiateSimple, SIMPLE_V1_JSON } from './media-types.js';
 import { canonicalizeName } from './names.js';
+import { pullThroughFiles } from './pull-through.js';
+import { serveUpload } from './pypi-upload.js';
+import { pypiApiHostname, PYPI_PREFIX } from './settings.js';
 import {
   contentBaseUrl,
   findPythonIndex,
@@ -20,6 +23,7 @@ import {
   renderSimpleDetailJson,
   renderSimpleIndexHtml,
   renderSimpleIndexJson,
+  type SimpleFile,
 } from './simple-pages.js';
 
 /** What a path below the PyPI prefix asks for, as pulp_python's urls.py orders its patterns. */
@@ -46,8 +50,8 @@ export function parsePypiPath(rest: string): PypiPath | null {
 
 /** The API host the index advertises (PYPI_API_HOSTNAME), else the request's own origin. */
 export function apiHostname(services: Services, request: FastifyRequest): string {
-  const configured = (services.settings as unknown as Record<string, unknown>).PYPI_API_HOSTNAME;
-  if (typeof configured === 'string' && configured !== '') return configured.replace(/\/+$/, '');
+  const configured = pypiApiHostname(services.settings);
+  if (configured !== '') return configured;
   return `${request.protocol}://${request.headers.host ?? request.hostname}`;
 }
 
@@ -71,10 +75,13 @@ async function serveRead(request: FastifyRequest, reply: FastifyReply, services:
     }
     case 'simple-detail': {
       const normalized = canonicalizeName(target.project);
-      if (index.published) return reply.redirect(`${contentIndex}${normalized}/`, 302);
-      const rows = await indexPackages(services.db, index, normalized);
-      if (rows.length === 0) return reply.code(404).type('text/plain').send(`${normalized} does not exist.`);
-      const files = rows.map((r) => simpleFileOf(r, filesBase));
+      let files: SimpleFile[] = [];
+      if (index.remoteId) files = await pullThroughFiles(services, index.remoteId, normalized, filesBase);
+      else if (index.published) return reply.redirect(`${contentIndex}${normalized}/`, 302);
+      const local = (await indexPackages(services.db, index, normalized)).map((r) => simpleFileOf(r, filesBase));
+      const byName = new Map([...files, ...local].map((f) => [f.filename, f]));
+      files = [...byName.values()];
+      if (files.length === 0) return reply.code(404).type('text/plain').send(`${normalized} does not exist.`);
       const type = negotiateSimple(request.headers.accept);
       reply.headers(serialHeaders);
       if (type === SIMPLE_V1_JSON)
@@ -100,8 +107,20 @@ async function serveRead(request: FastifyRequest, reply: FastifyReply, services:
  * `simple/<project>/` (PEP 503 HTML or PEP 691 JSON by Accept; 302 to the content app when a publication
  * serves the pages, as Pulp does) and `pypi/<name>[/<version>]/json` with X-PyPI-Last-Serial.
  */
-export function pypiReadRoutes(prefix = '/pypi/'): ClientRoute[] {
+export function pypiRoutes(prefix = PYPI_PREFIX): ClientRoute[] {
   return [
+    {
+      method: 'POST',
+      url: `${prefix}*`,
+      async handler(request, reply, services) {
+        const rest = decodeURIComponent((request.params as { '*': string })['*']);
+        const target = parsePypiPath(rest);
+        if (!target || (target.view !== 'legacy' && target.view !== 'simple')) {
+          return reply.code(405).header('allow', 'GET, HEAD').send({ detail: `Method "POST" not allowed.` });
+        }
+        return serveUpload(request, reply, services, target.basePath);
+      },
+    },
     {
       method: ['GET', 'HEAD'],
       url: `${prefix}*`,
@@ -113,4 +132,9 @@ export function pypiReadRoutes(prefix = '/pypi/'): ClientRoute[] {
       },
     },
   ];
+}
+
+/** The read routes only (GET and HEAD), as Phase A's tests mount them. */
+export function pypiReadRoutes(prefix = PYPI_PREFIX): ClientRoute[] {
+  return pypiRoutes(prefix).filter((r) => r.method !== 'POST');
 }

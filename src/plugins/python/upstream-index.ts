@@ -139,7 +139,7 @@ export async function readProject(
   }
 }
 
-async function readSimpleProject(
+export async function readSimpleProject(
   fetcher: IndexFetcher,
   root: string,
   normalized: string,

@@ -1,13 +1,11 @@
-import { type Kysely, sql } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import * as m0001 from '../../../src/plugins/python/migrations/0001_initial.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
 
 let t: TestDatabase;
 beforeAll(async () => {
   t = await createTestDatabase();
-  await m0001.up(t.db as unknown as Kysely<unknown>);
 });
 afterAll(async () => {
   await t.drop();

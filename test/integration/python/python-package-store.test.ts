@@ -1,11 +1,10 @@
 import { readdir } from 'node:fs/promises';
 
-import { type Kysely, sql } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ValidationError } from '../../../src/core/errors.js';
 import type { Services } from '../../../src/plugin-api/operations.js';
-import * as m0001 from '../../../src/plugins/python/migrations/0001_initial.js';
 import { storePackageFile } from '../../../src/plugins/python/package-store.js';
 import { createTestSettings } from '../../helpers/api.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
@@ -16,7 +15,6 @@ let t: TestDatabase;
 let services: Services;
 beforeAll(async () => {
   t = await createTestDatabase();
-  await m0001.up(t.db as unknown as Kysely<unknown>);
   services = await createTestServices(t.db, await createTestSettings());
 });
 afterAll(async () => {

@@ -1,9 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { type Kysely, sql } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Services } from '../../../src/plugin-api/operations.js';
-import * as m0001 from '../../../src/plugins/python/migrations/0001_initial.js';
 import { storePackageFile } from '../../../src/plugins/python/package-store.js';
 import { parsePypiPath, pypiReadRoutes } from '../../../src/plugins/python/pypi-routes.js';
 import { createTestSettings } from '../../helpers/api.js';
@@ -43,7 +42,6 @@ async function servedRepository(basePath: string, contentIds: string[]): Promise
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  await m0001.up(t.db as unknown as Kysely<unknown>);
   services = await createTestServices(t.db, await createTestSettings({ CONTENT_ORIGIN: 'http://content.example' }));
   const ids: string[] = [];
   for (const d of [alpha, alpha2, beta]) {
