@@ -39,7 +39,12 @@ describe('status', () => {
         'versions',
       ].sort(),
     );
-    expect(body.versions.map((v: { component: string }) => v.component)).toEqual(['core', 'file', 'certguard']);
+    expect(body.versions.map((v: { component: string }) => v.component)).toEqual([
+      'core',
+      'file',
+      'certguard',
+      'python',
+    ]);
     expect(body.online_workers).toEqual([
       {
         name: '123@host',
