@@ -17,7 +17,12 @@ export { isForeignKeyViolation, isUniqueViolation } from '../db/pg-errors.js';
 export * from '../download/config.js';
 export { Downloader, type DownloaderOptions, type DownloadResult } from '../download/downloader.js';
 export * from '../download/http-client.js';
-export { isNonPublicAddress, processAddressPolicy } from '../download/address-policy.js';
+export {
+  checkLiteralHost,
+  guardedLookup,
+  isNonPublicAddress,
+  processAddressPolicy,
+} from '../download/address-policy.js';
 export { HashPool, sharedHashPool } from '../download/hash-pool.js';
 export * from '../sync/index.js';
 export type { Storage } from '../storage/storage.js';

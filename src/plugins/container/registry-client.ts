@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 
 import type { Dispatcher } from 'undici';
 
-import { RemoteFetchError, TaskCanceledError } from '../../plugin-api/index.js';
+import { checkLiteralHost, processAddressPolicy, RemoteFetchError, TaskCanceledError } from '../../plugin-api/index.js';
 import { MAX_MANIFEST_SIZE } from './manifest.js';
 import { MANIFEST_ACCEPT_HEADER } from './media-types.js';
 import { nextLink, parseWwwAuthenticate } from './www-authenticate.js';
@@ -201,6 +201,8 @@ export class RegistryClient {
     url: URL,
     headers: Record<string, string>,
   ): Promise<Dispatcher.ResponseData> {
+    // DENY_PRIVATE_REMOTE_ADDRESSES for IP literals, which no lookup sees; redirects and token realms included.
+    checkLiteralHost(url.hostname, processAddressPolicy());
     try {
       return await this.options.dispatcher.request({
         origin: url.origin,

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { Agent, type Dispatcher } from 'undici';
 
+import { guardedLookup, processAddressPolicy } from '../../plugin-api/index.js';
 import type { Db } from './content-store.js';
 import { RegistryClient } from './registry-client.js';
 
@@ -47,6 +48,8 @@ function dispatcherFor(remote: ContainerRemoteRow): Dispatcher {
   return new Agent({
     connections: remote.download_concurrency ?? 10,
     connect: {
+      // DENY_PRIVATE_REMOTE_ADDRESSES on the address each socket connects to (names; literals: the client).
+      lookup: guardedLookup(processAddressPolicy()),
       rejectUnauthorized: remote.tls_validation,
       ...(remote.ca_cert ? { ca: remote.ca_cert } : {}),
       ...(remote.client_cert ? { cert: remote.client_cert } : {}),

@@ -7,9 +7,11 @@ import path from 'node:path';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { ALLOW_ALL, setProcessAddressPolicy } from '../../../src/download/address-policy.js';
 import { parseManifest } from '../../../src/plugins/container/manifest.js';
 import { MEDIA_TYPE } from '../../../src/plugins/container/media-types.js';
 import { readLimited, RegistryClient } from '../../../src/plugins/container/registry-client.js';
+import { clientForRemote, type ContainerRemoteRow } from '../../../src/plugins/container/remote-client.js';
 import { makeMultiArchImage, type MultiArchImage, sha256, writeOciLayout } from '../../helpers/container-images.js';
 import { type ReferenceRegistry, skopeoOk, startReferenceRegistry } from '../../helpers/container-tools.js';
 
@@ -165,5 +167,63 @@ describe('registry client paging and limits', () => {
     await expect(
       new RegistryClient({ url: base, name: 'big', dispatcher, maxRetries: 0 }).getManifest('x'),
     ).rejects.toThrow(/larger than/);
+  });
+});
+
+describe('DENY_PRIVATE_REMOTE_ADDRESSES for container remotes', () => {
+  let server: Server;
+  let port = 0;
+  let requests = 0;
+  beforeAll(async () => {
+    server = createServer((_req, res) => {
+      requests++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"tags": ["a"]}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    setProcessAddressPolicy(ALLOW_ALL);
+    await new Promise((r) => server.close(r));
+  });
+
+  const remote = (url: string): ContainerRemoteRow => ({
+    pulp_id: '00000000-0000-0000-0000-000000000000',
+    pulp_type: 'container.container',
+    url,
+    username: null,
+    password: null,
+    tls_validation: true,
+    ca_cert: null,
+    client_cert: null,
+    client_key: null,
+    proxy_url: null,
+    proxy_username: null,
+    proxy_password: null,
+    download_concurrency: 2,
+    max_retries: 2,
+    policy: 'immediate',
+    headers: null,
+    detail: { upstream_name: 'p' },
+  });
+
+  it.each(['127.0.0.1', 'localhost'])('refuses %s without a request when set, and allows it when not', async (host) => {
+    setProcessAddressPolicy({ denyPrivate: true });
+    const denied = clientForRemote(remote(`http://${host}:${port}/`));
+    try {
+      await expect(denied.client.listTags()).rejects.toThrow(/is not allowed: DENY_PRIVATE_REMOTE_ADDRESSES/);
+      expect(requests).toBe(0);
+    } finally {
+      await denied.close();
+    }
+    setProcessAddressPolicy(ALLOW_ALL);
+    const allowed = clientForRemote(remote(`http://${host}:${port}/`));
+    try {
+      expect(await allowed.client.listTags()).toEqual(['a']);
+      expect(requests).toBe(1);
+    } finally {
+      await allowed.close();
+      requests = 0;
+    }
   });
 });
