@@ -321,6 +321,45 @@ export interface SecretTable {
   value: string;
 }
 
+export interface ExporterTable extends Base {
+  pulp_type: string;
+  name: string;
+  path: string;
+  method: Generated<'write' | 'hardlink' | 'symlink'>;
+  last_export_id: string | null;
+}
+
+export interface ExporterRepositoryTable {
+  exporter_id: string;
+  repository_id: string;
+}
+
+export interface ExportTable extends Base {
+  exporter_id: string;
+  task_id: string | null;
+  params: Json<Record<string, unknown>>;
+  output_file_info: Json<Record<string, string> | null>;
+  toc_info: Json<Record<string, unknown> | null>;
+}
+
+export interface ExportedResourceTable {
+  export_id: string;
+  repository_version_id: string | null;
+  publication_id: string | null;
+}
+
+export interface ImporterTable extends Base {
+  pulp_type: string;
+  name: string;
+  repo_mapping: Json<Record<string, string>>;
+}
+
+export interface ImportTable extends Base {
+  importer_id: string;
+  task_id: string | null;
+  params: Json<Record<string, unknown>>;
+}
+
 export interface DB {
   app_status: AppStatusTable;
   task_group: TaskGroupTable;
@@ -355,4 +394,10 @@ export interface DB {
   profile_artifact: ProfileArtifactTable;
   signing_service: SigningServiceTable;
   task_schedule: TaskScheduleTable;
+  exporter: ExporterTable;
+  exporter_repository: ExporterRepositoryTable;
+  export: ExportTable;
+  exported_resource: ExportedResourceTable;
+  importer: ImporterTable;
+  import: ImportTable;
 }

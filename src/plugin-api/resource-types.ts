@@ -6,7 +6,8 @@ import type { Services } from './operations.js';
 import type { TaskContext } from './tasks.js';
 
 /** The master models of Pulp's typed ("master/detail") resources. */
-export type ResourceKind = 'content' | 'repository' | 'remote' | 'publication' | 'distribution' | 'contentguard';
+export type ResourceKind =
+  'content' | 'repository' | 'remote' | 'publication' | 'distribution' | 'contentguard' | 'exporter' | 'importer';
 
 /** Table holding the master rows of each kind. */
 export const KIND_TABLES = {
@@ -16,6 +17,8 @@ export const KIND_TABLES = {
   publication: 'publication',
   distribution: 'distribution',
   contentguard: 'content_guard',
+  exporter: 'exporter',
+  importer: 'importer',
 } as const satisfies Record<ResourceKind, keyof DB>;
 
 /**
@@ -59,6 +62,8 @@ export interface ResourceTypeDefinition {
   ): Promise<void>;
   /** Repository types: the content types a version may hold. */
   contentTypes?: string[];
+  /** Content types: how exports carry the type; repositories holding a type without it cannot be exported. */
+  exportable?: ContentExportSpec;
   /** Repository types: runs after a task created a version (e.g. autopublish). */
   afterVersion?(
     ctx: TaskContext,
@@ -131,4 +136,20 @@ export const KIND_COLLECTIONS: Record<ResourceKind, string> = {
   publication: 'publications',
   distribution: 'distributions',
   contentguard: 'contentguards',
+  exporter: 'exporters',
+  importer: 'importers',
 };
+
+/**
+ * How Pulp export/import carries a content type (Pulp's `exportable_classes` of pulp_<plugin>.app.modelresource).
+ * The detail table's row (minus `content_id`) travels as JSON; on import an existing unit is found by the
+ * natural key, else the rows are inserted with `jsonb_populate_recordset`, so the columns need no code.
+ */
+export interface ContentExportSpec {
+  /** The detail table: one row per unit, keyed by `content_id`. */
+  table: string;
+  /** Columns of the natural key; a UNIQUE constraint over exactly these columns must exist. */
+  naturalKey: string[];
+  /** Resource file name in each version folder, e.g. `pulp_file.app.modelresource.FileContentResource`. */
+  resourceName: string;
+}

@@ -40,7 +40,8 @@ export async function sweepTempDir(dir: string, options: SweepOptions): Promise<
       const info = await stat(full).catch(() => null);
       if (!info?.isFile() || now - info.mtimeMs < options.unownedMaxAgeMs) continue;
     }
-    await rm(full, { force: true });
+    // Recursive: exports and imports stage whole directories under owned names.
+    await rm(full, { force: true, recursive: true });
     removed.push(name);
   }
   return removed;

@@ -8,6 +8,7 @@ import * as m0060 from './0060_list_indexes.js';
 import * as m0100 from './0100_task_diagnostics.js';
 import * as m0101 from './0101_signing_service.js';
 import * as m0102 from './0102_task_schedule.js';
+import * as m0110 from './0110_import_export.js';
 import * as m0300 from './0300_content_invariants.js';
 
 /** Core migrations, listed statically so that tsx and a compiled build see the same set. */
@@ -20,5 +21,6 @@ export const coreMigrations: Record<string, Migration> = {
   '0100_task_diagnostics': m0100,
   '0101_signing_service': m0101,
   '0102_task_schedule': m0102,
+  '0110_import_export': m0110,
   '0300_content_invariants': m0300,
 };

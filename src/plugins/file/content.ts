@@ -248,6 +248,11 @@ export const fileContentType: ResourceTypeDefinition = {
   endpoint: ENDPOINT,
   prnModel: 'file.filecontent',
   modelName: 'FileContent',
+  exportable: {
+    table: 'file_content',
+    naturalKey: ['relative_path', 'digest'],
+    resourceName: 'pulp_file.app.modelresource.FileContentResource',
+  },
   create: createFileContent,
   async serialize(services, ids) {
     if (ids.length === 0) return [];

@@ -10,6 +10,7 @@ import {
   typedHref,
 } from '../../plugin-api/resource-types.js';
 import type { TaskContext } from '../../plugin-api/tasks.js';
+import { exporterResourceTypes } from '../import-export/records.js';
 
 /*
  * Pulp's generic create/update/delete tasks. Pulp passes a serializer name; here the arguments name the
@@ -25,7 +26,9 @@ function typeOf(args: Record<string, unknown>): ResourceTypeDefinition {
   if (typeof kind !== 'string' || !KINDS.has(kind))
     throw new ValidationError({ kind: [`Unknown resource kind: ${String(kind)}`] });
   if (typeof pulpType !== 'string') throw new ValidationError({ pulp_type: ['This field is required.'] });
-  return getResourceType(kind as ResourceKind, pulpType);
+  // Core's own typed models (exporters) are not plugin resource types.
+  const core = exporterResourceTypes.find((t) => t.kind === kind && t.pulpType === pulpType);
+  return core ?? getResourceType(kind as ResourceKind, pulpType);
 }
 
 function idOf(args: Record<string, unknown>): string {

@@ -1,5 +1,8 @@
 import type { TaskFunction } from '../../plugin-api/tasks.js';
 import { generalCreate, generalDelete, generalUpdate } from './base.js';
+import { fsPublicationExport, fsRepoVersionExport } from '../import-export/fs-export.js';
+import { pulpExport } from '../import-export/pulp-export.js';
+import { importRepositoryVersion, pulpImport } from '../import-export/pulp-import.js';
 import { orphanCleanup } from './orphan.js';
 import { reclaimSpace } from './reclaim-space.js';
 import { repairAllArtifacts, repairVersion } from './repair.js';
@@ -18,4 +21,9 @@ export const coreTasks: Record<string, TaskFunction> = {
   'pulpcore.app.tasks.base.ageneral_delete': generalDelete,
   'pulpcore.app.tasks.upload.commit': commitUpload,
   'pulpcore.app.tasks.orphan.orphan_cleanup': orphanCleanup,
+  'pulpcore.app.tasks.export.pulp_export': pulpExport,
+  'pulpcore.app.tasks.export.fs_publication_export': fsPublicationExport,
+  'pulpcore.app.tasks.export.fs_repo_version_export': fsRepoVersionExport,
+  'pulpcore.app.tasks.importer.pulp_import': pulpImport,
+  'pulpcore.app.tasks.importer.import_repository_version': importRepositoryVersion,
 };
