@@ -7,8 +7,10 @@ import { artifactDistributionRoutes } from './routes/artifact-distributions.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { contentGuardRoutes } from './routes/contentguards.js';
 import { docsRoutes } from './routes/docs.js';
+import { exporterRoutes } from './routes/exporters.js';
 import { genericListRoutes } from './routes/generic-lists.js';
 import { groupRoutes } from './routes/groups.js';
+import { importerRoutes } from './routes/importers.js';
 import { loginRoutes } from './routes/login.js';
 import { orphanRoutes } from './routes/orphans.js';
 import { repairReclaimRoutes } from './routes/repair-reclaim.js';
@@ -55,6 +57,8 @@ export function apiModules(registry: PluginRegistry): (services: Services) => Op
       orphanRoutes(),
       repairReclaimRoutes(),
       signingServiceRoutes(),
+      exporterRoutes(),
+      importerRoutes(),
       docsRoutes(Object.fromEntries(versions.map((v) => [v.component, v.version]))),
       ...registry.plugins.flatMap((p) => (p.operations ? [p.operations(services)] : [])),
     ]);

@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough, type Readable, Transform } from 'node:stream';
+import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32 } from 'node:zlib';
 
@@ -78,12 +78,10 @@ export async function checkToc(tocPath: string, progress?: ProgressReporter): Pr
 
 /** The archive's bytes as one stream. */
 export function archiveStream(source: ArchiveSource): Readable {
-  const out = new PassThrough();
-  (async () => {
-    for (const f of source.files) await pipeline(createReadStream(f), out, { end: false });
-    out.end();
-  })().catch((err: unknown) => out.destroy(err as Error));
-  return out;
+  async function* bytes() {
+    for (const f of source.files) yield* createReadStream(f);
+  }
+  return Readable.from(bytes(), { objectMode: false });
 }
 
 /**

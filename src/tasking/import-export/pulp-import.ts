@@ -283,7 +283,7 @@ export async function importRepositoryVersion(ctx: TaskContext): Promise<null> {
       ctx.signal,
     );
     if (!folder) throw new ValidationError([`No RepositoryVersion found for ${srcName}`]);
-    let destId = String(ctx.args.dest_repo_pk ?? '');
+    let destId = (ctx.args.dest_repo_pk as string | undefined) ?? '';
     if (!destId) destId = await createDestination(ctx, staging, srcName, String(ctx.args.dest_repo_name));
     const ids: ContentIds = new Map();
     for (const type of resourceTypesOf('content')) {
