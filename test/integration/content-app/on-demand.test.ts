@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -173,6 +174,50 @@ describe('content app: on-demand content', () => {
       .where('size', '=', data.length)
       .execute();
     expect(leftovers).toHaveLength(0);
+  });
+
+  /** The content app's own temporary files of on-demand downloads. */
+  const onDemandTemps = async () =>
+    (await readdir(h.storage.tempDir()).catch((): string[] => [])).filter((n) => n.startsWith('ondemand-'));
+
+  it('removes the temporary file of a streamed download whose only client went away mid-body', async () => {
+    const data = randomBytes(3 * 1024 * 1024);
+    const upstreamFile = await gatedUpstream('abandoned.bin', data, 1024 * 1024);
+    try {
+      await onDemandUnit('abandoned.bin', data, 'streamed', [upstreamFile.url]);
+      const res = await h.client.request({ path: '/pulp/content/od/abandoned.bin', method: 'GET' });
+      let received = 0;
+      await new Promise<void>((resolve) =>
+        res.body.on('data', (c: Buffer) => {
+          received += c.length;
+          if (received >= 512 * 1024) resolve();
+        }),
+      );
+      expect(await onDemandTemps()).toHaveLength(1);
+      res.body.destroy();
+      upstreamFile.release();
+      await waitFor(async () => (await onDemandTemps()).length === 0, { what: 'the temporary file to go' });
+    } finally {
+      await upstreamFile.stop();
+    }
+  });
+
+  it('removes the temporary file when the upstream fails mid-body', async () => {
+    const data = randomBytes(2 * 1024 * 1024);
+    const upstreamFile = await gatedUpstream('cut.bin', data, 1024 * 1024);
+    try {
+      await onDemandUnit('cut.bin', data, 'on_demand', [upstreamFile.url]);
+      const got = streamingGet('/pulp/content/od/cut.bin', 512 * 1024);
+      await (
+        await got
+      ).started;
+      expect(await onDemandTemps()).toHaveLength(1);
+      await upstreamFile.stop(); // cuts the connection before the rest
+      await expect((await got).done).rejects.toThrow();
+      await waitFor(async () => (await onDemandTemps()).length === 0, { what: 'the temporary file to go' });
+    } finally {
+      await upstreamFile.stop();
+    }
   });
 
   it('shares one upstream download between 20 concurrent first requests', async () => {
