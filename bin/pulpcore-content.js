@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// Entry points run the TypeScript sources through tsx, so a checkout needs no build step.
-import { register } from 'tsx/esm/api';
-register();
-await import('../src/cli/pulpcore-content.ts');
+// Runs the compiled dist/cli/pulpcore-content.js (or the sources through tsx when there is no fresh build): see launch.js.
+import { launch } from './launch.js';
+await launch('pulpcore-content');

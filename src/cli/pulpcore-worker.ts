@@ -11,6 +11,8 @@ import './registry.js';
 import { EXIT_CANNOT_SERVE, parseArgs, runCli } from './run-cli.js';
 import { removeThreadTempFiles, startTempSweeper } from './temp-files.js';
 
+const TASK_THREAD_YOUNG_GENERATION_MB = 24;
+
 const USAGE = `usage: pulpcore-worker [--name NAME]
 
 Runs one task worker (one task at a time). Needs PULP_DATABASE_URL (or DATABASES in settings.yaml):
@@ -48,6 +50,9 @@ runCli(
       workerData: { ...workerData },
       logger: logger.child({ component: 'executor' }),
       onThreadExit: (threadId) => void removeThreadTempFiles(tempDir, threadId, logger),
+      // The thread allocates heavily while it syncs: its young generation keeps room (the process's own flag,
+      // which `pulp-ts run` sets small for the idle main thread, would apply to it too).
+      maxYoungGenerationSizeMb: TASK_THREAD_YOUNG_GENERATION_MB,
     });
     const { db } = createDatabase({ url: databaseUrl, max: 3, applicationName: 'pulpcore-worker' });
     const stopSweeper = startTempSweeper({ dir: tempDir, db, logger });

@@ -1,13 +1,12 @@
 import { execFile } from 'node:child_process';
+import { get as httpGet } from 'node:http';
 import { hostname } from 'node:os';
 import { promisify } from 'node:util';
 
-import { sql } from 'kysely';
 import type { Logger } from 'pino';
 
 import { apiPrefix } from '../core/ids.js';
 import { parseBind, type Settings } from '../core/settings.js';
-import type { Database } from '../db/database.js';
 
 /** Pids of every live process below `root` (its children, their cluster copies, ...), from `ps` (Linux and macOS). */
 async function descendantPids(root: number): Promise<Set<number>> {
@@ -36,51 +35,67 @@ interface Counts {
   workers: number;
 }
 
-/**
- * Online apps that are processes of this run. `/status/` alone cannot tell: when another pulp-ts owns the
- * API port, its status lists its own processes, and counting those announced a start whose API could not
- * even listen. A row here is written by a process after it listened, so it proves the address is ours.
- */
-async function ownOnlineCounts(db: Database, settings: Settings): Promise<Counts> {
-  const ours = await descendantPids(process.pid);
-  const rows = await db
-    .selectFrom('app_status')
-    .select(['app_type', 'pid'])
-    .where('hostname', '=', hostname())
-    .where('stopped_at', 'is', null)
-    .where(sql<boolean>`last_heartbeat > now() - make_interval(secs => ${Math.max(settings.WORKER_TTL, 120)})`)
-    .execute();
-  const mine = rows.filter((r) => r.pid !== null && ours.has(Number(r.pid)));
-  const count = (type: string) => mine.filter((r) => r.app_type === type).length;
-  return { api: count('api'), content: count('content'), workers: count('worker') };
+/** GET of a small JSON document with node:http (fetch would load undici into the supervisor). */
+function getJson(url: string, timeoutMs: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, { timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => {
+        if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}`));
+        try {
+          resolve(JSON.parse(body));
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
 }
 
-async function statusAnswers(settings: Settings): Promise<boolean> {
+/**
+ * Online apps of `/status/` that are processes of this run. The counts alone cannot tell: when another pulp-ts
+ * owns the API port, its status lists its own processes, and counting those announced a start whose API could
+ * not even listen. Each app is named `<pid>@<host>` (and registers only after it listened), so an app whose pid
+ * is one of our descendants on this host proves the address is ours. Read over HTTP, so that the supervisor
+ * loads no database layer.
+ */
+async function ownOnlineCounts(settings: Settings): Promise<Counts | null> {
   const { host, port } = parseBind(settings.API_BIND);
   const local = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const url = `http://${local.includes(':') ? `[${local}]` : local}:${port}${apiPrefix(settings.API_ROOT)}status/`;
+  let status: Record<string, { name?: string }[] | undefined>;
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
-    await res.body?.cancel();
-    return res.ok;
+    status = (await getJson(url, 3000)) as typeof status;
   } catch {
-    return false;
+    return null;
   }
+  const ours = await descendantPids(process.pid);
+  const suffix = `@${hostname()}`;
+  const count = (apps: { name?: string }[] | undefined) =>
+    (apps ?? []).filter((a) => {
+      const name = a.name ?? '';
+      const at = name.indexOf('@');
+      return at > 0 && name.slice(at).startsWith(suffix) && ours.has(Number(name.slice(0, at)));
+    }).length;
+  return {
+    api: count(status.online_api_apps),
+    content: count(status.online_content_apps),
+    workers: count(status.online_workers),
+  };
 }
 
-/** Waits until every process this run started is online and `/status/` answers; false when stopping first. */
-export async function waitUntilReady(
-  db: Database,
-  settings: Settings,
-  logger: Logger,
-  isStopping: () => boolean,
-): Promise<boolean> {
+/** Waits until every process this run started is online in `/status/`; false when stopping first. */
+export async function waitUntilReady(settings: Settings, logger: Logger, isStopping: () => boolean): Promise<boolean> {
   const want: Counts = { api: settings.API_PROCESSES, content: settings.CONTENT_PROCESSES, workers: settings.WORKERS };
   let lastReport = Date.now();
   while (!isStopping()) {
-    const got = await ownOnlineCounts(db, settings).catch(() => null);
+    const got = await ownOnlineCounts(settings).catch(() => null);
     const enough = got && got.api >= want.api && got.content >= want.content && got.workers >= want.workers;
-    if (enough && (await statusAnswers(settings))) return !isStopping();
+    if (enough) return !isStopping();
     if (Date.now() - lastReport > 30_000) {
       logger.warn({ want, got }, 'still waiting for every process to come online');
       lastReport = Date.now();

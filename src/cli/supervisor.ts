@@ -12,6 +12,8 @@ export interface ChildSpec {
   /** Script run with the current node, e.g. `bin/pulpcore-worker.js`. */
   script: string;
   args: string[];
+  /** Node options before the script (V8 heap flags). */
+  execArgv?: string[];
   env: Record<string, string>;
 }
 
@@ -57,11 +59,15 @@ export class ProcessSupervisor {
     const { spec } = entry;
     const startedAt = Date.now();
     const watch = path.join(path.dirname(spec.script), 'supervisor-watch.js');
-    const child = spawn(process.execPath, ['--import', pathToFileURL(watch).href, spec.script, ...spec.args], {
-      cwd: this.cwd,
-      env: { ...process.env, ...spec.env, PULP_TS_SUPERVISOR_PID: String(process.pid) },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...(spec.execArgv ?? []), '--import', pathToFileURL(watch).href, spec.script, ...spec.args],
+      {
+        cwd: this.cwd,
+        env: { ...process.env, ...spec.env, PULP_TS_SUPERVISOR_PID: String(process.pid) },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
     entry.child = child;
     this.logger.info({ child: spec.name, pid: child.pid }, 'process started');
     child.on('error', (err) => this.logger.error({ child: spec.name, err: err.message }, 'process could not start'));

@@ -4,10 +4,9 @@ import { threadId } from 'node:worker_threads';
 import type { Logger } from 'pino';
 
 import type { TempOwner } from '../core/temp-names.js';
-import { liveProcessNames } from '../db/app-status.js';
+import { API_APP_TTL_SECONDS, liveProcessNames } from '../db/app-status.js';
 import type { Database } from '../db/database.js';
 import { removeTempFilesOf, sweepTempDir } from '../storage/temp-sweep.js';
-import { API_APP_TTL_SECONDS } from './api-server.js';
 
 /** How often each process sweeps the temporary folder. */
 const SWEEP_INTERVAL_MS = 10 * 60_000;

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { parse as parseYaml } from 'yaml';
 
 import { ConfigurationError } from './errors.js';
 
@@ -116,9 +116,21 @@ export interface LoadSettingsOptions {
   cwd?: string;
   /** Values that win over everything (used by tests and CLI flags). */
   overrides?: Partial<RawSettings>;
+  /**
+   * Skip settings-file keys and `PULP_` variables nobody declared instead of reporting them: for a process that
+   * reads core's settings only and leaves the whole check to the processes it starts (`pulp-ts run`'s supervisor,
+   * a cluster's primary), so that it need not load every plugin to learn their settings.
+   */
+  ignoreUnknownKeys?: boolean;
 }
 
 const extraSettings = new Map<string, TSchema>();
+
+/** The YAML parser, loaded only when there is a settings file (it is 8 MB of a process's memory otherwise). */
+function parseYaml(text: string): unknown {
+  const yaml = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yaml.parse(text);
+}
 
 /**
  * Declares settings beyond core's (plugins' own, under Pulp's names): validated and read from the same
@@ -249,6 +261,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
       }
       for (const [key, value] of Object.entries(parsed)) {
         if (!(key in props)) {
+          if (options.ignoreUnknownKeys) continue;
           problems.push(`${key} (from ${file}): unknown setting${didYouMean(key, Object.keys(props))}`);
           continue;
         }
@@ -271,7 +284,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   }
   // A misspelt variable (PULP_WORKER_TLL) would otherwise be ignored silently; it is refused as the file's are.
   const variables = new Map(Object.keys(props).map((n) => [n.startsWith('PULP_') ? n : `PULP_${n}`, n]));
-  for (const variable of Object.keys(env)) {
+  for (const variable of options.ignoreUnknownKeys ? [] : Object.keys(env)) {
     if (!variable.startsWith('PULP_') || variables.has(variable) || NON_SETTING_VARIABLES.has(variable)) continue;
     if (variable.startsWith(INTERNAL_VARIABLE_PREFIX) || env[variable] === undefined) continue;
     const hint = didYouMean(variable, [...variables.keys()]);

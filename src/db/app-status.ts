@@ -6,6 +6,9 @@ import type { Database } from './database.js';
 
 export type AppType = 'api' | 'content' | 'worker';
 
+/** Pulp's API_APP_TTL: an API process missing heartbeats for this long leaves `online_api_apps`. */
+export const API_APP_TTL_SECONDS = 120;
+
 export interface AppRecord {
   pulp_id: string;
   name: string;

@@ -22,6 +22,8 @@ export interface ExecutorOptions {
   killAfterMs?: number;
   /** Called when a thread has ended, however (its temporary files can then be removed). */
   onThreadExit?: (threadId: number) => void;
+  /** The thread's young generation limit (V8's default lets it grow to about 17 MB and keep it while idle). */
+  maxYoungGenerationSizeMb?: number;
 }
 
 interface Running {
@@ -63,8 +65,11 @@ export class TaskExecutor {
 
   private spawn(): Promise<void> {
     const entry = this.options.threadModule.href;
-    // Under tsx (a checkout without build) the thread must register the TypeScript loader itself.
-    const tsx = import.meta.url.endsWith('.ts') ? import.meta.resolve('tsx/esm/api') : null;
+    // Under tsx (a checkout without build), or when an extra task module is TypeScript (the test suite's), the
+    // thread must register the TypeScript loader itself.
+    const extra = (this.options.workerData as { extraTaskModules?: string[] }).extraTaskModules ?? [];
+    const needsTsx = import.meta.url.endsWith('.ts') || extra.some((m) => m.endsWith('.ts'));
+    const tsx = needsTsx ? import.meta.resolve('tsx/esm/api') : null;
     const bootstrap = `
       const { workerData } = require('node:worker_threads');
       (async () => {
@@ -73,6 +78,9 @@ export class TaskExecutor {
       })().catch((err) => { console.error(err); process.exit(1); });`;
     const thread = new Worker(bootstrap, {
       eval: true,
+      ...(this.options.maxYoungGenerationSizeMb
+        ? { resourceLimits: { maxYoungGenerationSizeMb: this.options.maxYoungGenerationSizeMb } }
+        : {}),
       workerData: { ...this.options.workerData, __tsx: tsx, __entry: entry },
     });
     this.thread = thread;

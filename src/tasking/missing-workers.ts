@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 
+import { API_APP_TTL_SECONDS } from '../db/app-status.js';
 import type { Database } from '../db/database.js';
 import { finishTask, unblockAfter } from './claim-task.js';
 
 /** Pulp's API_APP_TTL: owner of inline (immediate) tasks run by an API process. */
-const API_APP_TTL_SECONDS = 120;
 /** An unowned running task (inline run without an app record) is abandoned after this long. */
 const UNOWNED_RUNNING_SECONDS = 60;
 

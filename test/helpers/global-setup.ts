@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,6 +7,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 
+import { buildState } from '../../bin/launch.js';
 import { createDatabase } from '../../src/db/database.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -35,6 +37,8 @@ export function freePort(): Promise<number> {
  * database once; each test file then clones it, which takes milliseconds.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The processes the tests start run the compiled build, as users run them: rebuilt here when a source changed.
+  if (buildState() !== 'fresh') execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
   let embedded: EmbeddedDatabase | undefined;
   let dir: string | undefined;
   let serverUrl = process.env.PULP_DATABASE_URL;
