@@ -11,7 +11,7 @@ const plugins = readdirSync(new URL('./src/plugins', import.meta.url), { withFil
   .map((d) => d.name);
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.pulp/', 'bin/', 'bench/*.js', 'eslint.config.js', '.bench/', 'src/**/assets/'] },
+  { ignores: ['node_modules/', 'dist/', '.pulp/', 'bin/', 'scripts/', 'bench/*.js', 'eslint.config.js', '.bench/', 'src/**/assets/'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

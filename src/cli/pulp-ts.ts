@@ -1,7 +1,7 @@
 // The supervisor of `pulp-ts run`: it imports settings, the logger, the embedded PostgreSQL launcher and the
 // process supervisor, and nothing of the database layer or the plugins (the setup runs in a child process, see
 // run-setup.ts), so that it stays small for as long as everything runs.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +40,8 @@ const V8_FLAGS = {
   worker: ['--max-semi-space-size=1'],
 } as const;
 
-/** The hidden command the supervisor runs its setup child with. */
+/** The hidden commands of the supervisor's children: the settings check, and the setup once PostgreSQL runs. */
+const CHECK_COMMAND = '__check-settings';
 const SETUP_COMMAND = '__setup';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -172,30 +173,13 @@ async function run(settings: Settings): Promise<void> {
   }
 }
 
-runCli('pulp-ts', async () => {
-  const [command, ...rest] = process.argv.slice(2);
-  if (command === SETUP_COMMAND) {
-    // The registry module declares the plugins' settings, so this child checks every setting.
-    await import('./registry.js');
-    const settings = loadSettings({ env: process.env });
-    const url = configuredDatabaseUrl(settings);
-    if (!url) throw new ConfigurationError('the setup step needs PULP_DATABASE_URL');
-    await (await import('./run-setup.js')).runSetup(settings, url);
-    return 0;
-  }
-  if (command === '--help' || command === 'help' || command === undefined) {
-    console.log(USAGE);
-    return command === undefined ? 2 : 0;
-  }
-  if (command !== 'run') throw new UsageError(`unknown command '${command}'\n${USAGE}`);
-  const { flags } = parseArgs(rest, {
+/** The settings overrides of `run`'s flags (or null after printing the usage for --help). */
+function runOverrides(args: string[]): Record<string, unknown> | null {
+  const { flags } = parseArgs(args, {
     strings: ['bind', 'content-bind', 'api-processes', 'content-processes', 'workers'],
     booleans: ['help'],
   });
-  if (flags.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  if (flags.help) return null;
   const overrides: Record<string, unknown> = {};
   if (typeof flags.bind === 'string') overrides.API_BIND = flags.bind;
   if (typeof flags['content-bind'] === 'string') overrides.CONTENT_BIND = flags['content-bind'];
@@ -208,8 +192,35 @@ runCli('pulp-ts', async () => {
     const n = intFlag(flags, flag);
     if (n !== undefined) overrides[setting] = n;
   }
-  // Plugins' settings are not declared here (that would load every plugin): the setup child and the processes
-  // started check them.
+  return overrides;
+}
+
+runCli('pulp-ts', async () => {
+  const [command, ...rest] = process.argv.slice(2);
+  if (command === CHECK_COMMAND || command === SETUP_COMMAND) {
+    // The registry module declares the plugins' settings, so these children check every setting.
+    await import('./registry.js');
+    const settings = loadSettings({ env: process.env, overrides: runOverrides(rest) ?? {} });
+    if (command === CHECK_COMMAND) return 0;
+    const url = configuredDatabaseUrl(settings);
+    if (!url) throw new ConfigurationError('the setup step needs PULP_DATABASE_URL');
+    await (await import('./run-setup.js')).runSetup(settings, url);
+    return 0;
+  }
+  if (command === '--help' || command === 'help' || command === undefined) {
+    console.log(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (command !== 'run') throw new UsageError(`unknown command '${command}'\n${USAGE}`);
+  const overrides = runOverrides(rest);
+  if (!overrides) {
+    console.log(USAGE);
+    return 0;
+  }
+  // Every setting, the plugins' too, is checked by a short-lived child (loading the plugins here would keep them
+  // in the supervisor's memory for as long as everything runs); it prints every problem and fails.
+  const check = spawnSync(process.execPath, [bin('pulp-ts.js'), CHECK_COMMAND, ...rest], { stdio: 'inherit' });
+  if (check.status !== 0) return 1;
   const settings = loadSettings({ env: process.env, overrides, ignoreUnknownKeys: true });
   await run(settings);
 });
