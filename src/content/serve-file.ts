@@ -80,13 +80,24 @@ function rangeApplies(req: IncomingMessage, file: StoredFile): boolean {
   return !Number.isNaN(t) && file.mtimeSeconds <= Math.floor(t / 1000);
 }
 
-/** Sends a stored artifact: validators, conditional requests, a single Range, HEAD without a body. */
+/**
+ * Sends a stored artifact: validators, conditional requests, a single Range, HEAD without a body. With
+ * `redirect` (REDIRECT_TO_OBJECT_STORAGE on an object store) the client is sent to a presigned URL of the
+ * object instead, which answers Range and HEAD itself.
+ */
 export async function sendStoredFile(
   req: IncomingMessage,
   res: ServerResponse,
   storage: Storage,
   file: StoredFile,
+  redirect = false,
 ): Promise<void> {
+  if (redirect && storage.presignedUrl) {
+    const location = await storage.presignedUrl(file.name, { contentType: file.contentType });
+    res.writeHead(302, { Location: location, 'Content-Length': '0' });
+    res.end();
+    return;
+  }
   const headers: OutgoingHttpHeaders = {
     'Content-Type': file.contentType,
     'Accept-Ranges': 'bytes',

@@ -93,6 +93,8 @@ function redirect(res: ServerResponse, location: string): void {
 /** Starts the content app (spec runtime §2) on host:port; `port` 0 picks a free port. */
 export async function startContentApp(options: ContentAppOptions): Promise<ContentApp> {
   const { settings, db, storage } = options;
+  // Object storage: clients get a presigned URL (Pulp's REDIRECT_TO_OBJECT_STORAGE), else the app streams it.
+  const redirectToStorage = settings.REDIRECT_TO_OBJECT_STORAGE && typeof storage.presignedUrl === 'function';
   const logger = options.logger.child({ component: 'content' });
   const prefix = settings.CONTENT_PATH_PREFIX;
   const publicationTypes = new Set(options.plugins.publicationDistributionTypes);
@@ -240,7 +242,7 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
     switch (prepared.kind) {
       case 'file':
         try {
-          await sendStoredFile(req, res, storage, prepared.file);
+          await sendStoredFile(req, res, storage, prepared.file, redirectToStorage);
         } catch (err) {
           // Storage lost the file (repair, reclaim): forget the resolution so a fixed state is seen at once.
           if (err instanceof MissingFileError) resolutions.delete(key);
@@ -258,7 +260,7 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
             const file = await prepareStoredFile(storage, name, size, contentType, cache.enabled);
             // Saved meanwhile: later requests go straight to storage.
             cache.store(resolutions, key, { kind: 'file', file }, generation);
-            await sendStoredFile(req, res, storage, file);
+            await sendStoredFile(req, res, storage, file, redirectToStorage);
           },
           freshCandidates,
         );

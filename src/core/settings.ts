@@ -29,6 +29,21 @@ export const SettingsSchema = Type.Object({
   STATIC_ROOT: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null }),
   /** Where artifacts and uploads are stored; default `<PULP_HOME>/media`. */
   MEDIA_ROOT: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null }),
+  /**
+   * Django's STORAGES: `default.BACKEND` is `pulpcore.app.models.storage.FileSystem` (files under MEDIA_ROOT) or
+   * `storages.backends.s3.S3Storage` (any S3-compatible service; its OPTIONS are checked when storage is built).
+   */
+  STORAGES: Type.Object(
+    {
+      default: Type.Object({
+        BACKEND: Type.String({ minLength: 1 }),
+        OPTIONS: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+      }),
+    },
+    { default: { default: { BACKEND: 'pulpcore.app.models.storage.FileSystem' } } },
+  ),
+  /** Object storage only: the content app answers with a redirect to a presigned URL instead of streaming. */
+  REDIRECT_TO_OBJECT_STORAGE: Type.Boolean({ default: true }),
   /** Seconds without a heartbeat after which a worker or app is considered missing. */
   WORKER_TTL: Type.Number({ default: 30, exclusiveMinimum: 0 }),
   /** Full PostgreSQL URL; when neither it nor DATABASES is set, an embedded PostgreSQL is started. */

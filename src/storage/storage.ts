@@ -14,6 +14,15 @@ export interface Storage {
    */
   saveFromFile(tempPath: string, name: string): Promise<void>;
   delete(name: string): Promise<void>;
-  /** Directory for temporary files on the same volume as the storage (so saves are renames). */
+  /** Local directory for temporary files (for the filesystem backend on its volume, so saves are renames). */
   tempDir(): string;
+  /** Object stores only: a time-limited URL that lets a client GET the object directly. */
+  presignedUrl?(name: string, options?: PresignOptions): Promise<string>;
+}
+
+export interface PresignOptions {
+  /** Content-Type the object store should answer with. */
+  contentType?: string;
+  /** File name for the answer's Content-Disposition. */
+  filename?: string;
 }

@@ -31,13 +31,13 @@ export interface HttpResult {
 }
 
 /** A running content app on 127.0.0.1:0 over a fresh database, and a client that sends paths verbatim. */
-export async function startHarness(): Promise<Harness> {
+export async function startHarness(extraSettings: Record<string, unknown> = {}): Promise<Harness> {
   const database = await createTestDatabase();
   const home = await mkdtemp(path.join(tmpdir(), 'pulp-ts-content-'));
   await chmod(home, 0o755);
   const settings = loadSettings({
     env: {},
-    overrides: { PULP_HOME: home, LOG_LEVEL: 'silent', DATABASE_URL: database.url },
+    overrides: { PULP_HOME: home, LOG_LEVEL: 'silent', DATABASE_URL: database.url, ...extraSettings },
   });
   const storage = createStorage(settings);
   const fixtures = new ContentFixtures(database.db, storage, settings);
