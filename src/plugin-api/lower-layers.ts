@@ -4,6 +4,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { DB } from '../db/tables.js';
 
+export { boundedLines } from '../core/bounded-lines.js';
 export * from '../core/checksums.js';
 export * from '../core/errors.js';
 export * from '../core/ids.js';

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 
-import { relativePathProblem } from '../../plugin-api/index.js';
+import { boundedLines, relativePathProblem } from '../../plugin-api/index.js';
 
 /** One PULP_MANIFEST entry. */
 export interface ManifestEntry {
@@ -64,35 +64,18 @@ export function parseManifestLine(text: string, line: number): ManifestEntry | n
 export const MAX_LINE_BYTES = 16 * 1024;
 
 /** The lines of a file, each decoded as UTF-8 and at most MAX_LINE_BYTES long (else a ManifestError). */
-async function* boundedLines(filePath: string): AsyncGenerator<string> {
+async function* manifestLines(filePath: string): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  const decode = (bytes: Buffer, line: number) => {
+  let line = 0;
+  const chunks = createReadStream(filePath, { highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>;
+  for await (const bytes of boundedLines(chunks, MAX_LINE_BYTES, tooLong)) {
+    line++;
     try {
-      return decoder.decode(bytes);
+      yield decoder.decode(bytes);
     } catch {
       throw new ManifestError(`Manifest line ${line} is not valid UTF-8.`);
     }
-  };
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let line = 0;
-  for await (const chunk of createReadStream(filePath, { highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>) {
-    let start = 0;
-    for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
-      line++;
-      if (pendingBytes + nl - start > MAX_LINE_BYTES) throw tooLong(line);
-      yield decode(Buffer.concat([...pending, chunk.subarray(start, nl)]), line);
-      pending = [];
-      pendingBytes = 0;
-      start = nl + 1;
-    }
-    if (start < chunk.length) {
-      pending.push(chunk.subarray(start));
-      pendingBytes += chunk.length - start;
-      if (pendingBytes > MAX_LINE_BYTES) throw tooLong(line + 1);
-    }
   }
-  if (pendingBytes > 0) yield decode(Buffer.concat(pending), line + 1);
 }
 
 function tooLong(line: number): ManifestError {
@@ -102,7 +85,7 @@ function tooLong(line: number): ManifestError {
 /** Reads a manifest file line by line (never the whole file, nor a whole overlong line, in memory). */
 export async function* readManifest(filePath: string): AsyncGenerator<ManifestEntry> {
   let line = 0;
-  for await (const text of boundedLines(filePath)) {
+  for await (const text of manifestLines(filePath)) {
     line++;
     const entry = parseManifestLine(text, line);
     if (entry) yield entry;

@@ -22,14 +22,29 @@ export interface ArchiveSource {
 }
 
 /**
+ * Longest table of contents or versions file read: a few hundred bytes per chunk or component, so even an
+ * export of 100,000 chunks fits; anything larger is not one, and is refused before it is read.
+ */
+export const MAX_SMALL_FILE_BYTES = 16 * 1024 * 1024;
+
+/** A small JSON file of an export, read whole once its size is known to be within MAX_SMALL_FILE_BYTES. */
+export async function readSmallFile(file: string): Promise<string> {
+  const { size } = await stat(file);
+  if (size > MAX_SMALL_FILE_BYTES)
+    throw new ValidationError([`${path.basename(file)} is larger than ${MAX_SMALL_FILE_BYTES} bytes.`]);
+  return readFile(file, 'utf8');
+}
+
+/**
  * Parses and checks a `-toc.json`: `files` and `meta` present, every file a plain name in the toc's own
  * directory (a name with a path separator or `..` points outside the export and is refused), every chunk
  * present with the crc32 the toc records. All mismatches are reported together, as Pulp's validate_chunks.
  */
 export async function checkToc(tocPath: string, progress?: ProgressReporter): Promise<ArchiveSource> {
   let toc: unknown;
+  const text = await readSmallFile(tocPath);
   try {
-    toc = JSON.parse(await readFile(tocPath, 'utf8'));
+    toc = JSON.parse(text);
   } catch (err) {
     throw new ValidationError([`Table-of-contents ${tocPath} is not valid JSON.`], { cause: err });
   }

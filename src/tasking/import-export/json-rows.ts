@@ -1,8 +1,15 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 
+import { boundedLines } from '../../core/bounded-lines.js';
 import { ValidationError } from '../../core/errors.js';
+
+/**
+ * Longest row line read, in bytes: a row is one database record (the largest, a package's metadata with its
+ * long description, stays far below it). A longer line is refused after its first MAX_ROW_BYTES, so a hostile
+ * or broken export cannot take a worker's memory with one line.
+ */
+export const MAX_ROW_BYTES = 32 * 1024 * 1024;
 
 /**
  * Resource files of an export are JSON arrays written one element per line (`[`, rows joined by `,` and a
@@ -40,12 +47,19 @@ export class JsonRowsWriter {
  * broken JSON, a row that is not an object) is refused with a ValidationError naming the file.
  */
 export async function* readJsonRows(path: string, name: string, size = 500): AsyncGenerator<Record<string, unknown>[]> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
   const bad = (why: string) => new ValidationError([`Malformed import file ${name}: ${why}.`]);
+  const chunks = createReadStream(path) as AsyncIterable<Buffer>;
+  const lines = boundedLines(chunks, MAX_ROW_BYTES, (n) => bad(`line ${n} is longer than ${MAX_ROW_BYTES} bytes`));
+  const decoder = new TextDecoder('utf-8', { fatal: true });
   let state: 'start' | 'rows' | 'end' = 'start';
   let batch: Record<string, unknown>[] = [];
-  for await (const raw of lines) {
-    const line = raw.trim();
+  for await (const bytes of lines) {
+    let line: string;
+    try {
+      line = decoder.decode(bytes).trim();
+    } catch {
+      throw bad('a row is not valid UTF-8');
+    }
     if (line === '') continue;
     if (state === 'start') {
       if (line === '[]') state = 'end';

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 
@@ -14,7 +14,7 @@ import type { TaskContext } from '../../plugin-api/tasks.js';
 import { allowedPath } from '../../storage/allowed-paths.js';
 import { artifactPath } from '../../storage/artifact-path.js';
 import { ARTIFACT_FILE, CA_FILE, REPO_FILE, VERSIONS_FILE } from './export-content.js';
-import { type ArchiveSource, checkToc, readArchive } from './import-archive.js';
+import { type ArchiveSource, checkToc, readArchive, readSmallFile } from './import-archive.js';
 import { type ContentIds, importContentArtifacts, importContentFile } from './import-content.js';
 import { readJsonRows } from './json-rows.js';
 import { importHref } from './records.js';
@@ -40,8 +40,9 @@ async function source(ctx: TaskContext, tarPath: string, tocPath: string | null)
 /** Pulp's _check_versions: every component of the export installed here, with the same X.Y version. */
 async function checkVersions(file: string): Promise<void> {
   let list: unknown;
+  const text = await readSmallFile(file);
   try {
-    list = JSON.parse(await readFile(file, 'utf8'));
+    list = JSON.parse(text);
   } catch {
     throw new ValidationError([`Malformed import file ${VERSIONS_FILE}.`]);
   }
