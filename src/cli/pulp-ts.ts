@@ -2,14 +2,14 @@
 // process supervisor, and nothing of the database layer or the plugins (the setup runs in a child process, see
 // run-setup.ts), so that it stays small for as long as everything runs.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { apiPrefix } from '../core/ids.js';
 import { ConfigurationError } from '../core/errors.js';
 import { configuredDatabaseUrl, loadSettings, parseBind, type Settings } from '../core/settings.js';
-import { embeddedDataDir, importEmbedded } from './embedded-launch.js';
+import { startEmbedded } from './embedded-launch.js';
 import { createLogger } from './logger.js';
 import { intFlag, parseArgs, runCli, UsageError } from './run-cli.js';
 import { waitUntilReady } from './readiness.js';
@@ -46,23 +46,6 @@ const SETUP_COMMAND = '__setup';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = (name: string) => path.join(ROOT, 'bin', name);
-
-/** Running as root, PostgreSQL runs as `postgres`, which must be able to reach the data folder. */
-async function checkEmbeddedFolder(settings: Settings): Promise<void> {
-  if (process.getuid?.() !== 0) return;
-  let dir = settings.PULP_HOME;
-  for (;;) {
-    const mode = (await stat(dir)).mode;
-    if ((mode & 0o001) === 0) {
-      throw new ConfigurationError(
-        `PULP_HOME: the embedded PostgreSQL runs as the 'postgres' user when started as root, and cannot enter ${dir} (mode ${(mode & 0o777).toString(8)}); choose a PULP_HOME outside it or run 'chmod o+x ${dir}'`,
-      );
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return;
-    dir = parent;
-  }
-}
 
 /** Runs run-setup.ts in a child process (migrations, admin user, stale app rows) and waits for it. */
 function runSetupChild(url: string): Promise<void> {
@@ -114,17 +97,7 @@ async function run(settings: Settings): Promise<void> {
   try {
     let url = configuredDatabaseUrl(settings);
     if (!url) {
-      await checkEmbeddedFolder(settings);
-      const embedded = await importEmbedded();
-      logger.info(
-        { dataDir: embeddedDataDir(settings), port: settings.EMBEDDED_DB_PORT },
-        'starting embedded PostgreSQL',
-      );
-      const server = await embedded.startEmbeddedPostgres({
-        dataDir: embeddedDataDir(settings),
-        port: settings.EMBEDDED_DB_PORT,
-        onLog: (line) => logger.debug({ component: 'postgres' }, line.trim()),
-      });
+      const server = await startEmbedded(settings, logger);
       stopEmbedded = () => server.stop();
       url = server.url;
     }
@@ -132,7 +105,9 @@ async function run(settings: Settings): Promise<void> {
     await runSetupChild(url);
     if (stopping) return;
 
-    const env = { PULP_DATABASE_URL: url };
+    // With the embedded PostgreSQL, children join it through PULP_HOME's credentials file, as processes
+    // started by hand do; the URL (with the password) is not put in their environment.
+    const env: Record<string, string> = configuredDatabaseUrl(settings) ? { PULP_DATABASE_URL: url } : {};
     supervisor.start({
       name: 'api',
       script: bin('pulpcore-api.js'),

