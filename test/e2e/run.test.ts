@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -184,6 +184,65 @@ describe('pulp-ts run', () => {
       expect(pids.length).toBeGreaterThanOrEqual(5);
       await stopAndCheckNothingLeft(run, pids);
       expect(await status()).toBeNull();
+    },
+    START_TIMEOUT,
+  );
+
+  it(
+    'keeps the superuser password in an owner-only file, and a worker started by hand joins and takes tasks',
+    async () => {
+      const run = start({ PULP_WORKERS: '0' });
+      await waitUntilReady(run);
+      const credentialsFile = path.join(home, 'db.credentials.json');
+      expect(statSync(credentialsFile).mode & 0o777).toBe(0o600);
+      const { password } = JSON.parse(readFileSync(credentialsFile, 'utf8')) as { password: string };
+      expect(password.length).toBeGreaterThanOrEqual(40);
+      expect(run.output()).not.toContain(password);
+      const env: Record<string, string | undefined> = { ...process.env, PULP_HOME: home, PULP_LOG_LEVEL: 'warn' };
+      delete env.PULP_DATABASE_URL;
+      const worker = spawn(process.execPath, ['bin/pulpcore-worker.js', '--name', 'started-by-hand'], {
+        cwd: path.resolve(import.meta.dirname, '../..'),
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let workerOutput = '';
+      worker.stdout.on('data', (d: Buffer) => (workerOutput += d.toString()));
+      worker.stderr.on('data', (d: Buffer) => (workerOutput += d.toString()));
+      const workerExited = new Promise((r) => worker.once('exit', r));
+      try {
+        await waitFor(
+          async () => {
+            if (worker.exitCode !== null) throw new Error(`the worker exited:\n${workerOutput}`);
+            const workers = ((await status())?.online_workers ?? []) as { name: string }[];
+            return workers.some((w) => w.name === 'started-by-hand');
+          },
+          { timeoutMs: 120_000, what: 'the hand-started worker in /status/' },
+        );
+        const auth = { authorization: `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}` };
+        const api = `http://127.0.0.1:${apiPort}/pulp/api/v3/`;
+        const dispatched = await fetch(`${api}orphans/cleanup/`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: '{}',
+        });
+        expect(dispatched.status).toBe(202);
+        const taskHref = ((await dispatched.json()) as { task: string }).task;
+        // The run has no worker of its own: only the hand-started one can run it (tasks/ shows `worker: null`, as Pulp).
+        expect(((await status())?.online_workers as { name: string }[]).map((w) => w.name)).toEqual([
+          'started-by-hand',
+        ]);
+        await waitFor(
+          async () => {
+            const res = await fetch(`http://127.0.0.1:${apiPort}${taskHref}`, { headers: auth });
+            return ((await res.json()) as { state: string }).state === 'completed';
+          },
+          { timeoutMs: 120_000, what: 'the task to complete' },
+        );
+      } finally {
+        worker.kill('SIGTERM');
+        await workerExited;
+        await stopAndCheckNothingLeft(run, descendants(run.child.pid as number));
+      }
     },
     START_TIMEOUT,
   );
