@@ -21,6 +21,8 @@ export interface ApiWithTasks {
 export async function createApiWithTasks(
   settings: Record<string, unknown> = {},
   plugins?: PluginDefinition[],
+  /** Run immediate tasks inline in the dispatching request, as the API process does (default: queue them too). */
+  options: { runImmediate?: boolean } = {},
 ): Promise<ApiWithTasks> {
   const ref: { current: Dispatcher | null } = { current: null };
   const lazy: Dispatcher = { dispatch: (...args) => ref.current!.dispatch(...args) };
@@ -33,7 +35,7 @@ export async function createApiWithTasks(
     logger: silentLogger,
     tasks,
     storage: api.services.storage,
-    runImmediate: false,
+    runImmediate: options.runImmediate ?? false,
   });
   const worker = await api.database.db
     .insertInto('app_status')

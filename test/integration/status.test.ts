@@ -44,6 +44,7 @@ describe('status', () => {
       'file',
       'certguard',
       'python',
+      'container',
     ]);
     expect(body.online_workers).toEqual([
       {

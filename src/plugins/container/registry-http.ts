@@ -118,6 +118,9 @@ const METHODS: ClientRoute['method'] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', '
 /** The registry's routes on the API process: `/v2/`, `/extensions/v2/` and the token server's `/token/`. */
 export function registryRoutes(services: Services): ClientRoute[] {
   const registry = new Registry(services);
+  // The token server's key pair is read (or generated and stored) when the process starts, not at the first
+  // token request; a failure is reported by the requests that need the keys (keys() retries then).
+  registry.keys().catch((err: unknown) => services.logger.error({ err }, 'token key pair unavailable'));
   const handler = (request: FastifyRequest, reply: FastifyReply) => serve(registry, request, reply);
   return [
     { method: METHODS, url: '/v2', handler },
