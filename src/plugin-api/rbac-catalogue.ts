@@ -22,7 +22,9 @@ export interface RbacModel {
     | 'artifact'
     | 'auth_group'
     | 'task_schedule'
-    | 'auth_user';
+    | 'auth_user'
+    /** A plugin's own table with a `pulp_id` key (`container_namespace`). */
+    | (string & Record<never, never>);
   pulpType?: string;
   /** Integer primary key (users, groups) instead of a UUID. */
   intId?: boolean;
