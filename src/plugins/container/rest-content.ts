@@ -1,4 +1,4 @@
-import { type TObject, type TProperties, Type } from '@sinclair/typebox';
+import { type TProperties, Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
 
 import {
@@ -137,7 +137,7 @@ const tagKind: ContentKind = {
     selectBase(services, TAG_TYPE)
       .innerJoin('container_tag as t', 't.content_id', 'c.pulp_id')
       .innerJoin('container_manifest as tm', 'tm.content_id', 't.tagged_manifest_id')
-      .select(['t.name', 't.tagged_manifest_id']) as unknown as ReturnType<typeof selectBase>,
+      .select(['t.name', 't.tagged_manifest_id']),
   serialize: (services, rows) =>
     Promise.resolve(
       rows.map((r) => ({
@@ -194,7 +194,7 @@ const manifestKind: ContentKind = {
         'm.is_bootable',
         'm.is_flatpak',
         'm.config_blob_id',
-      ]) as unknown as ReturnType<typeof selectBase>,
+      ]),
   async serialize(services, rows) {
     const ids = rows.map((r) => r.pulp_id);
     const listed = new Map<string, string[]>();
@@ -243,7 +243,7 @@ const blobKind: ContentKind = {
     selectBase(services, BLOB_TYPE)
       .innerJoin('container_blob as b', 'b.content_id', 'c.pulp_id')
       .leftJoin('content_artifact as ca', 'ca.content_id', 'c.pulp_id')
-      .select(['b.digest', 'ca.artifact_id']) as unknown as ReturnType<typeof selectBase>,
+      .select(['b.digest', 'ca.artifact_id']),
   serialize: (services, rows) =>
     Promise.resolve(
       rows.map((r) => ({
@@ -286,15 +286,7 @@ const signatureKind: ContentKind = {
     selectBase(services, SIGNATURE_TYPE)
       .innerJoin('container_manifest_signature as s', 's.content_id', 'c.pulp_id')
       .innerJoin('container_manifest as sm', 'sm.content_id', 's.signed_manifest_id')
-      .select([
-        's.name',
-        's.digest',
-        's.type',
-        's.key_id',
-        's.timestamp',
-        's.creator',
-        's.signed_manifest_id',
-      ]) as unknown as ReturnType<typeof selectBase>,
+      .select(['s.name', 's.digest', 's.type', 's.key_id', 's.timestamp', 's.creator', 's.signed_manifest_id']),
   serialize: (services, rows) =>
     Promise.resolve(
       rows.map((r) => ({
@@ -395,7 +387,7 @@ export const contentComponents: ComponentSchema[] = KINDS.map((k) => ({
     pulp_labels: Type.Record(Type.String(), nullable(Type.String())),
     vuln_report: nullable(Type.String()),
     ...k.fields,
-  }) as TObject,
+  }),
 }));
 
 export const contentResourceTypes: ResourceTypeDefinition[] = KINDS.map((k) => ({

@@ -106,7 +106,7 @@ function withNamespaceHooks(typed: TypedDistribution, pulpType: string): Resourc
           .where('pulp_id', '=', id)
           .executeTakeFirst();
         values.detail = {
-          ...((current?.detail ?? {}) as Record<string, unknown>),
+          ...(current?.detail ?? {}),
           ...('detail' in data ? detailOf(data) : {}),
           namespace_id: namespace.id,
         };
@@ -243,7 +243,9 @@ export const pullThroughDistribution: TypedDistribution = {
               const reply = await op.handle(ctx);
               const body = reply.body as { results?: Record<string, unknown>[] } & Record<string, unknown>;
               const items = body && Array.isArray(body.results) ? body.results : body ? [body] : [];
-              const ids = items.map((i) => /([0-9a-f-]{36})\/$/.exec(String(i.pulp_href ?? ''))?.[1] ?? '');
+              const ids = items.map(
+                (i) => /([0-9a-f-]{36})\/$/.exec(typeof i.pulp_href === 'string' ? i.pulp_href : '')?.[1] ?? '',
+              );
               const created = await createdThrough(ctx.services, ids.filter(Boolean));
               items.forEach((item, k) => {
                 if ('distributions' in item) item.distributions = created.get(ids[k] ?? '') ?? [];

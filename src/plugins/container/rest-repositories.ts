@@ -136,7 +136,11 @@ async function copySourceVersion(ctx: RequestContext): Promise<{ repositoryId: s
   let repositoryId: string;
   let number: number;
   if (version) {
-    const ref = await resolveVersionReference(ctx.services.db, 'source_repository_version', String(version));
+    const ref = await resolveVersionReference(
+      ctx.services.db,
+      'source_repository_version',
+      typeof version === 'string' ? version : '',
+    );
     repositoryId = ref.repositoryId;
     number = ref.number;
   } else {

@@ -25,7 +25,8 @@ export async function synchronize(ctx: TaskContext): Promise<void> {
   if (!remote || remote.pulp_type !== REMOTE_TYPE) throw new ContainerSyncError('The remote no longer exists.');
   if (args.signed_only) throw new ContainerSyncError('Syncing only signed content is not supported.');
   const detail = remote.detail as { include_tags?: string[] | null; exclude_tags?: string[] | null };
-  const { client, close } = clientForRemote(remote, { signal: ctx.signal });
+  const upstream = clientForRemote(remote, { signal: ctx.signal });
+  const client = upstream.client;
   const tags = await ctx.progress('Processing Tags', 'sync.processing.tag');
   const manifests = await ctx.progress('Downloading tag list', 'sync.downloading.manifest');
   const blobs = await ctx.progress('Downloading Artifacts', 'sync.downloading.artifacts');
@@ -50,6 +51,6 @@ export async function synchronize(ctx: TaskContext): Promise<void> {
     for (const p of [tags, manifests, blobs]) await p.done('failed');
     throw err;
   } finally {
-    await close();
+    await upstream.close();
   }
 }

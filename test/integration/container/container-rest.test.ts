@@ -9,6 +9,8 @@ import { makeMultiArchImage, type MultiArchImage, writeOciLayout } from '../../h
 import { type ReferenceRegistry, skopeo, skopeoOk, startReferenceRegistry } from '../../helpers/container-tools.js';
 
 const API = '/pulp/api/v3/';
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, read field by field
+type Body = Record<string, any>;
 
 describe('the container REST API on the real plugin registration', () => {
   let app: ContainerTestApp;
@@ -23,11 +25,11 @@ describe('the container REST API on the real plugin registration', () => {
       headers: { authorization: app.adminAuth, ...(body ? { 'content-type': 'application/json' } : {}) },
       ...(body ? { payload: JSON.stringify(body) } : {}),
     });
-    return { status: res.statusCode, body: res.json<Record<string, any>>() };
+    return { status: res.statusCode, body: res.json<Body>() };
   }
 
   /** Runs a 202's task to its end; returns the task. */
-  async function finish(reply: { status: number; body: Record<string, any> }) {
+  async function finish(reply: { status: number; body: Body }) {
     expect(reply.status, JSON.stringify(reply.body)).toBe(202);
     await app.runTasks();
     return (await call('GET', reply.body.task as string)).body;
