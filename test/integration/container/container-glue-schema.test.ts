@@ -93,7 +93,7 @@ describe('the container operations pulp-glue calls', () => {
     );
     expect(versions.container).toMatchObject({ version: '2.26.16', package: 'pulp-container' });
     expect(doc.info['x-pulp-app-versions'].container).toBe('2.26.16');
-    const [major, minor] = (versions.core!.version).split('.').map(Number) as [number, number];
+    const [major, minor] = versions.core!.version.split('.').map(Number) as [number, number];
     expect(major === 3 && minor >= 73 && minor < 100).toBe(true);
   });
 
