@@ -28,30 +28,40 @@ function selfSigned(cert: X509Certificate): boolean {
  * as OpenSSL's store verification does for Pulp's X.509 guard.
  */
 export function isTrustedClientCert(header: string | undefined, cas: X509Certificate[], now = Date.now()): boolean {
-  if (!header || header.length > MAX_CLIENT_CERT_BYTES) return false;
+  return trustedClientCert(header, cas, now) !== null;
+}
+
+/** The client certificate of the header when it is trusted (see isTrustedClientCert), else null. */
+export function trustedClientCert(
+  header: string | undefined,
+  cas: X509Certificate[],
+  now = Date.now(),
+): X509Certificate | null {
+  if (!header || header.length > MAX_CLIENT_CERT_BYTES) return null;
   let pem: string;
   try {
     // Python's unquote, as Pulp uses: '+' stays '+' (base64 needs it).
     pem = decodeURIComponent(header);
   } catch {
-    return false;
+    return null;
   }
   let cert: X509Certificate;
   try {
     const first = parseCertificates(pem)[0];
-    if (!first) return false;
+    if (!first) return null;
     cert = first;
   } catch {
-    return false;
+    return null;
   }
-  if (!currentlyValid(cert, now)) return false;
+  if (!currentlyValid(cert, now)) return null;
+  const client = cert;
   for (let depth = 0; depth < MAX_CHAIN; depth++) {
     const issuer = cas.find(
       (ca) => cert.checkIssued(ca) && ca.ca && cert.verify(ca.publicKey) && currentlyValid(ca, now),
     );
-    if (!issuer) return false;
-    if (selfSigned(issuer)) return true;
+    if (!issuer) return null;
+    if (selfSigned(issuer)) return client;
     cert = issuer;
   }
-  return false;
+  return null;
 }

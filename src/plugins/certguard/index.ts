@@ -1,6 +1,7 @@
 import { definePlugin, rbacModel } from '../../plugin-api/index.js';
+import { rhsmGuard } from './rhsm-guard.js';
 import { x509Guard } from './x509-guard.js';
-import { x509GuardRoutes } from './x509.js';
+import { certGuardRoutes } from './routes.js';
 
 export default definePlugin({
   name: 'certguard',
@@ -13,15 +14,26 @@ export default definePlugin({
       prnModel: 'certguard.x509certguard',
       modelName: 'X509CertGuard',
     },
+    {
+      kind: 'contentguard',
+      pulpType: 'certguard.rhsm',
+      endpoint: 'contentguards/certguard/rhsm',
+      prnModel: 'certguard.rhsmcertguard',
+      modelName: 'RHSMCertGuard',
+    },
   ],
-  operations: () => x509GuardRoutes(),
-  guards: [x509Guard],
-  // X.509 guards have no access policy in Pulp: admins only.
+  operations: () => certGuardRoutes(),
+  guards: [x509Guard, rhsmGuard],
+  // Certificate guards have no access policy in Pulp: admins only.
   rbac: {
     models: [
       rbacModel('certguard.x509certguard', 'X509CertGuard', 'contentguards/certguard/x509', {
         table: 'content_guard',
         pulpType: 'certguard.x509',
+      }),
+      rbacModel('certguard.rhsmcertguard', 'RHSMCertGuard', 'contentguards/certguard/rhsm', {
+        table: 'content_guard',
+        pulpType: 'certguard.rhsm',
       }),
     ],
   },

@@ -24,17 +24,31 @@ function validCaCertificate(value: unknown): string {
   return pem;
 }
 
-/** `/contentguards/certguard/x509/` (spec 10): synchronous CRUD, no roles actions. */
-export function x509GuardRoutes(): OperationModule {
+/** The two certificate guard types: same fields, different checks in the content app. */
+const GUARDS = [
+  { type: 'x509', className: 'X509CertGuard', placeholder: 'x509_cert_guard', tag: 'Contentguards: X509' },
+  { type: 'rhsm', className: 'RHSMCertGuard', placeholder: 'r_h_s_m_cert_guard', tag: 'Contentguards: Rhsm' },
+] as const;
+
+/** `/contentguards/certguard/x509/` and `/contentguards/certguard/rhsm/` (spec 10): synchronous CRUD, no roles. */
+export function certGuardRoutes(): OperationModule {
+  const modules = GUARDS.map((g) => guardRoutes(g.type, g.className, g.placeholder, g.tag));
+  return {
+    operations: modules.flatMap((m) => m.operations),
+    components: modules.flatMap((m) => m.components ?? []),
+  };
+}
+
+function guardRoutes(type: string, className: string, placeholder: string, tag: string): OperationModule {
   return contentGuardOperations({
-    endpoint: 'contentguards/certguard/x509',
-    pulpType: 'certguard.x509',
-    model: 'certguard.x509certguard',
-    className: 'X509CertGuard',
-    placeholder: '{certguard_x509_cert_guard_href}',
-    operationId: 'contentguards_certguard_x509',
-    tag: 'Contentguards: X509',
-    component: 'certguard.X509CertGuard',
+    endpoint: `contentguards/certguard/${type}`,
+    pulpType: `certguard.${type}`,
+    model: `certguard.${className.toLowerCase()}`,
+    className,
+    placeholder: `{certguard_${placeholder}_href}`,
+    operationId: `contentguards_certguard_${type}`,
+    tag,
+    component: `certguard.${className}`,
     fields: {
       ca_certificate: Type.String({
         minLength: 1,
