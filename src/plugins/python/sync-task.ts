@@ -86,16 +86,21 @@ async function* readProjects(
 ): AsyncGenerator<{ project: UpstreamProject; releases: Map<string, ReleaseFile[]> }> {
   const pending: Array<Promise<UpstreamProject>> = [];
   let next = 0;
+  // A static index (simple pages only) answers the JSON API with 404 for every project: once the first
+  // project came from its simple page, the others are read from theirs alone (half the requests).
+  let json: boolean | undefined;
   const fill = () => {
     while (pending.length < window && next < names.length) {
-      const p = readProject(fetcher, root, names[next++] as string, policy, signal);
+      const p = readProject(fetcher, root, names[next++] as string, policy, signal, { json });
       p.catch(() => undefined);
       pending.push(p);
+      if (json === undefined) break;
     }
   };
   fill();
   while (pending.length > 0) {
     const project = await (pending.shift() as Promise<UpstreamProject>);
+    if (json === undefined) json = project.source === 'json';
     fill();
     yield { project, releases: filter.selectReleases(project.name, project.releases) };
   }

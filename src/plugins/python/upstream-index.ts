@@ -122,16 +122,22 @@ export async function readProject(
   name: string,
   policy: LinkPolicy,
   signal?: AbortSignal,
+  options: { json?: boolean } = {},
 ): Promise<UpstreamProject> {
   const normalized = canonicalizeName(name);
   try {
     const jsonUrl = new URL(`pypi/${encodeURIComponent(normalized)}/json`, root).toString();
-    const json = await fetcher.get(jsonUrl, { Accept: 'application/json' }, signal);
-    const simple = await readSimpleProject(fetcher, root, normalized, policy, signal);
-    if (json.status === 200 && isJson(json) && lastSerialOf(json) !== 0) {
+    const [json, simple] = await Promise.all([
+      options.json === false ? null : fetcher.get(jsonUrl, { Accept: 'application/json' }, signal),
+      readSimpleProject(fetcher, root, normalized, policy, signal),
+    ]);
+    if (json && json.status === 200 && isJson(json) && lastSerialOf(json) !== 0) {
       return fromJsonApi(json, jsonUrl, root, policy, simple);
     }
-    if (!simple) throw new ProjectFetchError(name, `not found (${jsonUrl}: HTTP ${json.status}; no simple page)`);
+    if (!simple) {
+      const asked = json ? `${jsonUrl}: HTTP ${json.status}; ` : '';
+      throw new ProjectFetchError(name, `not found (${asked}no simple page)`);
+    }
     return fromSimple(normalized, simple);
   } catch (err) {
     if (err instanceof ProjectFetchError || signal?.aborted) throw err;
