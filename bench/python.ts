@@ -178,6 +178,7 @@ async function main(): Promise<void> {
     PULP_DATABASE_URL: database.url,
     PULP_HOME: home,
     PULP_CONTENT_ORIGIN: `http://127.0.0.1:${contentPort}`,
+    PULP_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
   };
   const children: ChildProcess[] = [];
   let api: Awaited<ReturnType<typeof startApi>> | null = null;

@@ -185,6 +185,7 @@ export async function synchronize(ctx: TaskContext): Promise<unknown> {
       }
     }
     const seen = new Set<string>();
+    const pipelineStart = performance.now();
     await runSyncPipeline(declarative(), {
       db,
       storage,
@@ -200,11 +201,21 @@ export async function synchronize(ctx: TaskContext): Promise<unknown> {
     });
     await metadata.done();
     await downloading.done();
+    const versionStart = performance.now();
     const version = await createRepositoryVersion(
       db,
       repo.pulp_id,
       args.mirror === true ? { add: [...seen], removeAll: true } : { add: [...seen] },
       { finalize: finalizePythonVersion, apiPrefix },
+    );
+    ctx.logger.info(
+      {
+        projects: names.length,
+        units: seen.size,
+        pipelineMs: Math.round(versionStart - pipelineStart),
+        versionMs: Math.round(performance.now() - versionStart),
+      },
+      'python sync pipeline finished',
     );
     associating.increment(seen.size);
     await associating.done();
