@@ -44,3 +44,19 @@ export async function userHasPermission(
   const perms = await loadUserPermissions(services.db, user);
   return object ? perms.hasModelOrObject(permission, object) : perms.hasModel(permission);
 }
+
+/**
+ * The content app's origin for absolute links a client follows from the API process (package files, blob
+ * redirects): CONTENT_ORIGIN, else the host name the client used for this request with the content app's port,
+ * since without CONTENT_ORIGIN both run on the same hosts (`npm start`).
+ */
+export function contentAppOrigin(
+  settings: Pick<Services['settings'], 'CONTENT_ORIGIN' | 'CONTENT_BIND'>,
+  request: Pick<FastifyRequest, 'protocol' | 'hostname' | 'headers'>,
+): string {
+  if (settings.CONTENT_ORIGIN) return settings.CONTENT_ORIGIN.replace(/\/+$/, '');
+  const port = /:(\d+)$/.exec(settings.CONTENT_BIND)?.[1] ?? '24816';
+  const host = request.headers.host ?? request.hostname;
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
+  return `${request.protocol}://${name}:${port}`;
+}

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-import { NotFoundError, type ClientRoute, type Services } from '../../plugin-api/index.js';
+import { contentAppOrigin, NotFoundError, type ClientRoute, type Services } from '../../plugin-api/index.js';
 import { renderProjectJson } from './json-api.js';
 import { negotiateSimple, SIMPLE_V1_JSON } from './media-types.js';
 import { canonicalizeName } from './names.js';
@@ -48,19 +48,13 @@ export function parsePypiPath(rest: string): PypiPath | null {
   return m?.[1] ? { view: 'summary', basePath: m[1] } : null;
 }
 
-/** The API host the index advertises (PYPI_API_HOSTNAME), else the request's own origin. */
-export function apiHostname(services: Services, request: FastifyRequest): string {
-  const configured = pypiApiHostname(services.settings);
-  if (configured !== '') return configured;
-  return `${request.protocol}://${request.headers.host ?? request.hostname}`;
-}
-
 const serialHeaders = { [LAST_SERIAL_HEADER]: String(PYPI_SERIAL_CONSTANT) };
 
 async function serveRead(request: FastifyRequest, reply: FastifyReply, services: Services, target: PypiPath) {
   const index = await findPythonIndex(services.db, target.basePath);
-  const host = apiHostname(services, request);
-  const filesBase = contentBaseUrl(services.settings, host, index.basePath);
+  // Files are served by the content app: PYPI_API_HOSTNAME names it only when configured (a shared front).
+  const filesOrigin = pypiApiHostname(services.settings) || contentAppOrigin(services.settings, request);
+  const filesBase = contentBaseUrl(services.settings, filesOrigin, index.basePath);
   const contentIndex = `${filesBase}simple/`;
   switch (target.view) {
     case 'summary':

@@ -86,6 +86,31 @@ describe('the /pypi/ index routes', () => {
     expect(page.body).toContain(alpha2.filename);
   });
 
+  it('links files to the content app on the host the client used when CONTENT_ORIGIN is unset', async () => {
+    const local: Services = {
+      ...services,
+      settings: { ...services.settings, CONTENT_ORIGIN: null, CONTENT_BIND: '0.0.0.0:25816' },
+    };
+    const bare = Fastify();
+    for (const route of pypiReadRoutes()) {
+      bare.route({ method: route.method, url: route.url, handler: (req, reply) => route.handler(req, reply, local) });
+    }
+    try {
+      const page = await bare.inject({
+        url: '/pypi/team/py/simple/route-alpha/',
+        headers: { host: 'pulp.local:25817' },
+      });
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain(`href="http://pulp.local:25816/pulp/content/team/py/${alpha.filename}#sha256=`);
+      const json = await bare.inject({ url: '/pypi/team/py/pypi/route-alpha/json', headers: { host: '[::1]:25817' } });
+      expect(json.json<{ urls: Array<{ url: string }> }>().urls[0]?.url).toBe(
+        `http://[::1]:25816/pulp/content/team/py/${alpha2.filename}`,
+      );
+    } finally {
+      await bare.close();
+    }
+  });
+
   it('answers PEP 691 JSON to pip', async () => {
     const res = await app.inject({
       url: '/pypi/team/py/simple/route-beta/',
