@@ -8,13 +8,7 @@ import { pipeline } from 'node:stream/promises';
 
 import { sql } from 'kysely';
 
-import {
-  hashFile,
-  importArtifactFromFile,
-  MultiHasher,
-  type ArtifactRow,
-  type Services,
-} from '../../plugin-api/index.js';
+import { importArtifactFromFile, sharedHashPool, type ArtifactRow, type Services } from '../../plugin-api/index.js';
 import { blobUploadUnknown, digestInvalid, RegistryError, sizeInvalid } from './registry-errors.js';
 
 type UploadServices = Pick<Services, 'db' | 'storage' | 'settings'>;
@@ -34,11 +28,14 @@ const uploadFile = (services: UploadServices, id: string) =>
   path.join(services.storage.tempDir(), `container-upload-${id}`);
 
 /**
- * The running digests of uploads this process is receiving, keyed by upload id: a client that sends its blob
- * in one or more sequential PATCHes to the same process never has it read back from disk to be hashed. Any
- * other case (chunks spread over processes, a restart) hashes the file once when the upload completes.
+ * The digests of a received blob (Pulp's ALLOWED_CONTENT_CHECKSUMS, about 6.6 times the cost of a sha256) are
+ * computed once the bytes are on disk, by the shared pool of hashing threads: hashing while receiving held the
+ * event loop and throttled every upload to one core, while the pool hashes the layers a client pushes in
+ * parallel beside the requests, reading them back from the page cache.
  */
-const liveHashers = new Map<string, { size: number; hasher: MultiHasher }>();
+async function digestsOf(services: UploadServices, file: string) {
+  return sharedHashPool().hashFile(file, services.settings.ALLOWED_CONTENT_CHECKSUMS);
+}
 
 export async function createUpload(services: UploadServices, repositoryId: string): Promise<string> {
   await removeAbandonedUploads(services);
@@ -95,14 +92,6 @@ export async function appendToUpload(
 ): Promise<number> {
   await claim(services.db, upload, start);
   const file = uploadFile(services, upload.pulp_id);
-  const live = liveHashers.get(upload.pulp_id);
-  const hasher =
-    start === 0
-      ? new MultiHasher(services.settings.ALLOWED_CONTENT_CHECKSUMS)
-      : live?.size === start
-        ? live.hasher
-        : null;
-  liveHashers.delete(upload.pulp_id);
   const limit = services.settings.MAX_UPLOAD_SIZE;
   let received = 0;
   try {
@@ -112,10 +101,7 @@ export async function appendToUpload(
         received += chunk.length;
         if (length !== null && received > length) cb(sizeInvalid('The chunk is longer than its Content-Range.'));
         else if (start + received > limit) cb(sizeInvalid(`The blob is larger than ${limit} bytes.`));
-        else {
-          hasher?.update(chunk);
-          cb(null, chunk);
-        }
+        else cb(null, chunk);
       },
     });
     await pipeline(body, counter, createWriteStream(file, { flags: start === 0 ? 'w' : 'a' }));
@@ -129,7 +115,6 @@ export async function appendToUpload(
   const size = start + received;
   await sql`UPDATE container_upload SET size = ${size}, busy_since = NULL, pulp_last_updated = clock_timestamp()
     WHERE pulp_id = ${upload.pulp_id}`.execute(services.db);
-  if (hasher) liveHashers.set(upload.pulp_id, { size, hasher });
   return size;
 }
 
@@ -148,15 +133,7 @@ export async function completeUpload(
   else await claim(services.db, upload, size);
   const file = uploadFile(services, upload.pulp_id);
   try {
-    const live = liveHashers.get(upload.pulp_id);
-    liveHashers.delete(upload.pulp_id);
-    const computed =
-      live && live.size === size
-        ? { size, digests: live.hasher.digest() }
-        : await hashFile(file, services.settings.ALLOWED_CONTENT_CHECKSUMS).catch(() => ({
-            size: 0,
-            digests: { sha256: '' },
-          }));
+    const computed = await digestsOf(services, file).catch(() => ({ size: 0, digests: { sha256: '' } }));
     if (`sha256:${computed.digests.sha256}` !== digest) throw digestInvalid(digest);
     return await importArtifactFromFile(services, file, { computed });
   } finally {
@@ -167,7 +144,6 @@ export async function completeUpload(
 
 /** Cancels an upload: its row and its bytes. */
 export async function cancelUpload(services: UploadServices, upload: UploadRow): Promise<void> {
-  liveHashers.delete(upload.pulp_id);
   await sql`DELETE FROM container_upload WHERE pulp_id = ${upload.pulp_id}`.execute(services.db);
   await rm(uploadFile(services, upload.pulp_id), { force: true });
 }
@@ -176,19 +152,19 @@ export async function cancelUpload(services: UploadServices, upload: UploadRow):
 export async function uploadWhole(services: UploadServices, body: Readable, digest: string): Promise<ArtifactRow> {
   const id = randomUUID();
   const file = path.join(services.storage.tempDir(), `container-blob-${id}`);
-  const hasher = new MultiHasher(services.settings.ALLOWED_CONTENT_CHECKSUMS);
   const limit = services.settings.MAX_UPLOAD_SIZE;
+  let received = 0;
   try {
     await mkdir(path.dirname(file), { recursive: true });
-    const hashing = new Transform({
+    const counting = new Transform({
       transform(chunk: Buffer, _enc, cb) {
-        if (hasher.size + chunk.length > limit) return cb(sizeInvalid(`The blob is larger than ${limit} bytes.`));
-        hasher.update(chunk);
+        received += chunk.length;
+        if (received > limit) return cb(sizeInvalid(`The blob is larger than ${limit} bytes.`));
         cb(null, chunk);
       },
     });
-    await pipeline(body, hashing, createWriteStream(file));
-    const computed = { size: hasher.size, digests: hasher.digest() };
+    await pipeline(body, counting, createWriteStream(file));
+    const computed = await digestsOf(services, file);
     if (`sha256:${computed.digests.sha256}` !== digest) throw digestInvalid(digest);
     return await importArtifactFromFile(services, file, { computed });
   } finally {

@@ -4,6 +4,7 @@ import { AuthenticationError, type ApiUser, type Services } from '../../plugin-a
 import { type ContainerSettings, type RequestOrigin, tokenServer } from './registry-settings.js';
 import { RegistryError } from './registry-errors.js';
 import type { TokenKeyPair } from './token-keys.js';
+import type { VerifiedTokenCache } from './token-cache.js';
 import { type RegistryTarget, requiredScopes, type Scope } from './token-scopes.js';
 import { bearerChallenge, requireScopes, verifyToken } from './token-verify.js';
 
@@ -12,6 +13,8 @@ export interface RegistryAuthEnvironment {
   services: Services;
   settings: ContainerSettings;
   keys(): Promise<TokenKeyPair>;
+  /** Verified tokens of this process (see VerifiedTokenCache). */
+  tokens: VerifiedTokenCache;
 }
 
 /** The caller of a registry request once authorised. */
@@ -92,14 +95,17 @@ export async function authorizeRegistryRequest(
   }
   const m = /^bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (!m) throw unauthorized();
-  const token = await verifyToken(m[1]!, {
-    keys: await env.keys(),
-    issuer: tokenServer(env.settings, origin),
-    audience: origin.host,
-  });
-  if (scopes.length > 0) requireScopes(token, scopes);
-  if (!token.subject) return { user: null };
-  const user = await userByName(env.services, token.subject);
-  if (!user) throw new RegistryError('UNAUTHORIZED', 'No such user', {}, { tokenError: 'invalid_token' });
-  return { user };
+  const issuer = tokenServer(env.settings, origin);
+  const key = `${issuer} ${origin.host} ${m[1]!}`;
+  let cached = env.tokens.get(key);
+  if (!cached) {
+    const token = await verifyToken(m[1]!, { keys: await env.keys(), issuer, audience: origin.host });
+    const user = token.subject ? await userByName(env.services, token.subject) : null;
+    if (token.subject && !user)
+      throw new RegistryError('UNAUTHORIZED', 'No such user', {}, { tokenError: 'invalid_token' });
+    cached = { token, user };
+    env.tokens.set(key, cached, token.expiresAtMs);
+  }
+  if (scopes.length > 0) requireScopes(cached.token, scopes);
+  return { user: cached.user };
 }

@@ -8,6 +8,7 @@ import { type RegistryPath, parseRegistryPath } from './registry-paths.js';
 import { handlePull } from './registry-pull.js';
 import { handlePush } from './registry-push.js';
 import { type ContainerSettings, containerSettings, type RequestOrigin } from './registry-settings.js';
+import { VerifiedTokenCache } from './token-cache.js';
 import { type TokenKeyPair, loadTokenKeys } from './token-keys.js';
 import type { RegistryTarget } from './token-scopes.js';
 import { handleTokenRequest } from './token-endpoint.js';
@@ -21,6 +22,7 @@ const REGISTRY_HEADERS = {
 /** The per-process state of the registry: settings and the token server's key pair (loaded once). */
 export class Registry implements RegistryAuthEnvironment {
   readonly settings: ContainerSettings;
+  readonly tokens = new VerifiedTokenCache();
   private keyPair: Promise<TokenKeyPair> | null = null;
 
   constructor(readonly services: Services) {

@@ -8,6 +8,8 @@ export interface VerifiedToken {
   /** Username, or '' for an anonymous token. */
   subject: string;
   access: AccessEntry[];
+  /** `exp` in milliseconds, when the token has one. */
+  expiresAtMs: number | null;
 }
 
 const INVALID_TOKEN_MESSAGE =
@@ -44,7 +46,11 @@ export async function verifyToken(
     });
     const access = payload.access ?? [];
     if (!isAccessList(access)) throw new joseErrors.JWTClaimValidationFailed('bad access claim', payload, 'access');
-    return { subject: typeof payload.sub === 'string' ? payload.sub : '', access };
+    return {
+      subject: typeof payload.sub === 'string' ? payload.sub : '',
+      access,
+      expiresAtMs: typeof payload.exp === 'number' ? payload.exp * 1000 : null,
+    };
   } catch (err) {
     if (err instanceof joseErrors.JOSEError || err instanceof TypeError)
       throw new RegistryError('UNAUTHORIZED', INVALID_TOKEN_MESSAGE, {}, { tokenError: 'invalid_token', cause: err });
