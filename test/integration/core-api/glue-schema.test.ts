@@ -24,6 +24,14 @@ export const GLUE_OPERATIONS: string[] = [
   ...ENTITY('contentguards_core_header', [...CRUD, ...ROLES]),
   ...ENTITY('contentguards_core_content_redirect', [...CRUD, ...ROLES]),
   ...ENTITY('contentguards_certguard_x509', CRUD),
+  ...ENTITY('contentguards_certguard_rhsm', CRUD),
+  ...ENTITY('exporters_core_pulp', CRUD),
+  ...ENTITY('exporters_core_pulp_exports', ['list', 'create', 'read', 'delete']),
+  ...ENTITY('exporters_core_filesystem', CRUD),
+  ...ENTITY('exporters_core_filesystem_exports', ['list', 'create', 'read', 'delete']),
+  ...ENTITY('importers_core_pulp', CRUD),
+  ...ENTITY('importers_core_pulp_imports', ['list', 'create', 'read', 'delete']),
+  'pulp_import_check_post',
   ...ENTITY('distributions', ['list']),
   ...ENTITY('groups', [...CRUD, ...ROLES]),
   ...ENTITY('groups_roles', ['list', 'create', 'read', 'delete']),
@@ -61,6 +69,11 @@ const REQUIRED: Record<string, Record<string, string>> = {
   groups_users_delete: { groups_user_href: 'path' },
   tasks_read: { task_href: 'path' },
   repositories_file_file_modify: { file_file_repository_href: 'path' },
+  exporters_core_pulp_exports_create: { pulp_exporter_href: 'path' },
+  exporters_core_pulp_exports_read: { pulp_pulp_export_href: 'path' },
+  exporters_core_filesystem_exports_create: { filesystem_exporter_href: 'path' },
+  importers_core_pulp_imports_create: { pulp_importer_href: 'path' },
+  contentguards_certguard_rhsm_read: { certguard_r_h_s_m_cert_guard_href: 'path' },
 };
 
 let api: TestApi;
