@@ -172,7 +172,15 @@ async function main(): Promise<void> {
     children.push(
       spawn(
         process.execPath,
-        ['bin/pulpcore-content.js', '--bind', `127.0.0.1:${contentPort}`, '--processes', String(PROCESSES)],
+        [
+          // BENCH_CPU_PROF=<dir>: a CPU profile of each content process, written when it stops.
+          ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+          'bin/pulpcore-content.js',
+          '--bind',
+          `127.0.0.1:${contentPort}`,
+          '--processes',
+          String(PROCESSES),
+        ],
         {
           env: { ...process.env, PULP_DATABASE_URL: server.url, PULP_HOME: home, PULP_LOG_LEVEL: 'warn' },
           stdio: 'inherit',

@@ -10,6 +10,7 @@ import type { Database } from '../db/database.js';
 import { importArtifactFromFile, verifyExpected } from '../plugin-api/artifacts.js';
 import type { Storage } from '../storage/storage.js';
 import { parseRange } from './range.js';
+import type { DownloadClaims } from './download-claims.js';
 import { SharedDownload, type UpstreamSource } from './shared-download.js';
 import { StreamHasherPool } from './stream-hasher.js';
 import { UpstreamClients, type UpstreamRemote } from './upstream.js';
@@ -67,11 +68,23 @@ export interface OnDemandOptions {
   storage: Storage;
   settings: Settings;
   logger: Logger;
+  /** Cluster-wide claims, so that one process on one host fetches each missing file (see download-claims.ts). */
+  claims?: DownloadClaims;
 }
+
+/** What a request does about a missing file once it looked (see OnDemand.plan). */
+type Plan =
+  | { kind: 'stored'; file: string; size: number }
+  | { kind: 'none' }
+  | { kind: 'local' }
+  /** Another process holds the claim: wait for it, then look again. */
+  | { kind: 'elsewhere' };
 
 /** Serves content whose artifact is not downloaded yet (spec runtime §2.6), one shared download per file. */
 export class OnDemand {
   private readonly downloads = new Map<string, SharedDownload>();
+  /** One look-and-claim per file at a time in this process; requests arriving meanwhile share its plan. */
+  private readonly planning = new Map<string, Promise<Plan>>();
   private readonly upstream: UpstreamClients;
   private readonly hashers = new StreamHasherPool();
 
@@ -168,10 +181,57 @@ export class OnDemand {
     return download;
   }
 
-  /** Streams the file to the client (joining a running download if there is one). */
+  /** A download of this process that clients can still join. */
+  private live(contentArtifactId: string): SharedDownload | null {
+    const d = this.downloads.get(contentArtifactId);
+    return d && d.state !== 'done' && d.state !== 'failed' ? d : null;
+  }
+
   /**
-   * Streams the file to the client (joining a running download if there is one). `fresh` are candidates this
-   * request already read along with the path resolution, which saves a query on a first request.
+   * Looks for the artifact and, when it is missing, claims its download cluster-wide: a download of this
+   * process starts only under the claim, after a second look (the claim's previous holder may just have saved
+   * it). Streamed content is never saved, so waiting for another process would gain nothing: it is fetched here.
+   */
+  private plan(contentArtifactId: string, fresh: Candidate[] | undefined): Promise<Plan> {
+    let p = this.planning.get(contentArtifactId);
+    if (!p) {
+      p = (async (): Promise<Plan> => {
+        let candidates = fresh;
+        if (!candidates) {
+          const found = await this.lookup(contentArtifactId);
+          if (found.stored) return { kind: 'stored', ...found.stored };
+          candidates = found.candidates;
+        }
+        if (this.live(contentArtifactId)) return { kind: 'local' };
+        if (candidates.length === 0) return { kind: 'none' };
+        const claims = this.options.claims;
+        if (claims && candidates[0]!.policy !== 'streamed') {
+          if (!(await claims.claim(contentArtifactId))) return { kind: 'elsewhere' };
+          const again = await this.lookup(contentArtifactId).catch(async (err: unknown) => {
+            await claims.release(contentArtifactId);
+            throw err;
+          });
+          if (again.stored || again.candidates.length === 0) {
+            await claims.release(contentArtifactId);
+            return again.stored ? { kind: 'stored', ...again.stored } : { kind: 'none' };
+          }
+          const download = this.startDownload(contentArtifactId, again.candidates);
+          void download.finished.finally(() => claims.release(contentArtifactId));
+          return { kind: 'local' };
+        }
+        this.startDownload(contentArtifactId, candidates);
+        return { kind: 'local' };
+      })().finally(() => this.planning.delete(contentArtifactId));
+      this.planning.set(contentArtifactId, p);
+    }
+    return p;
+  }
+
+  /**
+   * Streams the file to the client, joining a running download of this process if there is one, else after
+   * the plan: the stored file, a download of this process, or a wait for the process that fetches it. `fresh`
+   * are candidates this request already read along with the path resolution, which saves a query on a first
+   * request.
    */
   async serve(
     req: IncomingMessage,
@@ -181,25 +241,41 @@ export class OnDemand {
     serveStored: (file: string, size: number) => Promise<void>,
     fresh?: Candidate[],
   ): Promise<void> {
-    let download = this.downloads.get(contentArtifactId);
-    if (!download || download.state === 'done' || download.state === 'failed') {
-      let candidates = fresh;
-      if (!candidates) {
-        const found = await this.lookup(contentArtifactId);
-        if (found.stored) return serveStored(found.stored.file, found.stored.size);
-        candidates = found.candidates;
-      }
-      download = this.downloads.get(contentArtifactId);
-      if (!download || download.state === 'done' || download.state === 'failed') {
-        if (candidates.length === 0) return notFound(res, req, 'No remote artifact is available for this content.');
-        download = this.startDownload(contentArtifactId, candidates);
-      }
-    }
-    download.acquire();
+    let candidates = fresh;
+    let gone: AbortController | null = null;
     try {
-      await this.pump(req, res, download, contentType);
+      for (;;) {
+        const download = this.live(contentArtifactId);
+        if (download) {
+          download.acquire();
+          try {
+            await this.pump(req, res, download, contentType);
+          } finally {
+            download.release();
+          }
+          return;
+        }
+        const plan = await this.plan(contentArtifactId, candidates);
+        candidates = undefined;
+        if (plan.kind === 'stored') return await serveStored(plan.file, plan.size);
+        if (plan.kind === 'none') return notFound(res, req, 'No remote artifact is available for this content.');
+        if (plan.kind === 'elsewhere') {
+          if (!gone) {
+            const controller = (gone = new AbortController());
+            res.once('close', () => controller.abort());
+          }
+          await this.options.claims!.waitForOther(contentArtifactId, gone.signal);
+          if (gone.signal.aborted || res.destroyed) return;
+        }
+        // 'local': the download is registered now; the next turn joins it (or, finished already, looks again).
+        if (plan.kind === 'local' && !this.live(contentArtifactId)) {
+          const finished = this.downloads.get(contentArtifactId);
+          if (finished?.state === 'failed')
+            return notFound(res, req, `The content could not be fetched from its remote: ${finished.error?.message}`);
+        }
+      }
     } finally {
-      download.release();
+      gone?.abort();
     }
   }
 

@@ -12,6 +12,7 @@ import type { Storage } from '../storage/storage.js';
 import { ARTIFACT_DISTRIBUTION_TYPE, serveArtifactById } from './artifact-distribution.js';
 import { resolveCheckpoint } from './checkpoints.js';
 import { ContentCache } from './content-cache.js';
+import { DownloadClaims } from './download-claims.js';
 import { contentTypeFor } from './content-types.js';
 import {
   childSegments,
@@ -100,7 +101,9 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
   const publicationTypes = new Set(options.plugins.publicationDistributionTypes);
   const handlers = options.plugins.contentHandlers;
   const handlerServices = { db, settings, logger, storage };
-  const cache = new ContentCache(options.databaseUrl ?? configuredDatabaseUrl(settings), logger);
+  const databaseUrl = options.databaseUrl ?? configuredDatabaseUrl(settings);
+  const cache = new ContentCache(databaseUrl, logger);
+  const claims = new DownloadClaims(databaseUrl, logger);
   const targets = cache.createMap<string, ServingTarget>();
   const resolutions = cache.createMap<string, Prepared>();
   let snapshot: DistributionSnapshot | null = null;
@@ -111,7 +114,7 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
     snapshot = null;
     bodyBytes = 0;
   });
-  const onDemand = new OnDemand({ db, storage, settings, logger });
+  const onDemand = new OnDemand({ db, storage, settings, logger, claims });
   registerGuardCache(db, cache);
 
   async function getSnapshot(): Promise<DistributionSnapshot> {
@@ -286,7 +289,7 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
     });
   });
 
-  await cache.start();
+  await Promise.all([cache.start(), claims.start()]);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
@@ -317,6 +320,7 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
         server.closeAllConnections();
       });
       await onDemand.close();
+      await claims.close();
       await cache.close();
       if (appId) await unregisterApp(db, appId).catch(() => undefined);
     },
