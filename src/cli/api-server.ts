@@ -9,6 +9,7 @@ import type { Database } from '../db/database.js';
 import { setProcessAddressPolicy } from '../download/address-policy.js';
 import type { Storage } from '../storage/storage.js';
 import { createDispatcher } from '../tasking/dispatch.js';
+import { UI_ASSETS, uiRoutes } from '../ui/routes.js';
 import { loadRegistry } from './registry.js';
 import { listenFailure } from './run-cli.js';
 import { startTempSweeper } from './temp-files.js';
@@ -46,7 +47,8 @@ export async function startApiServer(options: {
     db,
     logger,
     modules: apiModules(registry),
-    clientRoutes: apiClientRoutes(registry),
+    clientRoutes: (services) => [...apiClientRoutes(registry)(services), ...uiRoutes(settings, registry)],
+    browsable: { staticFolders: [UI_ASSETS] },
     dispatcher,
     storage,
   });
