@@ -85,7 +85,13 @@ export async function request<T = Json>(
   const init: RequestInit = {
     method,
     credentials: 'same-origin',
-    headers: { Accept: 'application/json', 'X-CSRFToken': cookie('csrftoken'), ...headers },
+    // X-Requested-With: a 401 then challenges with `xBasic`, so the browser shows no password dialog of its own.
+    headers: {
+      Accept: 'application/json',
+      'X-Requested-With': 'XMLHttpRequest',
+      'X-CSRFToken': cookie('csrftoken'),
+      ...headers,
+    },
   };
   if (body !== undefined) {
     (init.headers as Record<string, string>)['Content-Type'] = 'application/json';

@@ -255,16 +255,22 @@ function DiffResult({ from, to }: { from: string; to: string }) {
   );
 }
 
+/** What names a content unit for people, whatever its type. */
+export function unitName(d: Json): string {
+  for (const k of ['relative_path', 'name', 'filename', 'digest', 'sha256']) if (typeof d[k] === 'string') return d[k];
+  return shortHref(String(d.pulp_href));
+}
+
 function DiffList({ title, kind, hrefs }: { title: string; kind: string; hrefs: string[] }) {
   const [offset, setOffset] = useState(0);
   const limit = 20;
   const slice = hrefs.slice(offset, offset + limit);
+  // Each unit from its own type's endpoint: the generic content list has no type-specific fields (names, paths).
   const details = useLoad(
-    async () =>
-      slice.length ? (await get<Page>(withQuery('content/', { pulp_href__in: slice.join(','), limit }))).results : [],
+    () => Promise.all(slice.map((h) => get(h).catch(() => ({ pulp_href: h })))),
     [slice.join(',')],
   );
-  const byHref = new Map((details.data ?? []).map((d) => [String(d.pulp_href), d]));
+  const byHref = new Map((details.data ?? []).map((d) => [String(d.pulp_href), d as Json]));
   return (
     <div class={`diff-${kind}`}>
       <h3>
@@ -273,10 +279,10 @@ function DiffList({ title, kind, hrefs }: { title: string; kind: string; hrefs: 
       <ul class="plain" aria-label={`${title} content`}>
         {slice.map((h) => {
           const d = byHref.get(h);
-          const paths = d?.artifacts && typeof d.artifacts === 'object' ? Object.keys(d.artifacts) : [];
+          const label = d ? unitName(d) : shortHref(h);
           return (
             <li key={h}>
-              <span class="badge">{kind === 'added' ? '+' : '−'}</span> {paths.length ? paths.join(', ') : shortHref(h)}{' '}
+              <span class="badge">{kind === 'added' ? '+' : '−'}</span> <Link href={uiPathOf(h)}>{label}</Link>{' '}
               <span class="muted">{String(d?.pulp_type ?? '')}</span>
             </li>
           );

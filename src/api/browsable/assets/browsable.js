@@ -74,7 +74,7 @@
       fail(form, 'Invalid JSON: ' + err.message);
       return;
     }
-    var headers = { Accept: 'text/html', 'X-CSRFToken': cookie('csrftoken') };
+    var headers = { Accept: 'text/html', 'X-Requested-With': 'XMLHttpRequest', 'X-CSRFToken': cookie('csrftoken') };
     var init = { method: method, headers: headers, credentials: 'same-origin' };
     if (body.json !== undefined) {
       headers['Content-Type'] = 'application/json';
