@@ -3,6 +3,7 @@
 // API, worker and content processes: sign in, remote and repository, sync with progress, version diff, a waiting
 // task naming its blocker, publish/distribute/browse, and forms of the browsable API. Screenshots of the main
 // pages go to .screenshots/ (git-ignored) for review.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -15,13 +16,13 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { hashPassword } from '../../src/core/passwords.js';
-import { buildUi } from '../../src/ui/build.js';
 import { createTestDatabase, type TestDatabase, waitFor } from '../helpers/db.js';
 import { type ServerProcess, startApiProcess, startContentProcesses } from '../helpers/processes.js';
 import { startWorker, stopWorker, type WorkerProcess } from '../helpers/workers.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = path.resolve(import.meta.dirname, '../../.screenshots');
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const SHOTS = path.join(ROOT, '.screenshots');
 const PASSWORD = 'browser-password';
 const ADMIN = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}`;
 
@@ -82,7 +83,8 @@ async function unlabeledControls(): Promise<string[]> {
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium)`);
-  await buildUi();
+  // The bundle as `npm install` builds it.
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts/build-ui.js')], { stdio: 'ignore' });
   await mkdir(SHOTS, { recursive: true });
   database = await createTestDatabase();
   home = await mkdtemp(path.join(tmpdir(), 'pulp-ts-web-ui-'));
