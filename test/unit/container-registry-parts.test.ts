@@ -102,7 +102,7 @@ describe('token server', () => {
     const header = JSON.parse(Buffer.from(t.token.split('.')[0]!, 'base64url').toString()) as Record<string, string>;
     expect(header).toMatchObject({ alg: 'ES256', kid: keys.kid });
     const v = await verifyToken(t.token, { keys, issuer: 'http://h/token/', audience: 'h:1' });
-    expect(v).toEqual({ subject: 'alice', access });
+    expect(v).toEqual({ subject: 'alice', access, expiresAtMs: expect.any(Number) as number });
     requireScopes(v, requiredScopes({ name: 'a', method: 'GET' }));
     const denied = (() => {
       try {
