@@ -19,12 +19,16 @@ export interface DatabaseOptions {
 }
 
 export function createPool(options: DatabaseOptions): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: options.url,
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'pulp-ts',
     options: '-c TimeZone=UTC',
   });
+  // An idle connection the server ends (restart, failover, pg_terminate_backend) is dropped by the pool; without
+  // a listener its 'error' event would crash the process. The next query opens a new connection.
+  pool.on('error', () => undefined);
+  return pool;
 }
 
 export function createDatabase(options: DatabaseOptions): { db: Database; pool: pg.Pool } {
