@@ -77,6 +77,14 @@ export default tseslint.config(
               allowTypeImports: true,
               message: 'plugins import core values through plugin-api (core types may be imported directly)',
             },
+            {
+              group: ['**/db/*', '**/api/*', '**/content/*', '**/tasking/*', '**/sync/*', '**/download/*', '**/storage/*', '**/cli/*'],
+              message: 'plugins import plugin-api (and core types) only',
+            },
+            {
+              group: ['../*/**', '!../../**'],
+              message: 'a plugin never imports another plugin',
+            },
           ],
         },
       ],
