@@ -82,7 +82,7 @@ export default tseslint.config(
               message: 'plugins import plugin-api (and core types) only',
             },
             {
-              group: ['../*/**', '!../../**'],
+              group: ['../*/**', '!../../**', '!../plugin-api/**'],
               message: 'a plugin never imports another plugin',
             },
           ],
