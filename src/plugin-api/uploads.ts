@@ -7,10 +7,19 @@ import { pipeline } from 'node:stream/promises';
 
 import { type Digests, MultiHasher } from '../core/checksums.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
+import { hrefPath, isUuid, parsePrn } from '../core/ids.js';
 import { ownedTempName } from '../core/temp-names.js';
 import type { Services } from './operations.js';
 
 type UploadServices = Pick<Services, 'db' | 'storage' | 'settings'>;
+
+/** The id of an upload named by its href or PRN in a request's `upload` field, or Pulp's 400. */
+export function uploadIdOf(value: unknown): string {
+  const v = String(value);
+  const id = parsePrn(v)?.pk ?? /\/uploads\/([0-9a-f-]{36})\/$/.exec(hrefPath(v) ?? '')?.[1] ?? '';
+  if (!isUuid(id)) throw new ValidationError({ upload: ['Invalid hyperlink - Object does not exist.'] });
+  return id;
+}
 
 /** Storage name of a chunk: `upload/<uuid>` (Pulp's CHUNKED_UPLOAD_DIR). */
 export function chunkStorageName(): string {

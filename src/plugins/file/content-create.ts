@@ -11,12 +11,9 @@ import {
   dispatchGeneric,
   fileUrlField,
   GENERAL_CREATE,
-  hrefPath,
   importArtifactFromFile,
-  isUuid,
   lockName,
   parseFileUrl,
-  parsePrn,
   resolveReference,
   validateLabels,
   ValidationError,
@@ -25,6 +22,7 @@ import {
   type RequestContext,
   type Services,
   type TaskContext,
+  uploadIdOf,
 } from '../../plugin-api/index.js';
 import { fileRepository } from './repositories.js';
 import { fileDb } from './tables.js';
@@ -41,13 +39,6 @@ export const FileContentSchema = Type.Object({
     Type.Union([Type.Record(Type.String(), Type.Union([Type.String(), Type.Null()])), Type.String()]),
   ),
 });
-
-function uploadId(value: unknown): string {
-  const v = String(value);
-  const id = parsePrn(v)?.pk ?? /\/uploads\/([0-9a-f-]{36})\/$/.exec(hrefPath(v) ?? '')?.[1] ?? '';
-  if (!isUuid(id)) throw new ValidationError({ upload: ['Invalid hyperlink - Object does not exist.'] });
-  return id;
-}
 
 /** `POST content/file/files/`: stores an uploaded `file` as an artifact first, then dispatches general_create. */
 export function contentCreateOperation(): Operation {
@@ -82,7 +73,7 @@ export function contentCreateOperation(): Operation {
           )
         ).pulp_id;
       else if (ctx.body.upload !== undefined) {
-        data.upload_pk = uploadId(ctx.body.upload);
+        data.upload_pk = uploadIdOf(ctx.body.upload);
         const u = await ctx.services.db
           .selectFrom('upload')
           .select('pulp_id')
@@ -224,7 +215,7 @@ export function contentUploadOperation(
           )
         ).pulp_id;
       else {
-        const id = uploadId(ctx.body.upload);
+        const id = uploadIdOf(ctx.body.upload);
         const assembled = await assembleUpload(ctx.services, id);
         artifactId = (await importArtifactFromFile(ctx.services, assembled.path, { computed: assembled })).pulp_id;
         await deleteUpload(ctx.services, id);

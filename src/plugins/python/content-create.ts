@@ -13,12 +13,9 @@ import {
   dispatchGeneric,
   GENERAL_CREATE,
   hashFile,
-  hrefPath,
   importArtifactFromFile,
-  isUuid,
   lockName,
   parseFileUrl,
-  parsePrn,
   resolveReference,
   validateLabels,
   ValidationError,
@@ -27,6 +24,7 @@ import {
   type RequestContext,
   type Services,
   type TaskContext,
+  uploadIdOf,
 } from '../../plugin-api/index.js';
 import { artifactToTemp } from './artifact-temp.js';
 import { PackageContentSchema, PackageUploadSchema } from './content-schemas.js';
@@ -37,13 +35,6 @@ import { storePackageFile } from './package-store.js';
 import { pythonRepository } from './repositories.js';
 
 const ENDPOINT = 'content/python/packages';
-
-function uploadId(value: unknown): string {
-  const v = String(value);
-  const id = parsePrn(v)?.pk ?? /\/uploads\/([0-9a-f-]{36})\/$/.exec(hrefPath(v) ?? '')?.[1] ?? '';
-  if (!isUuid(id)) throw new ValidationError({ upload: ['Invalid hyperlink - Object does not exist.'] });
-  return id;
-}
 
 /** A package filename as a relative path: one path segment with a distribution extension (Pulp's message). */
 export function checkFilename(filename: string): string {
@@ -109,7 +100,7 @@ export function contentCreateOperation(): Operation {
         const ref = typeof ctx.body.artifact === 'string' ? ctx.body.artifact : '';
         data.artifact_pk = (await artifactFromReference(ctx.services.db, 'artifact', ref)).pulp_id;
       } else if (ctx.body.upload !== undefined) {
-        data.upload_pk = uploadId(ctx.body.upload);
+        data.upload_pk = uploadIdOf(ctx.body.upload);
         const u = await ctx.services.db
           .selectFrom('upload')
           .select('pulp_id')
