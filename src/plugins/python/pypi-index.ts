@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 
-import { contentInVersion, latestVersionNumber, NotFoundError, type Services } from '../../plugin-api/index.js';
+import { contentInVersion, NotFoundError, type Services } from '../../plugin-api/index.js';
 import type { JsonApiPackage } from './json-api.js';
 import { canonicalizeName } from './names.js';
 import type { PythonPackageRow } from './package-row.js';
@@ -19,50 +19,53 @@ export interface PythonIndex {
   publicationId: string | null;
   /** The repository version served (publication's, pinned, or latest), null with none. */
   version: { repositoryId: string; number: number } | null;
+  /** That version's pulp_id: a complete version's content never changes, so pages are cached by it. */
+  versionId: string | null;
   /** Whether a publication serves this version's simple pages (the API then redirects to the content app). */
+  published: boolean;
+}
+
+interface IndexRow {
+  pulp_id: string;
+  base_path: string;
+  repository_id: string | null;
+  remote_id: string | null;
+  publication_id: string | null;
+  detail: Record<string, unknown>;
+  version_id: string | null;
+  version_repository_id: string | null;
+  version_number: string | number | null;
   published: boolean;
 }
 
 /**
  * The python distribution at `basePath` and the version it serves, as pulp_python's PyPIMixin resolves it:
  * a publication's version first, then the repository's latest, then a pinned repository version. 404 when
- * there is no python distribution there.
+ * there is no python distribution there. One round trip: every index request starts here.
  */
 export async function findPythonIndex(db: Services['db'], basePath: string): Promise<PythonIndex> {
-  const dist = await db
-    .selectFrom('distribution')
-    .select(['pulp_id', 'base_path', 'repository_id', 'repository_version_id', 'publication_id', 'remote_id', 'detail'])
-    .where('base_path', '=', basePath)
-    .where('pulp_type', '=', DISTRIBUTION_TYPE)
-    .executeTakeFirst();
+  const { rows } = await sql<IndexRow>`SELECT d.pulp_id, d.base_path, d.repository_id, d.remote_id, d.publication_id,
+      d.detail, v.pulp_id AS version_id, v.repository_id AS version_repository_id, v.number AS version_number,
+      (d.publication_id IS NOT NULL OR (v.pulp_id IS NOT NULL AND EXISTS (SELECT 1 FROM publication p
+        WHERE p.repository_version_id = v.pulp_id AND p.complete AND p.pulp_type = ${DISTRIBUTION_TYPE}))) AS published
+    FROM distribution d
+    LEFT JOIN LATERAL (
+      SELECT rv.pulp_id, rv.repository_id, rv.number FROM repository_version rv
+      WHERE (d.publication_id IS NOT NULL
+          AND rv.pulp_id = (SELECT p.repository_version_id FROM publication p WHERE p.pulp_id = d.publication_id))
+        OR (d.publication_id IS NULL AND d.repository_id IS NOT NULL AND rv.repository_id = d.repository_id
+          AND rv.complete AND rv.number = (SELECT max(x.number) FROM repository_version x
+            WHERE x.repository_id = d.repository_id AND x.complete))
+        OR (d.publication_id IS NULL AND d.repository_id IS NULL AND rv.pulp_id = d.repository_version_id)
+      LIMIT 1
+    ) v ON true
+    WHERE d.base_path = ${basePath} AND d.pulp_type = ${DISTRIBUTION_TYPE}`.execute(db);
+  const dist = rows[0];
   if (!dist) throw new NotFoundError(`No PythonDistribution found for base_path ${basePath}`);
-  let version: PythonIndex['version'] = null;
-  if (dist.publication_id) {
-    const row = await db
-      .selectFrom('publication as p')
-      .innerJoin('repository_version as v', 'v.pulp_id', 'p.repository_version_id')
-      .select(['v.repository_id', 'v.number'])
-      .where('p.pulp_id', '=', dist.publication_id)
-      .executeTakeFirst();
-    if (row) version = { repositoryId: row.repository_id, number: Number(row.number) };
-  } else if (dist.repository_id) {
-    const number = await latestVersionNumber(db, dist.repository_id);
-    if (number !== null) version = { repositoryId: dist.repository_id, number };
-  } else if (dist.repository_version_id) {
-    const row = await db
-      .selectFrom('repository_version')
-      .select(['repository_id', 'number'])
-      .where('pulp_id', '=', dist.repository_version_id)
-      .executeTakeFirst();
-    if (row) version = { repositoryId: row.repository_id, number: Number(row.number) };
-  }
-  let published = dist.publication_id !== null;
-  if (!published && version) {
-    const pub = await sql<{ one: number }>`SELECT 1 AS one FROM publication p JOIN repository_version v
-      ON v.pulp_id = p.repository_version_id WHERE v.repository_id = ${version.repositoryId}
-      AND v.number = ${version.number} AND p.complete AND p.pulp_type = ${DISTRIBUTION_TYPE} LIMIT 1`.execute(db);
-    published = pub.rows.length > 0;
-  }
+  const version =
+    dist.version_repository_id !== null && dist.version_number !== null
+      ? { repositoryId: dist.version_repository_id, number: Number(dist.version_number) }
+      : null;
   return {
     distributionId: dist.pulp_id,
     basePath: dist.base_path,
@@ -71,7 +74,8 @@ export async function findPythonIndex(db: Services['db'], basePath: string): Pro
     remoteId: dist.remote_id,
     publicationId: dist.publication_id,
     version,
-    published,
+    versionId: dist.version_id,
+    published: dist.published,
   };
 }
 

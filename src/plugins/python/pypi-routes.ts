@@ -6,6 +6,7 @@ import { negotiateSimple, SIMPLE_V1_JSON } from './media-types.js';
 import { canonicalizeName } from './names.js';
 import { pullThroughFiles } from './pull-through.js';
 import { serveUpload } from './pypi-upload.js';
+import { PageCache } from './page-cache.js';
 import { pypiApiHostname, PYPI_PREFIX } from './settings.js';
 import {
   contentBaseUrl,
@@ -15,6 +16,7 @@ import {
   indexSummary,
   jsonApiPackageOf,
   simpleFileOf,
+  type PythonIndex,
 } from './pypi-index.js';
 import {
   LAST_SERIAL_HEADER,
@@ -50,6 +52,18 @@ export function parsePypiPath(rest: string): PypiPath | null {
 
 const serialHeaders = { [LAST_SERIAL_HEADER]: String(PYPI_SERIAL_CONSTANT) };
 
+/** Rendered pages of served versions (one process-wide cache; keys carry the version's pulp_id). */
+export const renderedPages = new PageCache();
+
+/**
+ * The page of `parts` for the served version: cached when the index has a version and no pull-through remote
+ * (a remote's pages change upstream), rendered by `render` otherwise.
+ */
+function cachedPage(index: PythonIndex, parts: string[], render: () => Promise<string | null>) {
+  if (!index.versionId || index.remoteId) return render();
+  return renderedPages.through([index.versionId, ...parts].join('\0'), render);
+}
+
 async function serveRead(request: FastifyRequest, reply: FastifyReply, services: Services, target: PypiPath) {
   const index = await findPythonIndex(services.db, target.basePath);
   // Files are served by the content app: PYPI_API_HOSTNAME names it only when configured (a shared front).
@@ -61,35 +75,43 @@ async function serveRead(request: FastifyRequest, reply: FastifyReply, services:
       return reply.send(await indexSummary(services.db, index));
     case 'simple': {
       if (index.published) return reply.redirect(contentIndex, 302);
-      const names = await indexProjectNames(services.db, index);
       const type = negotiateSimple(request.headers.accept);
-      reply.headers(serialHeaders);
-      if (type === SIMPLE_V1_JSON) return reply.type(type).send(JSON.stringify(renderSimpleIndexJson(names)));
-      return reply.type(type).send(renderSimpleIndexHtml(names));
+      const body = await cachedPage(index, ['simple', type], async () => {
+        const names = await indexProjectNames(services.db, index);
+        if (type === SIMPLE_V1_JSON) return JSON.stringify(renderSimpleIndexJson(names));
+        return renderSimpleIndexHtml(names);
+      });
+      return reply.headers(serialHeaders).type(type).send(body);
     }
     case 'simple-detail': {
       const normalized = canonicalizeName(target.project);
-      let files: SimpleFile[] = [];
-      if (index.remoteId) files = await pullThroughFiles(services, index.remoteId, normalized, filesBase);
-      else if (index.published) return reply.redirect(`${contentIndex}${normalized}/`, 302);
-      const local = (await indexPackages(services.db, index, normalized)).map((r) => simpleFileOf(r, filesBase));
-      const byName = new Map([...files, ...local].map((f) => [f.filename, f]));
-      files = [...byName.values()];
-      if (files.length === 0) return reply.code(404).type('text/plain').send(`${normalized} does not exist.`);
+      if (!index.remoteId && index.published) return reply.redirect(`${contentIndex}${normalized}/`, 302);
       const type = negotiateSimple(request.headers.accept);
-      reply.headers(serialHeaders);
-      if (type === SIMPLE_V1_JSON)
-        return reply.type(type).send(JSON.stringify(renderSimpleDetailJson(normalized, files)));
-      return reply.type(type).send(renderSimpleDetailHtml(normalized, files));
+      const body = await cachedPage(index, ['detail', normalized, filesBase, type], async () => {
+        let files: SimpleFile[] = [];
+        if (index.remoteId) files = await pullThroughFiles(services, index.remoteId, normalized, filesBase);
+        const local = (await indexPackages(services.db, index, normalized)).map((r) => simpleFileOf(r, filesBase));
+        const byName = new Map([...files, ...local].map((f) => [f.filename, f]));
+        files = [...byName.values()];
+        if (files.length === 0) return null;
+        if (type === SIMPLE_V1_JSON) return JSON.stringify(renderSimpleDetailJson(normalized, files));
+        return renderSimpleDetailHtml(normalized, files);
+      });
+      if (body === null) return reply.code(404).type('text/plain').send(`${normalized} does not exist.`);
+      return reply.headers(serialHeaders).type(type).send(body);
     }
     case 'metadata': {
-      const rows = await indexPackages(services.db, index, target.name);
-      const body = renderProjectJson(
-        rows.map((r) => jsonApiPackageOf(r, filesBase)),
-        target.version,
-      );
+      const parts = ['json', canonicalizeName(target.name), target.version ?? '', filesBase];
+      const body = await cachedPage(index, parts, async () => {
+        const rows = await indexPackages(services.db, index, target.name);
+        const json = renderProjectJson(
+          rows.map((r) => jsonApiPackageOf(r, filesBase)),
+          target.version,
+        );
+        return json === null ? null : JSON.stringify(json);
+      });
       if (body === null) return reply.code(404).send();
-      return reply.headers(serialHeaders).type('application/json').send(JSON.stringify(body));
+      return reply.headers(serialHeaders).type('application/json').send(body);
     }
     default:
       throw new NotFoundError('Not found.');

@@ -152,4 +152,30 @@ describe('the /pypi/ index routes', () => {
     expect(missing.statusCode).toBe(404);
     expect(missing.body).toBe('absent does not exist.');
   });
+
+  it('serves a new repository version at once, though pages of the previous one were cached', async () => {
+    const gamma = buildWheel({ name: 'route-gamma', version: '1.0' });
+    const gamma2 = buildWheel({ name: 'route-gamma', version: '2.0' });
+    const ids: string[] = [];
+    for (const d of [gamma, gamma2]) {
+      ids.push((await storePackageFile(services, await writeTempFile(services, d.bytes), d.filename)).contentId);
+    }
+    const repo = await servedRepository('team/cached', [ids[0]!]);
+    const first = await app.inject({ url: '/pypi/team/cached/simple/route-gamma/' });
+    expect(first.body).toContain(gamma.filename);
+    expect(first.body).not.toContain(gamma2.filename);
+    const again = await app.inject({ url: '/pypi/team/cached/simple/route-gamma/' });
+    expect(again.body).toBe(first.body);
+    expect((await app.inject({ url: '/pypi/team/cached/pypi/route-gamma/json' })).statusCode).toBe(200);
+    await sql`UPDATE repository SET next_version = 3 WHERE pulp_id = ${repo}`.execute(t.db);
+    await sql`INSERT INTO repository_version (repository_id, number, complete) VALUES (${repo}, 2, true)`.execute(t.db);
+    await sql`INSERT INTO repository_content (repository_id, content_id, version_added) VALUES (${repo}, ${ids[1]!}, 2)`.execute(
+      t.db,
+    );
+    const next = await app.inject({ url: '/pypi/team/cached/simple/route-gamma/' });
+    expect(next.body).toContain(gamma.filename);
+    expect(next.body).toContain(gamma2.filename);
+    const json = JSON.parse((await app.inject({ url: '/pypi/team/cached/pypi/route-gamma/json' })).body);
+    expect(json.info.version).toBe('2.0');
+  });
 });
