@@ -1,6 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 
 import type { Database } from '../db/database.js';
+import { cachedAccessPolicy, forgetAccessPolicies } from './access-policy-cache.js';
 import { modelByViewset, type ObjectRef, parseObjectRef } from './rbac-catalogue.js';
 import { shippedAccessPolicies, shippedAccessPolicy, shippedLockedRoles } from './rbac-defaults.js';
 import type { AccessPolicyDefinition } from './rbac-types.js';
@@ -110,7 +111,11 @@ export async function assignRole(
 }
 
 /** The access policy in force for a viewset: the stored one, else the shipped default, else null (admin only). */
-export async function loadAccessPolicy(db: Database, viewset: string): Promise<AccessPolicyDefinition | null> {
+export function loadAccessPolicy(db: Database, viewset: string): Promise<AccessPolicyDefinition | null> {
+  return cachedAccessPolicy(db, viewset, () => readAccessPolicy(db, viewset));
+}
+
+async function readAccessPolicy(db: Database, viewset: string): Promise<AccessPolicyDefinition | null> {
   const row = await db
     .selectFrom('core_accesspolicy')
     .select(['statements', 'creation_hooks', 'queryset_scoping'])
@@ -224,6 +229,7 @@ export async function ensureRbacDefaults(db: Database): Promise<void> {
       )
       .execute();
   });
+  forgetAccessPolicies(db);
 }
 
 /** The model an access-policy viewset name is about (`repositories/file/file/versions` -> its repository). */

@@ -10,6 +10,7 @@ import {
   identityFilters,
   nameFilters,
 } from '../../plugin-api/filters.js';
+import { forgetAccessPolicies } from '../../plugin-api/access-policy-cache.js';
 import { listResponse } from '../../plugin-api/list.js';
 import type { OperationModule, RequestContext, Services } from '../../plugin-api/operations.js';
 import { baseFields, BaseFieldsSchema } from '../../plugin-api/resource-fields.js';
@@ -118,6 +119,7 @@ async function update(ctx: RequestContext) {
       .set({ ...values, customized: true, pulp_last_updated: sql`clock_timestamp()` })
       .where('pulp_id', '=', policy.pulp_id)
       .execute();
+    forgetAccessPolicies(ctx.services.db);
   }
   return { status: 200, body: render(ctx.services.apiPrefix, await loadPolicy(ctx.services, policy.pulp_id)) };
 }
@@ -206,6 +208,7 @@ export function accessPolicyRoutes(): OperationModule {
               })
               .where('pulp_id', '=', policy.pulp_id)
               .execute();
+            forgetAccessPolicies(ctx.services.db);
           }
           return { status: 200, body: render(ctx.services.apiPrefix, await loadPolicy(ctx.services, policy.pulp_id)) };
         },
