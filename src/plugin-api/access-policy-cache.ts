@@ -23,7 +23,7 @@ export function cachedAccessPolicy(
   load: () => Promise<AccessPolicyDefinition | null>,
 ): Promise<AccessPolicyDefinition | null> {
   let cache = caches.get(db);
-  if (!cache) caches.set(db, (cache = new Map()));
+  if (!cache) caches.set(db, (cache = new Map<string, Entry>()));
   const now = Date.now();
   const hit = cache.get(viewset);
   if (hit && now - hit.at < ACCESS_POLICY_TTL_MS) return hit.value;
