@@ -179,6 +179,8 @@ async function main(): Promise<void> {
     PULP_HOME: home,
     PULP_CONTENT_ORIGIN: `http://127.0.0.1:${contentPort}`,
     PULP_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    // Profiling: BENCH_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/some/dir' profiles the API, content app and workers.
+    ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
   };
   const children: ChildProcess[] = [];
   let api: Awaited<ReturnType<typeof startApi>> | null = null;
