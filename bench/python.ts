@@ -179,7 +179,8 @@ async function main(): Promise<void> {
     PULP_HOME: home,
     PULP_CONTENT_ORIGIN: `http://127.0.0.1:${contentPort}`,
     PULP_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-    // Profiling: BENCH_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/some/dir' profiles the API, content app and workers.
+    // Profiling: BENCH_NODE_OPTIONS='--import <a script starting node:inspector's profiler>' reaches the API, content app and
+    // workers (node 20 refuses --cpu-prof in NODE_OPTIONS).
     ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
   };
   const children: ChildProcess[] = [];
@@ -204,7 +205,12 @@ async function main(): Promise<void> {
     /** A sync run by a fresh worker; its duration and the worker's peak RSS. */
     const syncFresh = async (repo: string, remote: string) => {
       const name = `bench-python-${Date.now()}`;
-      const worker = spawnBin('pulpcore-worker.js', ['--name', name], env);
+      const worker = spawnBin(
+        'pulpcore-worker.js',
+        ['--name', name],
+        env,
+        process.env.BENCH_LOG_LEVEL ? 'inherit' : 'ignore',
+      );
       await waitRegistered(database.db, [name]);
       const idleMb = memoryOf(worker.pid!).rssMb;
       const { task, runMs } = await async(`${repo}sync/`, { remote });
