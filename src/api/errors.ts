@@ -9,6 +9,7 @@ import {
   ValidationError,
 } from '../core/errors.js';
 import { translatePgError } from '../db/pg-errors.js';
+import { DatabaseUnavailableError } from '../db/unavailable.js';
 
 export interface ErrorResponse {
   status: number;
@@ -31,6 +32,9 @@ export function renderError(error: unknown, request?: FastifyRequest): ErrorResp
   }
   if (err instanceof PermissionError) return { status: 403, body: { detail: err.message } };
   if (err instanceof ConflictError) return { status: 409, body: err.body ?? { detail: err.message } };
+  if (err instanceof DatabaseUnavailableError) {
+    return { status: 503, body: { detail: err.message }, headers: { 'retry-after': String(err.retryAfter) } };
+  }
   if (err instanceof PulpError) return { status: 400, body: [err.message] };
   const fe = err as Partial<FastifyError> & { statusCode?: number };
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {

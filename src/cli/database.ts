@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 
 import { ConfigurationError } from '../core/errors.js';
 import { configuredDatabaseUrl, type Settings } from '../core/settings.js';
-import { createDatabase, type Database } from '../db/database.js';
+import { createDatabase, type Database, databaseTimeouts } from '../db/database.js';
 import { embeddedDataDir, joinEmbedded, startEmbedded } from './embedded-launch.js';
 
 export { embeddedDataDir };
@@ -33,7 +33,7 @@ export function noDatabaseError(settings: Settings): ConfigurationError {
 export async function openCliDatabase(
   settings: Settings,
   logger: Logger,
-  options: { applicationName: string; max?: number; startEmbedded?: boolean },
+  options: { applicationName: string; max?: number; startEmbedded?: boolean; queryTimeout?: number | null },
 ): Promise<CliDatabase> {
   let url = await findDatabaseUrl(settings);
   let stopEmbedded: (() => Promise<void>) | null = null;
@@ -43,7 +43,13 @@ export async function openCliDatabase(
     url = server.url;
     stopEmbedded = () => server.stop();
   }
-  const { db } = createDatabase({ url, max: options.max ?? 5, applicationName: options.applicationName });
+  const { db } = createDatabase({
+    url,
+    max: options.max ?? 5,
+    applicationName: options.applicationName,
+    ...databaseTimeouts(settings),
+    ...(options.queryTimeout !== undefined ? { queryTimeout: options.queryTimeout } : {}),
+  });
   return {
     url,
     db,

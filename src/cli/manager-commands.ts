@@ -33,7 +33,12 @@ async function withDatabase<T>(
   fn: (db: Awaited<ReturnType<typeof openCliDatabase>>) => Promise<T>,
 ): Promise<T> {
   const logger = createLogger({ LOG_LEVEL: settings.LOG_LEVEL === 'info' ? 'warn' : settings.LOG_LEVEL }, 'manager');
-  const database = await openCliDatabase(settings, logger, { applicationName: 'pulpcore-manager', max: 2 });
+  const database = await openCliDatabase(settings, logger, {
+    applicationName: 'pulpcore-manager',
+    max: 2,
+    // migrate, orphan cleanup and the like may run long statements.
+    queryTimeout: null,
+  });
   try {
     return await fn(database);
   } finally {
@@ -112,7 +117,11 @@ export async function commandCollectStatic(settings: Settings): Promise<number> 
 export async function commandOpenApi(settings: Settings, flags: Flags): Promise<number> {
   const registry = loadRegistry(settings);
   // The document needs the operations, not a connection: the pool never connects here.
-  const { db } = createDatabase({ url: configuredDatabaseUrl(settings) ?? 'postgres://127.0.0.1:1/unused', max: 1 });
+  const { db } = createDatabase({
+    url: configuredDatabaseUrl(settings) ?? 'postgres://127.0.0.1:1/unused',
+    max: 1,
+    queryTimeout: null,
+  });
   const api = await buildApiApp({
     settings,
     db,

@@ -1,5 +1,5 @@
 import { loadSettings } from '../core/settings.js';
-import { createDatabase } from '../db/database.js';
+import { createDatabase, databaseTimeouts } from '../db/database.js';
 import { TaskExecutor } from '../tasking/executor.js';
 import type { TaskThreadData } from '../tasking/task-thread.js';
 import { createStorage } from '../storage/create-storage.js';
@@ -51,7 +51,12 @@ runCli(
       // which `pulp-ts run` sets small for the idle main thread, would apply to it too).
       maxYoungGenerationSizeMb: TASK_THREAD_YOUNG_GENERATION_MB,
     });
-    const { db } = createDatabase({ url: databaseUrl, max: 3, applicationName: 'pulpcore-worker' });
+    const { db } = createDatabase({
+      url: databaseUrl,
+      max: 3,
+      applicationName: 'pulpcore-worker',
+      ...databaseTimeouts(settings),
+    });
     const stopSweeper = startTempSweeper({ dir: tempDir, db, logger });
     const worker = new TaskWorker({
       db,

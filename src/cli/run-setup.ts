@@ -41,7 +41,7 @@ async function forgetDeadLocalApps(db: Database): Promise<void> {
 
 export async function runSetup(settings: Settings, url: string): Promise<void> {
   const logger = createLogger(settings, 'pulp-ts');
-  const { db } = createDatabase({ url, max: 2, applicationName: 'pulp-ts run' });
+  const { db } = createDatabase({ url, max: 2, applicationName: 'pulp-ts run', queryTimeout: null });
   try {
     const applied = await migrate(db, loadRegistry(settings).migrations);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');

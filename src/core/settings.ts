@@ -64,6 +64,13 @@ export const SettingsSchema = Type.Object({
     ],
     { default: null },
   ),
+  /** Seconds to open a database connection or wait for a free pooled one before answering 503 (not in Pulp). */
+  DB_CONNECT_TIMEOUT: Type.Number({ default: 10, exclusiveMinimum: 0, maximum: 3600 }),
+  /**
+   * Seconds a request's database statement may take before it is canceled and the request answered 503, also when
+   * the server does not answer at all (not in Pulp); null: no limit. Task threads and migrations have no limit.
+   */
+  DB_QUERY_TIMEOUT: Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 86400 }), Type.Null()], { default: 30 }),
   /** Port of the embedded PostgreSQL when it is used. */
   EMBEDDED_DB_PORT: Type.Integer({ default: 24818, minimum: 1, maximum: 65535 }),
   /** Secret used to sign content-redirect URLs and sessions. */

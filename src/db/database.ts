@@ -16,10 +16,34 @@ export interface DatabaseOptions {
   /** Pool size; each process needs few connections. */
   max?: number;
   applicationName?: string;
+  /** Seconds to open a connection or wait for a free one (DB_CONNECT_TIMEOUT); default 10. */
+  connectTimeout?: number;
+  /**
+   * Seconds a statement may take (DB_QUERY_TIMEOUT), enforced by the server (statement_timeout) and, for a server
+   * that does not answer at all (frozen, partitioned), by the client; null: no limit (migrations, long task work).
+   */
+  queryTimeout?: number | null;
+}
+
+export const DEFAULT_CONNECT_TIMEOUT = 10;
+export const DEFAULT_QUERY_TIMEOUT = 30;
+
+/** The pool options of a process from its settings. */
+export function databaseTimeouts(settings: {
+  DB_CONNECT_TIMEOUT: number;
+  DB_QUERY_TIMEOUT: number | null;
+}): Pick<DatabaseOptions, 'connectTimeout' | 'queryTimeout'> {
+  return { connectTimeout: settings.DB_CONNECT_TIMEOUT, queryTimeout: settings.DB_QUERY_TIMEOUT };
 }
 
 export function createPool(options: DatabaseOptions): pg.Pool {
+  const queryTimeout = options.queryTimeout === undefined ? DEFAULT_QUERY_TIMEOUT : options.queryTimeout;
+  const queryMs = queryTimeout === null ? 0 : Math.round(queryTimeout * 1000);
   const pool = new pg.Pool({
+    connectionTimeoutMillis: Math.round((options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT) * 1000),
+    // The server cancels a slow statement itself (57014); the client gives up a little later when the server
+    // does not answer at all, so that a request fails instead of hanging.
+    ...(queryMs > 0 ? { statement_timeout: queryMs, query_timeout: queryMs + 1000 } : {}),
     connectionString: options.url,
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'pulp-ts',

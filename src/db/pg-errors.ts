@@ -1,4 +1,5 @@
 import { ConflictError, ValidationError } from '../core/errors.js';
+import { asDatabaseUnavailable, isDatabaseUnavailable } from './unavailable.js';
 
 interface PgErrorLike {
   code?: string;
@@ -37,6 +38,7 @@ const CLIENT_DATA_ERRORS: Record<string, string> = {
 
 /** Maps SQLSTATE codes to core errors once; unknown errors pass through unchanged. */
 export function translatePgError(err: unknown): unknown {
+  if (isDatabaseUnavailable(err)) return asDatabaseUnavailable(err);
   if (!isPgError(err)) return err;
   if (err.code === '23505') return new ConflictError(err.detail ?? 'Duplicate value', { cause: err });
   if (err.code === '23503')

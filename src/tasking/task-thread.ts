@@ -54,7 +54,14 @@ export async function runTaskThread(
     ...(await loadExtraTasks(data.extraTaskModules)),
   ]);
   const logger = pino({ level: settings.LOG_LEVEL, base: { pid: process.pid, process: 'worker', thread: 'task' } });
-  const { db } = createDatabase({ url: data.databaseUrl, max: 4, applicationName: 'pulp-ts task' });
+  const { db } = createDatabase({
+    url: data.databaseUrl,
+    max: 4,
+    applicationName: 'pulp-ts task',
+    // A task's statements (bulk inserts of a large sync) may legitimately run long: only connecting is bounded.
+    connectTimeout: settings.DB_CONNECT_TIMEOUT,
+    queryTimeout: null,
+  });
   const storage = createStorage(settings);
   const dispatcher = createDispatcher({ db, settings, logger, tasks, storage });
   const services: Services = {
