@@ -33,6 +33,12 @@ export interface EmbeddedOptions {
   credentialsFile?: string;
   database?: string;
   onLog?: (line: string) => void;
+  /**
+   * Addresses PostgreSQL listens on besides 127.0.0.1 (for hosts that reach it over a network). Default: loopback only.
+   */
+  listenAddresses?: string[];
+  /** Networks (CIDR) whose clients may log in with the password; needed with `listenAddresses`. */
+  allowNetworks?: string[];
 }
 
 /** The password every cluster had before passwords were random; such a cluster gets a random one at its next start. */
@@ -147,6 +153,20 @@ async function initialise(
   }
 }
 
+/** Adds a password (scram) login line to pg_hba.conf for each network not listed there yet. */
+async function allowNetworks(dataDir: string, networks: string[], user: ServerUser | null): Promise<void> {
+  if (networks.length === 0) return;
+  const file = path.join(dataDir, 'pg_hba.conf');
+  const text = await readFile(file, 'utf8');
+  const lines = networks
+    .filter((n) => /^[0-9a-fA-F.:]+\/\d{1,3}$/.test(n))
+    .map((n) => `host all all ${n} scram-sha-256`)
+    .filter((line) => !text.split('\n').includes(line));
+  if (lines.length === 0) return;
+  await writeFile(file, `${text.replace(/\n?$/, '\n')}${lines.join('\n')}\n`);
+  if (user) await chown(file, user.uid, user.gid);
+}
+
 /** Runs `postgres` until it says it accepts connections; the returned child keeps running. */
 function launch(
   binaries: { postgres: string },
@@ -154,8 +174,10 @@ function launch(
   port: number,
   user: ServerUser | null,
   log: (line: string) => void,
+  listenAddresses: string[],
 ): Promise<ChildProcess> {
-  const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'];
+  const listen = ['127.0.0.1', ...listenAddresses.filter((a) => a !== '127.0.0.1')].join(',');
+  const flags = ['-c', `listen_addresses=${listen}`, '-c', 'unix_socket_directories=', '-c', 'max_connections=300'];
   // Messages in English whatever the locale: readiness is read from them.
   flags.push('-c', 'lc_messages=C');
   const child = spawn(binaries.postgres, ['-D', dataDir, '-p', String(port), ...flags], {
@@ -225,9 +247,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await clearLeftoverServer(dataDir, log);
   }
   if (user && !canUse(user, dataDir, 'w')) await chown(dataDir, user.uid, user.gid);
+  await allowNetworks(dataDir, options.allowNetworks ?? [], user);
   let child: ChildProcess;
   try {
-    child = await launch(binaries, dataDir, options.port, user, log);
+    child = await launch(binaries, dataDir, options.port, user, log, options.listenAddresses ?? []);
   } catch (err) {
     throw new Error(
       `The embedded PostgreSQL did not start on port ${options.port} (data in ${dataDir}); ` +
