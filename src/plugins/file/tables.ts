@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import type { Generated, Transaction } from 'kysely';
 import { pluginDb, pluginTrx, type Database, type DB } from '../../plugin-api/index.js';
 
 /** The file plugin's own tables (migration file/0001). */
@@ -7,6 +7,15 @@ export interface FileTables {
     content_id: string;
     relative_path: string;
     digest: string;
+  };
+  file_acs: {
+    pulp_id: Generated<string>;
+    pulp_created: Generated<string>;
+    pulp_last_updated: Generated<string>;
+    name: string;
+    remote_id: string;
+    paths: Generated<string[]>;
+    last_refreshed: string | null;
   };
 }
 
