@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
 import multipart from '@fastify/multipart';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -12,6 +10,7 @@ import type { Logger } from 'pino';
 import { AuthenticationError, ValidationError } from '../core/errors.js';
 import { apiPrefix } from '../core/ids.js';
 import { parseDiagnosticsHeader, requestedDiagnostics } from '../core/task-diagnostics.js';
+import { pipeToFile } from '../core/pipe-to-file.js';
 import { ownedTempName } from '../core/temp-names.js';
 import type { Settings } from '../core/settings.js';
 import type { Database } from '../db/database.js';
@@ -272,7 +271,7 @@ export async function buildApiApp(options: BuildApiOptions): Promise<ApiApp> {
             if (part.type === 'file') {
               const dest = path.join(tmpDir, ownedTempName('upload'));
               files.push({ field: part.fieldname, filename: part.filename, path: dest, size: 0 });
-              await pipeline(part.file, createWriteStream(dest));
+              await pipeToFile(part.file, dest);
               if (part.file.truncated)
                 throw new ValidationError({ [part.fieldname]: ['The submitted file is too large.'] });
               const last = files[files.length - 1];

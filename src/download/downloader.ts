@@ -1,9 +1,7 @@
-import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { arch, platform } from 'node:os';
 import path from 'node:path';
 import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
 import type { Digests } from '../core/checksums.js';
 import {
@@ -14,6 +12,7 @@ import {
   TaskCanceledError,
 } from '../core/errors.js';
 import type { ChecksumName } from '../core/settings.js';
+import { pipeToFile } from '../core/pipe-to-file.js';
 import { ownedTempName } from '../core/temp-names.js';
 import { PULP_VERSION } from '../core/version.js';
 import { type AddressPolicy, processAddressPolicy } from './address-policy.js';
@@ -162,7 +161,7 @@ export class Downloader {
           else cb(null, chunk);
         },
       });
-      await pipeline(res.body, counter, createWriteStream(tempPath));
+      await pipeToFile(res.body, tempPath, [counter]);
       if (limit != null && size !== limit)
         throw new SizeMismatchError(`${url}: expected ${limit} bytes, received ${size}.`);
       return { path: tempPath, size, headers: res.headers };

@@ -9,6 +9,7 @@ export * from '../core/checksums.js';
 export * from '../core/errors.js';
 export * from '../core/ids.js';
 export * from '../core/safe-path.js';
+export { pipeToFile, type PipeToFileOptions } from '../core/pipe-to-file.js';
 export { extraSetting } from '../core/settings.js';
 export type { ChecksumName, Settings } from '../core/settings.js';
 export type { Database } from '../db/database.js';

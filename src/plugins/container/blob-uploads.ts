@@ -1,14 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, rm, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
 import { sql } from 'kysely';
 
-import { importArtifactFromFile, sharedHashPool, type ArtifactRow, type Services } from '../../plugin-api/index.js';
+import {
+  importArtifactFromFile,
+  pipeToFile,
+  sharedHashPool,
+  type ArtifactRow,
+  type Services,
+} from '../../plugin-api/index.js';
 import { blobUploadUnknown, digestInvalid, RegistryError, sizeInvalid } from './registry-errors.js';
 
 type UploadServices = Pick<Services, 'db' | 'storage' | 'settings'>;
@@ -104,7 +108,7 @@ export async function appendToUpload(
         else cb(null, chunk);
       },
     });
-    await pipeline(body, counter, createWriteStream(file, { flags: start === 0 ? 'w' : 'a' }));
+    await pipeToFile(body, file, [counter], { flags: start === 0 ? 'w' : 'a' });
     if (length !== null && received !== length)
       throw sizeInvalid(`The chunk holds ${received} bytes; its Content-Range announced ${length}.`);
   } catch (err) {
@@ -163,7 +167,7 @@ export async function uploadWhole(services: UploadServices, body: Readable, dige
         cb(null, chunk);
       },
     });
-    await pipeline(body, counting, createWriteStream(file));
+    await pipeToFile(body, file, [counting]);
     const computed = await digestsOf(services, file);
     if (`sha256:${computed.digests.sha256}` !== digest) throw digestInvalid(digest);
     return await importArtifactFromFile(services, file, { computed });

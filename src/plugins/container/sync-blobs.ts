@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
 import { sql } from 'kysely';
 
@@ -14,6 +12,7 @@ import {
   SizeMismatchError,
   TaskCanceledError,
   type Services,
+  pipeToFile,
 } from '../../plugin-api/index.js';
 import { type Db, ensureBlob } from './content-store.js';
 import type { RegistryClient } from './registry-client.js';
@@ -47,7 +46,7 @@ export async function downloadBlob(
           cb(null, chunk);
         },
       });
-      await pipeline(blob.body, counter, createWriteStream(file), { signal });
+      await pipeToFile(blob.body, file, [counter], { signal });
       if (expectedSize !== null && hasher.size !== expectedSize)
         throw new SizeMismatchError(`Blob ${digest} has ${hasher.size} bytes, ${expectedSize} were stated.`);
       const digests = hasher.digest();

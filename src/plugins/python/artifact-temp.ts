@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 
-import { artifactPath, type Services } from '../../plugin-api/index.js';
+import { artifactPath, pipeToFile, type Services } from '../../plugin-api/index.js';
 
 /**
  * A private copy of a stored artifact in the storage's temporary directory (the package readers need a file,
@@ -19,7 +17,7 @@ export async function artifactToTemp(
   await mkdir(dir, { recursive: true });
   const target = path.join(dir, `pkg-${randomUUID()}`);
   try {
-    await pipeline(services.storage.createReadStream(artifactPath(sha256)), createWriteStream(target), { signal });
+    await pipeToFile(services.storage.createReadStream(artifactPath(sha256)), target, [], { signal });
   } catch (err) {
     await rm(target, { force: true });
     throw err;

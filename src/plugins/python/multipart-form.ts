@@ -1,14 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 
 import { Busboy, type BusboyHeaders } from '@fastify/busboy';
 
-import { ValidationError } from '../../plugin-api/index.js';
+import { pipeToFile, ValidationError } from '../../plugin-api/index.js';
 
 /** A file part written to a temporary file, hashed on the way. */
 export interface FormFile {
@@ -91,7 +89,7 @@ export async function readMultipartForm(
           },
         });
         writes.push(
-          pipeline(stream, counter, createWriteStream(target)).then(() => {
+          pipeToFile(stream, target, [counter]).then(() => {
             entry.sha256 = hash.digest('hex');
           }),
         );
