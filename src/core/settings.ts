@@ -204,8 +204,38 @@ function parseEnvValue(name: string, raw: string, schema: TSchema): unknown {
   return raw;
 }
 
-/** `PULP_` variables that are not settings: the settings file, debug output, the benchmarks' build folder and (below) pulp-ts's own process plumbing. */
-const NON_SETTING_VARIABLES = new Set(['PULP_SETTINGS', 'PULP_DEBUG', 'PULP_BENCH_DIST']);
+/**
+ * `PULP_` variables that are not settings: the settings file, debug output, the benchmarks' build folder,
+ * (below) pulp-ts's own process plumbing, and pulp-cli's global options (click reads `--base-url` from
+ * `PULP_BASE_URL`), which a shell that runs both the server and the client has set for the client.
+ */
+const NON_SETTING_VARIABLES = new Set([
+  'PULP_SETTINGS',
+  'PULP_DEBUG',
+  'PULP_BENCH_DIST',
+  ...[
+    'BASE_URL',
+    'API_ROOT',
+    'DOMAIN',
+    'HEADER',
+    'USERNAME',
+    'PASSWORD',
+    'CLIENT_ID',
+    'CLIENT_SECRET',
+    'CERT',
+    'KEY',
+    'VERIFY_SSL',
+    'FORMAT',
+    'DRY_RUN',
+    'BACKGROUND',
+    'TIMEOUT',
+    'VERBOSE',
+    'REFRESH_API',
+    'CONFIG',
+    'PROFILE',
+    'CHUNK_SIZE',
+  ].map((option) => `PULP_${option}`),
+]);
 const INTERNAL_VARIABLE_PREFIX = 'PULP_TS_';
 
 function editDistance(a: string, b: string): number {

@@ -123,6 +123,12 @@ describe('settings', () => {
     expect(s.WORKER_TTL).toBe(30);
   });
 
+  it("leaves pulp-cli's own PULP_ variables (its global options) to pulp-cli", () => {
+    const cli = { PULP_BASE_URL: 'http://localhost:24817', PULP_USERNAME: 'admin', PULP_PASSWORD: 'x' };
+    const s = loadSettings({ env: { ...cli, PULP_VERIFY_SSL: 'false', PULP_FORMAT: 'json', PULP_TIMEOUT: '0' } });
+    expect(s.WORKER_TTL).toBe(30);
+  });
+
   it('refuses bind addresses that are not HOST:PORT', () => {
     for (const bad of ['nonsense', 'localhost:99999', ':80', 'host:', '1.2.3.4:80:81', 'a b:80']) {
       expect(
