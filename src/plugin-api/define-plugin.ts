@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Migration } from 'kysely';
 
 import type { OperationModule, Services } from './operations.js';
+import type { PolicyCondition } from './policy-conditions.js';
 import type { RbacModel } from './rbac-catalogue.js';
 import type { AccessPolicyDefinition, LockedRoleDefinition } from './rbac-types.js';
 import type { ResourceTypeDefinition } from './resource-types.js';
@@ -36,6 +37,11 @@ export interface PluginRbac {
   accessPolicies?: Record<string, AccessPolicyDefinition>;
   /** Pulp's LOCKED_ROLES: built-in roles that cannot be changed. */
   roles?: Record<string, LockedRoleDefinition>;
+  /**
+   * Named conditions the plugin's access policies use (its global_access_conditions), by the name statements
+   * write (`has_namespace_model_perms`). A name another installed plugin already declares stops start-up.
+   */
+  conditions?: Record<string, PolicyCondition>;
 }
 
 /**

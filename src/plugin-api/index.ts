@@ -18,6 +18,7 @@ export * from './content-redirect.js';
 export * from './rbac-catalogue.js';
 export * from './rbac-permissions.js';
 export * from './rbac-roles-actions.js';
+export * from './policy-conditions.js';
 export type * from './rbac-types.js';
 export * from './remote-fields.js';
 export * from './guard-types.js';

@@ -4,6 +4,7 @@ import { ConfigurationError } from '../core/errors.js';
 import { PULP_VERSION } from '../core/version.js';
 import type { ContentHandler, GuardTypeDefinition, PluginDefinition } from './define-plugin.js';
 import { registerGuardTypes } from './guard-types.js';
+import { registerPolicyConditions } from './policy-conditions.js';
 import { registerRbacModels } from './rbac-catalogue.js';
 import { registerAccessPolicies, registerLockedRoles } from './rbac-defaults.js';
 import { registerResourceTypes } from './resource-types.js';
@@ -43,7 +44,18 @@ export function buildRegistry(
   const tasks = new Map<string, TaskFunction>(Object.entries(coreTasks));
   const migrations: Record<string, Migration> = {};
   const guards = new Map<string, GuardTypeDefinition>();
+  const conditionOwners = new Map<string, string>();
   for (const plugin of plugins) {
+    for (const name of Object.keys(plugin.rbac?.conditions ?? {})) {
+      const owner = conditionOwners.get(name);
+      if (owner)
+        problems.push(`plugin '${plugin.name}': access policy condition '${name}' is already declared by '${owner}'`);
+      else if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+        problems.push(
+          `plugin '${plugin.name}': access policy condition name '${name}' must match ^[A-Za-z_][A-Za-z0-9_]*$`,
+        );
+      conditionOwners.set(name, plugin.name);
+    }
     for (const [taskName, fn] of Object.entries(plugin.tasks ?? {})) {
       if (tasks.has(taskName)) problems.push(`plugin '${plugin.name}': task '${taskName}' is already registered`);
       tasks.set(taskName, fn);
@@ -64,6 +76,7 @@ export function buildRegistry(
     registerRbacModels(plugin.rbac?.models ?? []);
     registerAccessPolicies(plugin.rbac?.accessPolicies ?? {});
     registerLockedRoles(plugin.rbac?.roles ?? {});
+    registerPolicyConditions(plugin.rbac?.conditions ?? {});
     registerGuardTypes(plugin.guards ?? []);
   }
   return Object.freeze({

@@ -2,8 +2,9 @@ import { sql } from 'kysely';
 
 import { NotFoundError, PermissionError } from '../../core/errors.js';
 import type { QueryScope } from '../../plugin-api/list.js';
-import type { Reply, RequestContext, Services } from '../../plugin-api/operations.js';
-import { parseObjectRef } from '../../plugin-api/rbac-catalogue.js';
+import type { ApiUser, Reply, RequestContext, Services } from '../../plugin-api/operations.js';
+import { POLICY_EVALUATOR, type PolicyEvaluator } from '../../plugin-api/policy-conditions.js';
+import { type ObjectRef, parseObjectRef } from '../../plugin-api/rbac-catalogue.js';
 import {
   applyCreationHooks,
   ensureRbacDefaults,
@@ -13,7 +14,7 @@ import {
 } from '../../plugin-api/rbac-permissions.js';
 import type { PolicyStatement } from '../../plugin-api/rbac-types.js';
 import { accessOf } from './access.js';
-import { isAllowed } from './policy.js';
+import { isAllowed, type PolicyInput } from './policy.js';
 import { scopeCondition } from './scope.js';
 import { authenticateSession } from './sessions.js';
 
@@ -34,6 +35,42 @@ export function permissionsOf(ctx: RequestContext): Promise<UserPermissions> {
     permissionCache.set(ctx, hit);
   }
   return hit;
+}
+
+interface InputParts {
+  user: ApiUser | null;
+  perms: UserPermissions;
+  viewset: string;
+  action: string;
+  method: string;
+  data: Record<string, unknown>;
+  object: ObjectRef | null;
+}
+
+/** The evaluation input of one decision, with its per-decision memo and lazily loaded group names. */
+function policyInput(services: Services, parts: InputParts): PolicyInput {
+  const memo = new Map<string, Promise<unknown>>();
+  let groups: Promise<string[]> | null = null;
+  const user = parts.user;
+  return {
+    ...parts,
+    services,
+    once<T>(key: string, load: () => Promise<T>): Promise<T> {
+      let hit = memo.get(key) as Promise<T> | undefined;
+      if (!hit) memo.set(key, (hit = load()));
+      return hit;
+    },
+    groups: () =>
+      (groups ??= user
+        ? services.db
+            .selectFrom('auth_user_groups')
+            .innerJoin('auth_group', 'auth_group.id', 'auth_user_groups.group_id')
+            .select('auth_group.name')
+            .where('auth_user_groups.user_id', '=', user.id)
+            .execute()
+            .then((rows) => rows.map((r) => r.name))
+        : Promise.resolve([])),
+  };
 }
 
 /**
@@ -87,26 +124,34 @@ export function installRbac(services: Services): void {
         if (hit.rows.length === 0) throw new NotFoundError(`No ${object.model.className} matches the given query.`);
       }
     }
-    let groups: Promise<string[]> | null = null;
-    const allowed = await isAllowed(
-      {
-        ctx,
-        user,
-        action,
-        perms,
-        object,
-        groups: () =>
-          (groups ??= db
-            .selectFrom('auth_user_groups')
-            .innerJoin('auth_group', 'auth_group.id', 'auth_user_groups.group_id')
-            .select('auth_group.name')
-            .where('auth_user_groups.user_id', '=', user.id)
-            .execute()
-            .then((rows) => rows.map((r) => r.name))),
-      },
-      policy?.statements ?? ADMIN_ONLY,
-    );
-    if (!allowed) throw new PermissionError();
+    const input = policyInput(services, {
+      user,
+      perms,
+      viewset,
+      action,
+      method: ctx.operation.method,
+      data: ctx.body,
+      object,
+    });
+    if (!(await isAllowed(input, policy?.statements ?? ADMIN_ONLY))) throw new PermissionError();
+  };
+
+  // Decisions outside a REST request (a registry's token endpoint): same policies, no superuser shortcut,
+  // as pulp_container's RegistryAccessPolicy evaluates the stored statements itself.
+  const evaluate: PolicyEvaluator = async (q) => {
+    await ready();
+    const perms = await loadUserPermissions(db, q.user ?? { id: -1, isSuperuser: false });
+    const policy = await loadAccessPolicy(db, q.viewset);
+    const input = policyInput(services, {
+      user: q.user,
+      perms,
+      viewset: q.viewset,
+      action: q.action,
+      method: q.method,
+      data: q.data ?? {},
+      object: q.object,
+    });
+    return isAllowed(input, policy?.statements ?? ADMIN_ONLY);
   };
 
   const queryScope: QueryScope = async (ctx, alias) => {
@@ -129,6 +174,7 @@ export function installRbac(services: Services): void {
   };
 
   services.extensions.set('authorize', authorize);
+  services.extensions.set(POLICY_EVALUATOR, evaluate);
   services.extensions.set('queryScope', queryScope);
   services.extensions.set('afterOperation', afterOperation);
   const others = (services.extensions.get('authenticators') as unknown[] | undefined) ?? [];

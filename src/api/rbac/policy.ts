@@ -1,27 +1,22 @@
 import { ValidationError } from '../../core/errors.js';
-import type { ApiUser, RequestContext } from '../../plugin-api/operations.js';
+import { type ConditionInput, policyCondition } from '../../plugin-api/policy-conditions.js';
 import { type ObjectRef, parseObjectRef } from '../../plugin-api/rbac-catalogue.js';
-import type { UserPermissions } from '../../plugin-api/rbac-permissions.js';
 import type { PolicyStatement } from '../../plugin-api/rbac-types.js';
+import { cachedConditionExpression, conditionReference, evaluateCondition } from './condition-expression.js';
 
 /** What a statement's principals and conditions are evaluated against. */
-export interface PolicyInput {
-  ctx: RequestContext;
-  user: ApiUser;
-  action: string;
-  perms: UserPermissions;
-  /** The object named by the URL (the parent for nested endpoints), if any. */
-  object: ObjectRef | null;
+export interface PolicyInput extends ConditionInput {
+  /** Names of the user's groups (for `group:<name>` principals), loaded on first use. */
   groups: () => Promise<string[]>;
 }
 
 const list = (v: string[] | string | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 function bodyRef(input: PolicyInput, field: string, nested = false): ObjectRef | null | 'absent' | 'invalid' {
-  const value = input.ctx.body[field];
+  const value = input.data[field];
   if (value === undefined || value === null || value === '') return 'absent';
   if (typeof value !== 'string') return 'invalid';
-  return parseObjectRef(input.ctx.services.apiPrefix, value, { nested }) ?? 'invalid';
+  return parseObjectRef(input.services.apiPrefix, value, { nested }) ?? 'invalid';
 }
 
 /** `has_*_param_*`: allowed when the parameter is absent, else the user needs one of the permissions on it. */
@@ -34,16 +29,14 @@ function paramCheck(input: PolicyInput, field: string, permissions: string[], ne
   return applicable.some((p) => input.perms.hasModelOrObject(p, ref));
 }
 
-async function condition(input: PolicyInput, expression: string): Promise<boolean> {
-  const sep = expression.indexOf(':');
-  const name = sep < 0 ? expression : expression.slice(0, sep);
-  const arg = sep < 0 ? '' : expression.slice(sep + 1);
+/** pulpcore's own conditions (pulpcore/app/global_access_conditions.py); undefined for a name it does not know. */
+function coreCondition(input: PolicyInput, name: string, arg: string): boolean | undefined {
   const permissions = arg
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean);
   const perm = permissions[0] ?? '';
-  const { perms, object, ctx } = input;
+  const { perms, object } = input;
   switch (name) {
     case 'has_model_perms':
     case 'has_model_or_domain_perms':
@@ -76,7 +69,7 @@ async function condition(input: PolicyInput, expression: string): Promise<boolea
       if (perms.superuser) return true;
       const repo = bodyRef(input, 'repository');
       if (repo === 'absent') throw new ValidationError(['Destination upload repository was not provided.']);
-      const labels = ctx.body.pulp_labels;
+      const labels = input.data.pulp_labels;
       if (
         input.action === 'create' &&
         labels &&
@@ -92,17 +85,35 @@ async function condition(input: PolicyInput, expression: string): Promise<boolea
       return perms.hasModelOrObject(perm, repo);
     }
     default:
-      // Unknown conditions grant nothing.
-      return false;
+      return undefined;
   }
+}
+
+/** One condition by name: core's, else a plugin's; an unknown name denies (and is logged). */
+async function condition(input: PolicyInput, name: string, arg: string): Promise<boolean> {
+  const core = coreCondition(input, name, arg);
+  if (core !== undefined) return core;
+  const plugin = policyCondition(name);
+  if (plugin) return (await plugin(input, arg)) === true;
+  input.services.logger.warn(
+    { condition: name, viewset: input.viewset, action: input.action },
+    'unknown access policy condition',
+  );
+  return false;
 }
 
 async function principalMatches(input: PolicyInput, principals: string[]): Promise<boolean> {
   for (const p of principals) {
-    if (p === '*' || p === 'authenticated') return true;
-    if (p === 'admin' && input.user.isSuperuser) return true;
-    if (p === 'staff' && input.user.isStaff) return true;
-    if (p === `id:${input.user.id}`) return true;
+    if (p === '*') return true;
+    const user = input.user;
+    if (!user) {
+      if (p === 'anonymous') return true;
+      continue;
+    }
+    if (p === 'authenticated') return true;
+    if (p === 'admin' && user.isSuperuser) return true;
+    if (p === 'staff' && user.isStaff) return true;
+    if (p === `id:${user.id}`) return true;
     if (p.startsWith('group:') && (await input.groups()).includes(p.slice(6))) return true;
   }
   return false;
@@ -118,13 +129,22 @@ function actionMatches(actions: string[], action: string, method: string): boole
   );
 }
 
+/** Every `condition` and every `condition_expression` of the statement holds. */
 async function conditionsHold(input: PolicyInput, statement: PolicyStatement): Promise<boolean> {
-  for (const c of list(statement.condition)) if (!(await condition(input, c))) return false;
+  for (const c of list(statement.condition)) {
+    const ref = conditionReference(c.trim());
+    if (!(await condition(input, ref.name, ref.arg))) return false;
+  }
   for (const expr of list(statement.condition_expression)) {
-    // Only conjunctions of plain conditions are understood; anything else grants nothing.
-    const parts = expr.split(/\s+and\s+/);
-    if (parts.some((p) => /\s|\(|\)/.test(p.trim()))) return false;
-    for (const p of parts) if (!(await condition(input, p.trim()))) return false;
+    const node = cachedConditionExpression(expr);
+    if (node instanceof Error) {
+      input.services.logger.warn(
+        { viewset: input.viewset, err: node.message },
+        'invalid access policy condition_expression',
+      );
+      return false;
+    }
+    if (!(await evaluateCondition(node, (name, arg) => condition(input, name, arg)))) return false;
   }
   return true;
 }
@@ -132,7 +152,7 @@ async function conditionsHold(input: PolicyInput, statement: PolicyStatement): P
 /** drf-access-policy semantics: a matching deny wins; otherwise some matching allow is needed. */
 export async function isAllowed(input: PolicyInput, statements: PolicyStatement[]): Promise<boolean> {
   let allowed = false;
-  const method = input.ctx.operation.method;
+  const method = input.method;
   for (const statement of statements) {
     if (!actionMatches(list(statement.action), input.action, method)) continue;
     if (!(await principalMatches(input, list(statement.principal)))) continue;
