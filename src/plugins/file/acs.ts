@@ -15,7 +15,8 @@ import {
   routeId,
   ValidationError,
 } from '../../plugin-api/index.js';
-import { fileDb } from './tables.js';
+import { deletePathRepositories, prunePaths, refreshOperation } from './acs-refresh.js';
+import { fileDb, fileTrx } from './tables.js';
 
 /*
  * `acs/file/file/`: pulp_file's FileAlternateContentSource (pulpcore's AlternateContentSource base): a name,
@@ -140,12 +141,17 @@ export function acsOperations(): Operation[] {
       }
       if (ctx.body.remote !== undefined) set.remote_id = await checkRemote(ctx, ctx.body.remote);
       if (ctx.body.paths !== undefined || !partial) set.paths = checkPaths(ctx.body.paths);
-      const updated = await fileDb(ctx.services.db)
-        .updateTable('file_acs')
-        .set({ ...set, pulp_last_updated: sql<string>`clock_timestamp()` })
-        .where('pulp_id', '=', row.pulp_id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const updated = await ctx.services.db.transaction().execute(async (trx) => {
+        const r = await fileTrx(trx)
+          .updateTable('file_acs')
+          .set({ ...set, pulp_last_updated: sql<string>`clock_timestamp()` })
+          .where('pulp_id', '=', row.pulp_id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        // A path taken out is no source any more, even before the next refresh.
+        await prunePaths(trx, r.pulp_id, r.paths);
+        return r;
+      });
       return { status: 200, body: serializeAcs(ctx.services.apiPrefix, updated) };
     },
   });
@@ -212,10 +218,14 @@ export function acsOperations(): Operation[] {
       responses: { 204: {} },
       async handle(ctx) {
         const row = await loadAcs(ctx);
-        await fileDb(ctx.services.db).deleteFrom('file_acs').where('pulp_id', '=', row.pulp_id).execute();
+        await ctx.services.db.transaction().execute(async (trx) => {
+          await deletePathRepositories(trx, row.pulp_id);
+          await fileTrx(trx).deleteFrom('file_acs').where('pulp_id', '=', row.pulp_id).execute();
+        });
         return { status: 204 };
       },
     },
+    refreshOperation(loadAcs),
   ];
 }
 

@@ -4,6 +4,7 @@ import { contentComponents, contentOperations, fileContentType } from './content
 import { fileDistribution } from './distributions.js';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_acs.js';
+import * as m0003 from './migrations/0003_acs_paths.js';
 import { filePublication } from './publications.js';
 import { PUBLISH_TASK, publishTask } from './publish-task.js';
 import { fileAccessPolicies } from './rbac-policies.js';
@@ -17,7 +18,7 @@ const typed = [fileRemote, fileRepository, filePublication, fileDistribution];
 export default definePlugin({
   name: 'file',
   module: 'pulp_file.app',
-  migrations: { '0001_initial': m0001, '0002_acs': m0002 },
+  migrations: { '0001_initial': m0001, '0002_acs': m0002, '0003_acs_paths': m0003 },
   resourceTypes: [fileContentType, ...typed.map((t) => t.resourceType)],
   tasks: {
     [SYNC_TASK]: synchronize,

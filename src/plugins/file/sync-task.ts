@@ -25,6 +25,8 @@ export interface SyncArgs {
   repository_pk: string;
   mirror?: boolean;
   optimize?: boolean;
+  /** The manifest to sync instead of the remote's URL (an ACS refresh syncs each path's listing). */
+  url?: string | null;
 }
 
 /** Test hook: shorter retry backoff. Settings cannot carry it (Pulp has no such setting). */
@@ -48,6 +50,7 @@ export async function synchronize(ctx: TaskContext): Promise<unknown> {
     .executeTakeFirst();
   if (!repo) throw new SyncError('The repository no longer exists.');
   if (!remote.url) throw new SyncError('A remote must have a url specified to synchronize.');
+  const url = args.url || remote.url;
   const mirror = args.mirror === true;
   const deferred = remote.policy !== 'immediate';
   const downloader = new Downloader(remote, {
@@ -58,14 +61,14 @@ export async function synchronize(ctx: TaskContext): Promise<unknown> {
   let manifest: DownloadResult | null = null;
   try {
     const metadata = await ctx.progress('Downloading Metadata Files', 'sync.downloading.metadata');
-    manifest = await downloader.download(remote.url, {}, ctx.signal);
+    manifest = await downloader.download(url, {}, ctx.signal);
     metadata.increment();
     await metadata.done();
 
     const latest = (await latestVersionNumber(db, repo.pulp_id)) ?? 0;
     const details: SyncDetails = {
       remote_pk: remote.pulp_id,
-      url: remote.url,
+      url,
       download_policy: remote.policy,
       mirror,
       most_recent_version: latest,
@@ -85,14 +88,14 @@ export async function synchronize(ctx: TaskContext): Promise<unknown> {
     try {
       total = await validateManifest(manifest.path);
     } catch (err) {
-      if (err instanceof ManifestError) throw new SyncError(`${err.message} (manifest ${remote.url})`, { cause: err });
+      if (err instanceof ManifestError) throw new SyncError(`${err.message} (manifest ${url})`, { cause: err });
       throw err;
     }
     const parsing = await ctx.progress('Parsing Metadata Lines', 'sync.parsing.metadata', { total });
     const downloading = await ctx.progress('Downloading Artifacts', 'sync.downloading.artifacts');
     const associating = await ctx.progress('Associating Content', 'associating.content');
     const manifestPath = manifest.path;
-    const remoteUrl = remote.url;
+    const remoteUrl = url;
     async function* declarative(): AsyncGenerator<DeclarativeContent<FileUnit>> {
       for await (const entry of readManifest(manifestPath)) {
         parsing.increment();
@@ -160,7 +163,7 @@ export async function synchronize(ctx: TaskContext): Promise<unknown> {
     await ctx.addCreatedResource(version.href);
     const autopublish = (repo.detail as { autopublish?: boolean }).autopublish === true;
     if (mirror) {
-      const name = new URL(remote.url).pathname.split('/').pop() || 'PULP_MANIFEST';
+      const name = new URL(url).pathname.split('/').pop() || 'PULP_MANIFEST';
       const file = manifest;
       manifest = null;
       const pubId = await publishVersion(ctx.services, version.pulp_id, { manifest: name, manifestFile: file });
@@ -172,8 +175,9 @@ export async function synchronize(ctx: TaskContext): Promise<unknown> {
       });
       await ctx.addCreatedResource(`${apiPrefix}publications/file/file/${pubId}/`);
     }
-    const row = await selectRepositoryVersions(db).where('v.pulp_id', '=', version.pulp_id).executeTakeFirstOrThrow();
-    return serializeRepositoryVersion(apiPrefix, row);
+    // An ACS path's hidden repository has no visible versions: no result to show then.
+    const row = await selectRepositoryVersions(db).where('v.pulp_id', '=', version.pulp_id).executeTakeFirst();
+    return row ? serializeRepositoryVersion(apiPrefix, row) : null;
   } finally {
     if (manifest) await rm(manifest.path, { force: true });
     await downloader.close();

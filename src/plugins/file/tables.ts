@@ -1,7 +1,7 @@
 import type { Generated, Transaction } from 'kysely';
 import { pluginDb, pluginTrx, type Database, type DB } from '../../plugin-api/index.js';
 
-/** The file plugin's own tables (migration file/0001). */
+/** The file plugin's own tables (migrations file/0001 to 0003). */
 export interface FileTables {
   file_content: {
     content_id: string;
@@ -16,6 +16,14 @@ export interface FileTables {
     remote_id: string;
     paths: Generated<string[]>;
     last_refreshed: string | null;
+  };
+  file_acs_path: {
+    pulp_id: Generated<string>;
+    pulp_created: Generated<string>;
+    pulp_last_updated: Generated<string>;
+    acs_id: string;
+    path: string;
+    repository_id: string | null;
   };
 }
 
