@@ -23,6 +23,7 @@ import { taskGroupRoutes } from './routes/task-groups.js';
 import { taskScheduleRoutes } from './routes/task-schedules.js';
 import { taskRoutes } from './routes/tasks.js';
 import { uploadRoutes } from './routes/uploads.js';
+import { upstreamPulpRoutes } from './routes/upstream-pulps.js';
 import { userRoutes } from './routes/users.js';
 import { workerRoutes } from './routes/workers.js';
 
@@ -59,6 +60,7 @@ export function apiModules(registry: PluginRegistry): (services: Services) => Op
       signingServiceRoutes(),
       exporterRoutes(),
       importerRoutes(),
+      upstreamPulpRoutes(),
       docsRoutes(Object.fromEntries(versions.map((v) => [v.component, v.version]))),
       ...registry.plugins.flatMap((p) => (p.operations ? [p.operations(services)] : [])),
     ]);

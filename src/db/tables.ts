@@ -81,6 +81,23 @@ export interface TaskScheduleTable extends Base {
   last_task_id: string | null;
 }
 
+/** Pulp's UpstreamPulp (0400): a Pulp to replicate from. */
+export interface UpstreamPulpTable extends Base {
+  name: string;
+  base_url: string;
+  api_root: Generated<string>;
+  domain: string | null;
+  ca_cert: string | null;
+  client_cert: string | null;
+  client_key: string | null;
+  tls_validation: Generated<boolean>;
+  username: string | null;
+  password: string | null;
+  q_select: string | null;
+  policy: Generated<'all' | 'labeled' | 'nodelete'>;
+  last_replication: NullableTimestamp;
+}
+
 /** One row per resource of an unfinished task (0002_tasking). */
 export interface TaskReservationTable {
   task_id: string;
@@ -400,4 +417,5 @@ export interface DB {
   exported_resource: ExportedResourceTable;
   importer: ImporterTable;
   import: ImportTable;
+  upstream_pulp: UpstreamPulpTable;
 }

@@ -87,6 +87,10 @@ const CORE_MODELS: RbacModel[] = [
     ...withRoles('core.taskschedule'),
   }),
   rbacModel('core.upload', 'Upload', 'uploads', { table: 'upload', ...withRoles('core.upload') }),
+  rbacModel('core.upstreampulp', 'UpstreamPulp', 'upstream-pulps', {
+    table: 'upstream_pulp',
+    ...withRoles('core.upstreampulp', ['replicate_upstreampulp']),
+  }),
   rbacModel('core.artifact', 'Artifact', 'artifacts', { table: 'artifact' }),
   rbacModel('core.group', 'Group', 'groups', { table: 'auth_group', intId: true, ...withRoles('core.group') }),
   rbacModel('auth.user', 'User', 'users', { table: 'auth_user', intId: true }),

@@ -372,4 +372,47 @@ export const CORE_ACCESS_POLICIES: Record<string, AccessPolicyDefinition> = {
     creation_hooks: [{ function: 'add_roles_for_object_creator', parameters: { roles: 'core.upload_owner' } }],
     queryset_scoping: { function: 'scope_queryset' },
   },
+  'upstream-pulps': {
+    statements: [
+      { action: ['list', 'my_permissions'], principal: 'authenticated', effect: 'allow' },
+      {
+        action: ['create'],
+        principal: 'authenticated',
+        effect: 'allow',
+        condition: ['has_model_or_domain_perms:core.add_upstreampulp'],
+      },
+      {
+        action: ['retrieve'],
+        principal: 'authenticated',
+        effect: 'allow',
+        condition: ['has_model_or_domain_or_obj_perms:core.view_upstreampulp'],
+      },
+      {
+        action: ['destroy'],
+        principal: 'authenticated',
+        effect: 'allow',
+        condition: ['has_model_or_domain_or_obj_perms:core.delete_upstreampulp'],
+      },
+      {
+        action: ['update', 'partial_update'],
+        principal: 'authenticated',
+        effect: 'allow',
+        condition: ['has_model_or_domain_or_obj_perms:core.change_upstreampulp'],
+      },
+      {
+        action: ['replicate'],
+        principal: 'authenticated',
+        effect: 'allow',
+        condition: ['has_model_or_domain_or_obj_perms:core.replicate_upstreampulp'],
+      },
+      {
+        action: ['list_roles', 'add_role', 'remove_role'],
+        principal: 'authenticated',
+        effect: 'allow',
+        condition: ['has_model_or_domain_or_obj_perms:core.manage_roles_upstreampulp'],
+      },
+    ],
+    creation_hooks: [{ function: 'add_roles_for_object_creator', parameters: { roles: 'core.upstreampulp_owner' } }],
+    queryset_scoping: { function: 'scope_queryset' },
+  },
 };

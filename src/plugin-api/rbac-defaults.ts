@@ -87,6 +87,22 @@ const CORE_LOCKED_ROLES: Record<string, LockedRoleDefinition> = {
     permissions: ['core.view_upload', 'core.change_upload', 'core.delete_upload', 'core.manage_roles_upload'],
   },
   'core.upload_viewer': { description: null, permissions: ['core.view_upload'] },
+  'core.upstreampulp_creator': { description: null, permissions: ['core.add_upstreampulp'] },
+  'core.upstreampulp_owner': {
+    description: null,
+    permissions: [
+      'core.view_upstreampulp',
+      'core.change_upstreampulp',
+      'core.delete_upstreampulp',
+      'core.replicate_upstreampulp',
+      'core.manage_roles_upstreampulp',
+    ],
+  },
+  'core.upstreampulp_user': {
+    description: null,
+    permissions: ['core.view_upstreampulp', 'core.replicate_upstreampulp'],
+  },
+  'core.upstreampulp_viewer': { description: null, permissions: ['core.view_upstreampulp'] },
 };
 
 const accessPolicies = new Map<string, AccessPolicyDefinition>(Object.entries(CORE_ACCESS_POLICIES));

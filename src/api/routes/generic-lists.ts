@@ -160,7 +160,8 @@ function publicationFilters(services: Services): FilterSet {
   };
 }
 
-function distributionFilters(): FilterSet {
+/** The filters of `distributions/` (also what an upstream pulp's `q_select` is checked against). */
+export function distributionFilters(): FilterSet {
   return {
     filters: [
       ...nameFilters('name', 'd.name'),

@@ -10,6 +10,7 @@ import * as m0101 from './0101_signing_service.js';
 import * as m0102 from './0102_task_schedule.js';
 import * as m0110 from './0110_import_export.js';
 import * as m0300 from './0300_content_invariants.js';
+import * as m0400 from './0400_upstream_pulp.js';
 
 /** Core migrations, listed statically so that tsx and a compiled build see the same set. */
 export const coreMigrations: Record<string, Migration> = {
@@ -23,4 +24,5 @@ export const coreMigrations: Record<string, Migration> = {
   '0102_task_schedule': m0102,
   '0110_import_export': m0110,
   '0300_content_invariants': m0300,
+  '0400_upstream_pulp': m0400,
 };
