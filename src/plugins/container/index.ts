@@ -12,6 +12,7 @@ import {
   untagImage,
 } from './content-tasks.js';
 import * as m0001 from './migrations/0001_initial.js';
+import { containerPolicyConditions } from './rbac-conditions.js';
 import { distributionsAccessPolicies } from './rbac-distributions.js';
 import { containerRbacModels } from './rbac-models.js';
 import { othersAccessPolicies } from './rbac-others.js';
@@ -76,5 +77,6 @@ export default definePlugin({
     models: containerRbacModels,
     accessPolicies: { ...othersAccessPolicies, ...repositoriesAccessPolicies, ...distributionsAccessPolicies },
     roles: containerLockedRoles,
+    conditions: containerPolicyConditions,
   },
 });

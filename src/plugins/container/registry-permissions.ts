@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 
-import { loadUserPermissions, type ApiUser, type Services, type UserPermissions } from '../../plugin-api/index.js';
+import { type ApiUser, evaluateAccessPolicy, type ObjectRef, type Services } from '../../plugin-api/index.js';
 import type { Db } from './content-store.js';
 import { namespaceOf } from './names.js';
 import { findPullThroughDistribution, mayCreateThrough } from './pull-through.js';
@@ -42,74 +42,71 @@ export async function findNamespace(db: Db, name: string): Promise<{ pulp_id: st
   return rows[0];
 }
 
+const DISTRIBUTIONS = 'distributions/container/container';
+const NAMESPACES = 'pulp_container/namespaces';
+
 /**
- * Registry permissions of one user, decided as pulp_container's default access policies decide them
- * (distributions/container/container `pull`, `push` and `catalog`, pulp_container/namespaces `create`,
- * `create_distribution` and `view_distribution`; app/authorization.py's PermissionChecker):
- * - pull: a public distribution, or the (namespace-level or object) pull permission;
- * - push to an existing distribution: the push permission there; to a new one: the right to add distributions
- *   to its namespace, or to create that namespace (the `add_containernamespace` permission, or a namespace
- *   named like the user);
- * - catalog: any authenticated user (the catalog lists only what they may see).
+ * Registry permissions of one user, decided by the access policies in force as pulp_container's
+ * AuthorizationService decides them (app/authorization.py with RegistryAccessPolicy): each question is a
+ * pretended request to a viewset, answered by that viewset's stored statements and their conditions.
+ * - pull of an existing distribution: `pull` on distributions/container/container (public ones are open to
+ *   anyone; private ones need the pull permission on it or its namespace);
+ * - push to an existing distribution: `push` there;
+ * - a repository name without a distribution: `create_distribution` (push) or `view_distribution` (pull) on
+ *   its namespace, or, without the namespace, `create` of the namespace (a namespace named like the user
+ *   included) on pulp_container/namespaces;
+ * - catalog: `catalog` on the distributions viewset (any authenticated user; the list is scoped).
  */
 export class RegistryPermissions implements ScopePermissions {
-  private perms: Promise<UserPermissions> | null = null;
-
   constructor(
-    private readonly services: Pick<Services, 'db'>,
+    private readonly services: Pick<Services, 'db' | 'extensions'>,
     private readonly user: ApiUser | null,
   ) {}
 
-  private permissions(): Promise<UserPermissions> {
-    this.perms ??= loadUserPermissions(this.services.db, this.user!);
-    return this.perms;
+  private ask(viewset: string, action: string, method: string, object: ObjectRef | null, data = {}) {
+    return evaluateAccessPolicy(this.services, { viewset, action, method, user: this.user, object, data });
   }
 
-  /** has_namespace_or_obj_perms: the namespace_ variant on the namespace (or model-wide), or the permission itself. */
-  private async namespaceOrObject(permission: string, dist: RegistryDistribution): Promise<boolean> {
-    const perms = await this.permissions();
-    const [app, codename] = permission.split('.') as [string, string];
-    const nsPermission = `${app}.namespace_${codename}`;
-    if (perms.hasModel(nsPermission)) return true;
-    if (dist.namespace_id && perms.hasObject(nsPermission, { model: NAMESPACE_MODEL, id: dist.namespace_id }))
-      return true;
-    return perms.hasModelOrObject(permission, { model: DISTRIBUTION_MODEL, id: dist.pulp_id });
-  }
-
-  private async canCreateNamespace(name: string): Promise<boolean> {
-    if (!this.user) return false;
-    if (name === this.user.username) return true;
-    return (await this.permissions()).hasModel('container.add_containernamespace');
-  }
-
-  private async onNamespace(permission: string, namespaceId: string): Promise<boolean> {
-    if (!this.user) return false;
-    return (await this.permissions()).hasModelOrObject(permission, { model: NAMESPACE_MODEL, id: namespaceId });
+  /** No distribution of that name: what its namespace (or creating the namespace) allows. */
+  private async withoutDistribution(name: string, action: 'view_distribution' | 'create_distribution') {
+    const namespace = namespaceOf(name);
+    const ns = await findNamespace(this.services.db, namespace);
+    if (!ns) return this.ask(NAMESPACES, 'create', 'POST', null, { name: namespace });
+    const method = action === 'view_distribution' ? 'GET' : 'POST';
+    const data = action === 'view_distribution' ? { name: namespace } : {};
+    return this.ask(NAMESPACES, action, method, { model: NAMESPACE_MODEL, id: ns.pulp_id }, data);
   }
 
   async pull(name: string): Promise<boolean> {
-    const dist = await findDistribution(this.services.db, name);
-    if (dist) {
-      if (!dist.private) return true;
-      return this.user !== null && this.namespaceOrObject('container.pull_containerdistribution', dist);
-    }
-    const pt = await findPullThroughDistribution(this.services.db, name);
-    if (pt) return mayCreateThrough(this.services.db, this.user, pt);
-    const ns = await findNamespace(this.services.db, namespaceOf(name));
-    if (!ns) return this.canCreateNamespace(namespaceOf(name));
-    return this.onNamespace('container.namespace_view_containerdistribution', ns.pulp_id);
+    const db = this.services.db;
+    const dist = await findDistribution(db, name);
+    if (dist)
+      return this.ask(
+        DISTRIBUTIONS,
+        'pull',
+        'GET',
+        { model: DISTRIBUTION_MODEL, id: dist.pulp_id },
+        { base_path: name },
+      );
+    const pt = await findPullThroughDistribution(db, name);
+    if (pt) return mayCreateThrough(db, this.user, pt);
+    return this.withoutDistribution(name, 'view_distribution');
   }
 
   async push(name: string): Promise<boolean> {
-    if (!this.user) return false;
     const dist = await findDistribution(this.services.db, name);
-    if (dist) return this.namespaceOrObject('container.push_containerdistribution', dist);
-    const ns = await findNamespace(this.services.db, namespaceOf(name));
-    if (!ns) return this.canCreateNamespace(namespaceOf(name));
-    return this.onNamespace('container.namespace_add_containerdistribution', ns.pulp_id);
+    if (dist)
+      return this.ask(
+        DISTRIBUTIONS,
+        'push',
+        'POST',
+        { model: DISTRIBUTION_MODEL, id: dist.pulp_id },
+        { base_path: name },
+      );
+    return this.withoutDistribution(name, 'create_distribution');
   }
 
   async catalog(): Promise<boolean> {
-    return this.user !== null;
+    return this.ask(DISTRIBUTIONS, 'catalog', 'GET', null);
   }
 }
