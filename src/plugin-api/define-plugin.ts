@@ -10,6 +10,7 @@ import type { RbacModel } from './rbac-catalogue.js';
 import type { AccessPolicyDefinition, LockedRoleDefinition } from './rbac-types.js';
 import type { ResourceTypeDefinition } from './resource-types.js';
 import type { TaskFunction } from './tasks.js';
+import type { PluginUi } from './ui-pages.js';
 
 /** What a guard evaluator sees of a content request. */
 export interface GuardRequest {
@@ -80,12 +81,6 @@ export interface ClientRoute {
 /** A plugin setting: its JSON schema (TypeBox, with `default`) under Pulp's name. */
 export type PluginSettings = Record<string, TSchema>;
 
-/** What a plugin adds to the web UI (see src/ui). */
-export interface PluginUi {
-  /** Navigation entries: label and UI path (`/ui/python/`). */
-  navigation?: Array<{ label: string; path: string }>;
-}
-
 /** What a plugin declares. A plugin is a value: nothing runs at import time. */
 export interface PluginDefinition {
   /** Django-style app label: `file`, `certguard`. */
@@ -113,6 +108,7 @@ export interface PluginDefinition {
   content?: PluginContent;
   /** Settings the plugin reads (validated at start with core's; unknown names still stop start-up). */
   settings?: PluginSettings;
+  /** Pages and content names for the web UI (see ui-pages.ts). */
   ui?: PluginUi;
 }
 

@@ -33,3 +33,4 @@ export * from './typed/distributions.js';
 export * from './typed/distribution-fields.js';
 export * from './typed/publications.js';
 export * from './file-url.js';
+export type * from './ui-pages.js';

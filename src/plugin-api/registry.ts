@@ -9,6 +9,7 @@ import { registerRbacModels } from './rbac-catalogue.js';
 import { registerAccessPolicies, registerLockedRoles } from './rbac-defaults.js';
 import { registerResourceTypes } from './resource-types.js';
 import type { TaskFunction } from './tasks.js';
+import { uiProblems } from './ui-pages.js';
 
 export interface PluginRegistry {
   plugins: readonly PluginDefinition[];
@@ -69,6 +70,7 @@ export function buildRegistry(
       guards.set(g.pulpType, g);
     }
   }
+  problems.push(...uiProblems(plugins));
   if (problems.length > 0)
     throw new ConfigurationError(`Invalid plugin configuration:\n  - ${problems.join('\n  - ')}`);
   for (const plugin of plugins) {

@@ -5,6 +5,7 @@ import type { Settings } from '../core/settings.js';
 import { apiPrefix } from '../core/ids.js';
 import type { ClientRoute } from '../plugin-api/define-plugin.js';
 import type { PluginRegistry } from '../plugin-api/registry.js';
+import { navigationRoute } from './navigation.js';
 
 /** Where `npm run build:ui` (scripts/build-ui.js) writes the bundle: `ui/dist/` of the package, never committed. */
 export const UI_DIST = fileURLToPath(new URL('../../ui/dist/', import.meta.url));
@@ -27,17 +28,11 @@ function escapeAttribute(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Navigation entries the installed plugins declare (`ui.navigation`), each tagged with its plugin. */
-export function pluginNavigation(registry: PluginRegistry) {
-  return registry.plugins.flatMap((p) => (p.ui?.navigation ?? []).map((n) => ({ ...n, plugin: p.name })));
-}
-
-function indexPage(settings: Settings, registry: PluginRegistry): string {
+function indexPage(settings: Settings): string {
   const config = {
     apiPrefix: apiPrefix(settings.API_ROOT),
     uiPrefix: UI_PREFIX,
     staticUrl: settings.STATIC_URL,
-    navigation: pluginNavigation(registry),
   };
   const assets = `${settings.STATIC_URL}ui/`;
   // The configuration travels in an attribute, not an inline script, so a strict CSP needs no exception.
@@ -60,10 +55,10 @@ function indexPage(settings: Settings, registry: PluginRegistry): string {
 
 /**
  * `/ui/` and every path below it answer the UI's page (the UI routes in the browser); the page needs no
- * credentials, its API calls do. When the bundle was never built the answer says how to build it.
+ * credentials, its API calls do. `/ui/api/` holds the few answers made for the UI alone (navigation, diffs). When the bundle was never built the answer says how to build it.
  */
 export function uiRoutes(settings: Settings, registry: PluginRegistry): ClientRoute[] {
-  const page = indexPage(settings, registry);
+  const page = indexPage(settings);
   const handler: ClientRoute['handler'] = async (_request, reply) => {
     if (!(await uiBuilt())) {
       return reply
@@ -77,5 +72,6 @@ export function uiRoutes(settings: Settings, registry: PluginRegistry): ClientRo
     { method: 'GET', url: '/ui', handler: async (_r, reply) => reply.redirect(UI_PREFIX, 301) },
     { method: 'GET', url: UI_PREFIX, handler },
     { method: 'GET', url: `${UI_PREFIX}*`, handler },
+    navigationRoute(registry, UI_PREFIX),
   ];
 }

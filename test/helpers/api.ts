@@ -17,6 +17,7 @@ import { builtinPlugins } from '../../src/plugins/builtin.js';
 import { coreTasks } from '../../src/tasking/core-tasks/index.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { createStorage } from '../../src/storage/create-storage.js';
+import { uiRoutes } from '../../src/ui/routes.js';
 
 export const ADMIN_PASSWORD = 'password';
 export const silentLogger = pino({ level: 'silent' });
@@ -72,7 +73,8 @@ export async function createTestApi(
     db: database.db,
     logger: silentLogger,
     modules: apiModules(registry),
-    clientRoutes: apiClientRoutes(registry),
+    // The API process's client routes: the plugins' and the web UI's (src/cli/api-server.ts).
+    clientRoutes: (services) => [...apiClientRoutes(registry)(services), ...uiRoutes(settings, registry)],
     dispatcher: options.dispatcher ?? refusingDispatcher,
     storage: createStorage(settings),
     extensions: options.extensions,

@@ -4,16 +4,27 @@ export interface UiConfig {
   apiPrefix: string;
   uiPrefix: string;
   staticUrl: string;
-  navigation: NavigationEntry[];
 }
 
-/** A plugin's navigation entry (definePlugin `ui.navigation`). */
-export interface NavigationEntry {
-  label: string;
+/** A column of a plugin page, or a field of its detail view (src/plugin-api/ui-pages.ts `UiField`). */
+export interface UiField {
+  field: string;
+  label?: string;
+  /** `{value}` and `{<field>}` replaced by the object's values. */
+  template?: string;
+  copy?: boolean;
+}
+
+/** A page a plugin declares (`ui.pages`), as `GET /ui/api/navigation/` answers it. */
+export interface PluginPageEntry {
+  title: string;
+  /** Below the UI prefix: `python/packages/`. */
   path: string;
-  /** API list endpoint below the API prefix that the page lists (`content/python/packages/`). */
-  endpoint?: string;
-  columns?: string[];
+  /** API list endpoint below the API prefix: `content/python/packages/`. */
+  list: string;
+  columns: UiField[];
+  detail?: UiField[];
+  description?: string;
   plugin: string;
 }
 
@@ -49,9 +60,7 @@ function describe(status: number, body: unknown): string {
 function readConfig(): UiConfig {
   const el = document.getElementById('app');
   const raw = el?.getAttribute('data-config');
-  return raw
-    ? (JSON.parse(raw) as UiConfig)
-    : { apiPrefix: '/pulp/api/v3/', uiPrefix: '/ui/', staticUrl: '/assets/', navigation: [] };
+  return raw ? (JSON.parse(raw) as UiConfig) : { apiPrefix: '/pulp/api/v3/', uiPrefix: '/ui/', staticUrl: '/assets/' };
 }
 
 export const config = readConfig();
@@ -69,6 +78,9 @@ let onUnauthorized: () => void = () => undefined;
 export function setUnauthorizedHandler(fn: () => void): void {
   onUnauthorized = fn;
 }
+
+/** The UI's own answers (`/ui/api/...`): navigation, version diffs. */
+export const uiApi = (path: string) => `${config.uiPrefix}api/${path}`;
 
 /** An API path or href as a URL: relative hrefs stay relative, names below the prefix get it. */
 export function apiUrl(path: string): string {

@@ -3,12 +3,13 @@ import './style.css';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 
-import { config, get, type NavigationEntry, setUnauthorizedHandler, signOut } from './api';
+import { config, get, type PluginPageEntry, setUnauthorizedHandler, signOut, uiApi } from './api';
 import { ErrorBox, Loading } from './components';
 import { useLoad } from './hooks';
 import { apiModel, type ApiModel, endpointOfHref } from './openapi';
 import { ContentSearch } from './pages/content';
 import { Dashboard } from './pages/dashboard';
+import { PluginDetail, PluginPage } from './pages/plugin';
 import { DetailPage, FamilyPage, ListPage, SubList } from './pages/resources';
 import { SignIn } from './pages/signin';
 import { TaskPage, TasksPage } from './pages/tasks';
@@ -46,16 +47,14 @@ function Browse({ model, rest }: { model: ApiModel; rest: string }) {
   return <SubList title={rest} path={href} />;
 }
 
-function PluginPage({ model, entry }: { model: ApiModel; entry: NavigationEntry }) {
-  const endpoint = entry.endpoint ? model.byPath.get(entry.endpoint) : undefined;
-  if (!endpoint) return <p>This page of the {entry.plugin} plugin has no list endpoint installed.</p>;
-  return <ListPage endpoint={endpoint} columns={entry.columns} title={entry.label} />;
-}
-
-function Routes({ model }: { model: ApiModel }) {
+function Routes({ model, pages }: { model: ApiModel; pages: PluginPageEntry[] }) {
   const { path } = useLocation();
-  const plugin = config.navigation.find((n) => path === n.path);
-  if (plugin) return <PluginPage model={model} entry={plugin} />;
+  for (const page of pages) {
+    const at = `${U}${page.path}`;
+    if (path === at) return <PluginPage key={at} model={model} page={page} />;
+    const id = path.startsWith(at) ? /^([0-9a-f-]{36}|\d+)\/$/.exec(path.slice(at.length))?.[1] : undefined;
+    if (id) return <PluginDetail key={path} model={model} page={page} id={id} />;
+  }
   if (path === U || path === U.replace(/\/$/, '')) return <Dashboard />;
   if (path === `${U}tasks/`) return <TasksPage />;
   const task = new RegExp(`^${U}tasks/([0-9a-f-]{36})/$`).exec(path);
@@ -73,11 +72,11 @@ function Shell({ username, onSignOut }: { username: string; onSignOut: () => voi
   const { path } = useLocation();
   const [menu, setMenu] = useState(false);
   const model = useLoad(() => apiModel(), []);
+  // The plugins' pages (their `ui.pages` declarations); the menu works without them if this fails.
+  const navigation = useLoad(() => get<{ pages: PluginPageEntry[] }>(uiApi('navigation/')), []);
+  const pages = navigation.data?.pages ?? [];
   useEffect(() => setMenu(false), [path]);
-  const entries: Array<[string, string]> = [
-    ...NAV,
-    ...config.navigation.map((n): [string, string] => [n.path, n.label]),
-  ];
+  const entries: Array<[string, string]> = [...NAV, ...pages.map((n): [string, string] => [`${U}${n.path}`, n.title])];
   const active = entries
     .filter(([p]) => path === p || (p !== U && path.startsWith(p)))
     .sort((a, b) => b[0].length - a[0].length)[0]?.[0];
@@ -123,7 +122,14 @@ function Shell({ username, onSignOut }: { username: string; onSignOut: () => voi
       </nav>
       <main id="main" tabIndex={-1}>
         <ErrorBox error={model.error} />
-        {model.data ? <Routes model={model.data} /> : <Loading what="Loading the API description" />}
+        <ErrorBox error={navigation.error} />
+        {model.data && navigation.data ? (
+          <Routes model={model.data} pages={pages} />
+        ) : navigation.error && model.data ? (
+          <Routes model={model.data} pages={[]} />
+        ) : (
+          <Loading what="Loading the API description" />
+        )}
       </main>
     </div>
   );

@@ -26,6 +26,7 @@ import { deleteNamespace, MULTI_DELETE_TASK, namespaceComponents, namespaceOpera
 import { containerRemote, pullThroughRemote } from './rest-remotes.js';
 import { containerRepository, pushRepository, repositoryActionComponents } from './rest-repositories.js';
 import { SYNC_TASK, synchronize } from './sync-task.js';
+import { containerUi } from './ui.js';
 
 const typed = [
   containerRemote,
@@ -79,4 +80,5 @@ export default definePlugin({
     roles: containerLockedRoles,
     conditions: containerPolicyConditions,
   },
+  ui: containerUi,
 });

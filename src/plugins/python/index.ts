@@ -10,6 +10,7 @@ import { pythonRemote } from './remotes.js';
 import { pythonRepository, SYNC_TASK } from './repositories.js';
 import { pythonSettings } from './settings.js';
 import { synchronize } from './sync-task.js';
+import { pythonUi } from './ui.js';
 import { UPLOAD_TASK, uploadTask } from './upload-task.js';
 
 const typed = [pythonRemote, pythonRepository, pythonPublication, pythonDistribution];
@@ -34,4 +35,5 @@ export default definePlugin({
   rbac: { models: pythonRbacModels, accessPolicies: pythonAccessPolicies, roles: pythonLockedRoles },
   content: { handlers: [publishedPagesHandler] },
   settings: pythonSettings,
+  ui: pythonUi,
 });

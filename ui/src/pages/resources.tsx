@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 
-import { apiUrl, config, get, type Json, type Page, request, uiPathOf, withQuery } from '../api';
+import { apiUrl, config, get, type Json, type Page, request, type UiField, uiPathOf, withQuery } from '../api';
 import { ErrorBox, Fields, Loading, Pager, Section, shortHref, TaskWatch, Value } from '../components';
+import { fieldLabel, FieldValue } from '../fields';
 import { SchemaForm } from '../forms';
 import { useLoad } from '../hooks';
 import { type ApiModel, type Endpoint, hasParam } from '../openapi';
@@ -16,8 +17,7 @@ export function titleOf(o: Json): string {
   return shortHref(String(o.pulp_href ?? ''));
 }
 
-function columnsOf(rows: Json[], preferred?: string[]): string[] {
-  if (preferred?.length) return preferred;
+function columnsOf(rows: Json[]): string[] {
   const first = rows[0] ?? {};
   const name = NAME_FIELDS.find((k) => k in first);
   const more = MORE_FIELDS.filter((k) => k in first).slice(0, 4);
@@ -43,7 +43,16 @@ async function afterCreate(result: Json, setTask: (href: string) => void) {
   else if (typeof result.task === 'string') setTask(result.task);
 }
 
-export function ListPage({ endpoint, columns, title }: { endpoint: Endpoint; columns?: string[]; title?: string }) {
+export function ListPage(props: {
+  endpoint: Endpoint;
+  title?: string;
+  description?: string;
+  /** A plugin page's declared columns (else columns picked from the rows). */
+  fields?: UiField[];
+  /** Where a row's first cell links (default: the object's generic page). */
+  linkOf?: (row: Json) => string;
+}) {
+  const { endpoint, title, fields } = props;
   const [offset, setOffset] = useState(0);
   const [search, setSearch] = useState('');
   const [labels, setLabels] = useState('');
@@ -65,11 +74,13 @@ export function ListPage({ endpoint, columns, title }: { endpoint: Endpoint; col
     [endpoint.path, offset, search, labels],
   );
   const rows = page.data?.results ?? [];
-  const cols = columnsOf(rows, columns);
+  const cols: UiField[] = fields ?? columnsOf(rows).map((field) => ({ field }));
   const heading = title ?? endpoint.tag;
+  const linkOf = props.linkOf ?? ((r: Json) => uiPathOf(String(r.pulp_href)));
   return (
     <div>
       <h1>{heading}</h1>
+      {props.description ? <p class="muted">{props.description}</p> : null}
       <div class="toolbar" role="search">
         {sp ? (
           <div class="field inline">
@@ -126,9 +137,9 @@ export function ListPage({ endpoint, columns, title }: { endpoint: Endpoint; col
               <caption class="visually-hidden">{heading}</caption>
               <thead>
                 <tr>
-                  {cols.map((c) => (
-                    <th key={c} scope="col">
-                      {c.replace(/_/g, ' ')}
+                  {cols.map((c, i) => (
+                    <th key={i} scope="col">
+                      {fieldLabel(c)}
                     </th>
                   ))}
                 </tr>
@@ -137,11 +148,11 @@ export function ListPage({ endpoint, columns, title }: { endpoint: Endpoint; col
                 {rows.map((r) => (
                   <tr key={String(r.pulp_href)}>
                     {cols.map((c, i) => (
-                      <td key={c} data-label={c}>
+                      <td key={i} data-label={fieldLabel(c)}>
                         {i === 0 && typeof r.pulp_href === 'string' ? (
-                          <Link href={uiPathOf(r.pulp_href)}>{titleOf(r)}</Link>
+                          <Link href={linkOf(r)}>{fields ? String(r[c.field] ?? titleOf(r)) : titleOf(r)}</Link>
                         ) : (
-                          <Value value={r[c]} />
+                          <FieldValue object={r} field={c} />
                         )}
                       </td>
                     ))}
