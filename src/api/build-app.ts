@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 
 import { AuthenticationError, ValidationError } from '../core/errors.js';
 import { apiPrefix } from '../core/ids.js';
+import type { ProcessMetrics } from '../core/metrics.js';
 import { parseDiagnosticsHeader, requestedDiagnostics } from '../core/task-diagnostics.js';
 import { pipeToFile } from '../core/pipe-to-file.js';
 import { ownedTempName } from '../core/temp-names.js';
@@ -54,6 +55,8 @@ export interface BuildApiOptions {
   clientRoutes?: (services: Services) => ClientRoute[];
   /** Extra static folders (the web UI) for the browsable API's asset routes. */
   browsable?: Pick<BrowsableApiOptions, 'staticFolders'>;
+  /** Prometheus metrics at `/metrics`: this process's (summed over its cluster) and the cluster's from the database. */
+  metrics?: { process: ProcessMetrics; cluster: () => Promise<string> };
 }
 
 export interface ApiApp {
@@ -166,7 +169,14 @@ export async function buildApiApp(options: BuildApiOptions): Promise<ApiApp> {
     reply.raw.setHeader('Access-Control-Expose-Headers', CORRELATION_HEADER);
   });
 
+  const metrics = options.metrics;
   app.addHook('onResponse', async (request, reply) => {
+    metrics?.process.observeRequest(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
     request.log.info(
       { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       'request',
@@ -224,6 +234,13 @@ export async function buildApiApp(options: BuildApiOptions): Promise<ApiApp> {
           if (ctx.files.length > 0) await Promise.all(ctx.files.map((f) => rm(f.path, { force: true })));
         }
       },
+    });
+  }
+
+  if (metrics) {
+    app.get('/metrics', async (_request, reply) => {
+      const [own, cluster] = await Promise.all([metrics.process.text(), metrics.cluster()]);
+      return reply.header('content-type', metrics.process.contentType).send(`${own}\n${cluster}`);
     });
   }
 

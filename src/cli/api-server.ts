@@ -1,14 +1,16 @@
 import type { Logger } from 'pino';
 
-import { buildApiApp } from '../api/build-app.js';
+import { type BuildApiOptions, buildApiApp } from '../api/build-app.js';
 import { apiClientRoutes, apiModules } from '../api/modules.js';
 import { versionMap } from '../plugin-api/registry.js';
+import { type PoolCounts, processMetrics } from '../core/metrics.js';
 import type { Settings } from '../core/settings.js';
 import { registerApp, startHeartbeat, unregisterApp, processName } from '../db/app-status.js';
 import type { Database } from '../db/database.js';
 import { setProcessAddressPolicy } from '../download/address-policy.js';
 import type { Storage } from '../storage/storage.js';
 import { createDispatcher } from '../tasking/dispatch.js';
+import { taskMetrics } from '../tasking/task-metrics.js';
 import { UI_ASSETS, uiRoutes } from '../ui/routes.js';
 import { loadRegistry } from './registry.js';
 import { listenFailure } from './run-cli.js';
@@ -35,12 +37,20 @@ export async function startApiServer(options: {
   storage: Storage;
   host: string;
   port: number;
+  /** The database pool, reported in the metrics. */
+  pool?: PoolCounts;
 }): Promise<RunningApi> {
   const { settings, db, logger, storage } = options;
   // Immediate tasks run in this process too.
   setProcessAddressPolicy({ denyPrivate: settings.DENY_PRIVATE_REMOTE_ADDRESSES });
   const registry = loadRegistry(settings);
   let appId: string | null = null;
+  let metrics: BuildApiOptions['metrics'];
+  if (settings.METRICS_ENABLED) {
+    const own = await processMetrics('api');
+    if (options.pool) own.watchPool(options.pool);
+    metrics = { process: own, cluster: taskMetrics(db, settings.WORKER_TTL) };
+  }
   const dispatcher = createDispatcher({ db, settings, logger, tasks: registry.tasks, storage, appId: () => appId });
   const api = await buildApiApp({
     settings,
@@ -51,6 +61,7 @@ export async function startApiServer(options: {
     browsable: { staticFolders: [UI_ASSETS] },
     dispatcher,
     storage,
+    metrics,
   });
   let address: string;
   try {

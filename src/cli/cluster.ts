@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 
 import type { Logger } from 'pino';
 
+import { answerMetricsRequests } from '../core/metrics.js';
 import { EXIT_CANNOT_SERVE } from './run-cli.js';
 
 export interface ClusterOptions {
@@ -46,6 +47,8 @@ export async function runClustered(options: ClusterOptions): Promise<void> {
     return;
   }
 
+  // Any copy may answer a scrape: it asks the primary for the sum over every copy.
+  answerMetricsRequests();
   let stopping = false;
   const failures = new Map<number, number>();
   const fork = (slot: number) => {

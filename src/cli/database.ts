@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 
 import { ConfigurationError } from '../core/errors.js';
+import type { PoolCounts } from '../core/metrics.js';
 import { configuredDatabaseUrl, type Settings } from '../core/settings.js';
 import { createDatabase, type Database, databaseTimeouts } from '../db/database.js';
 import { embeddedDataDir, joinEmbedded, startEmbedded } from './embedded-launch.js';
@@ -10,6 +11,8 @@ export { embeddedDataDir };
 export interface CliDatabase {
   url: string;
   db: Database;
+  /** The pool behind `db` (its counts feed the metrics). */
+  pool: PoolCounts;
   /** True when this process started the embedded PostgreSQL (and stops it in close()). */
   startedEmbedded: boolean;
   close(): Promise<void>;
@@ -43,7 +46,7 @@ export async function openCliDatabase(
     url = server.url;
     stopEmbedded = () => server.stop();
   }
-  const { db } = createDatabase({
+  const { db, pool } = createDatabase({
     url,
     max: options.max ?? 5,
     applicationName: options.applicationName,
@@ -53,6 +56,7 @@ export async function openCliDatabase(
   return {
     url,
     db,
+    pool,
     startedEmbedded: stopEmbedded !== null,
     async close() {
       await db.destroy();

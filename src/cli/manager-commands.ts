@@ -173,6 +173,7 @@ export async function commandRunserver(settings: Settings, positionals: string[]
   const server = await startApiServer({
     settings,
     db: database.db,
+    pool: database.pool,
     logger,
     storage: createStorage(settings),
     host: '127.0.0.1',

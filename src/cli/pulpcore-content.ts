@@ -58,6 +58,7 @@ runCli(
             // Test hook: each answer names its process, so a test can check that every process saw a change.
             servedByHeader: process.env.PULP_TS_SERVED_BY_HEADER === '1',
             plugins: registry,
+            pool: database.pool,
           }).catch((err: unknown) => {
             throw listenFailure(err, 'CONTENT_BIND', `${host}:${port}`);
           });

@@ -70,6 +70,11 @@ export interface OnDemandOptions {
   logger: Logger;
   /** Cluster-wide claims, so that one process on one host fetches each missing file (see download-claims.ts). */
   claims?: DownloadClaims;
+  /**
+   * Told of each upstream download this process starts, each request served from a download it did not
+   * start (in this process or another), and each download that failed (for the metrics).
+   */
+  onEvent?: (event: 'started' | 'shared' | 'failed') => void;
 }
 
 /** What a request does about a missing file once it looked (see OnDemand.plan). */
@@ -175,6 +180,8 @@ export class OnDemand {
       this.hashers,
     );
     this.downloads.set(contentArtifactId, download);
+    this.options.onEvent?.('started');
+    download.finished.catch(() => this.options.onEvent?.('failed'));
     void download.finished.then(() => {
       if (this.downloads.get(contentArtifactId) === download) this.downloads.delete(contentArtifactId);
     });
@@ -243,10 +250,12 @@ export class OnDemand {
   ): Promise<void> {
     let candidates = fresh;
     let gone: AbortController | null = null;
+    let planned = false;
     try {
       for (;;) {
         const download = this.live(contentArtifactId);
         if (download) {
+          if (!planned) this.options.onEvent?.('shared');
           download.acquire();
           try {
             await this.pump(req, res, download, contentType);
@@ -256,10 +265,12 @@ export class OnDemand {
           return;
         }
         const plan = await this.plan(contentArtifactId, candidates);
+        planned = true;
         candidates = undefined;
         if (plan.kind === 'stored') return await serveStored(plan.file, plan.size);
         if (plan.kind === 'none') return notFound(res, req, 'No remote artifact is available for this content.');
         if (plan.kind === 'elsewhere') {
+          this.options.onEvent?.('shared');
           if (!gone) {
             const controller = (gone = new AbortController());
             res.once('close', () => controller.abort());

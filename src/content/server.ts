@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 import type { Logger } from 'pino';
 
+import type { PoolCounts } from '../core/metrics.js';
 import { configuredDatabaseUrl, type Settings } from '../core/settings.js';
 import { PULP_TS_VERSION, PULP_VERSION } from '../core/version.js';
 import { registerApp, startHeartbeat, unregisterApp, processName } from '../db/app-status.js';
@@ -26,6 +27,7 @@ import {
 } from './distributions.js';
 import { isAllowedByGuard, registerGuardCache } from './guards/index.js';
 import { renderListing } from './listing.js';
+import { contentMetrics } from './metrics.js';
 import { type Candidate, OnDemand } from './on-demand.js';
 import { splitRequestPath } from './request-path.js';
 import { resolvePath } from './resolve.js';
@@ -46,6 +48,8 @@ export interface ContentAppOptions {
   servedByHeader?: boolean;
   /** What the installed plugins add: publication-served distribution types and their own path handlers. */
   plugins: Pick<PluginRegistry, 'publicationDistributionTypes' | 'contentHandlers'>;
+  /** The database pool, reported in the metrics. */
+  pool?: PoolCounts;
 }
 
 export interface ContentApp {
@@ -114,7 +118,8 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
     snapshot = null;
     bodyBytes = 0;
   });
-  const onDemand = new OnDemand({ db, storage, settings, logger, claims });
+  const metrics = settings.METRICS_ENABLED ? await contentMetrics(options.pool) : null;
+  const onDemand = new OnDemand({ db, storage, settings, logger, claims, onEvent: metrics?.onDemand });
   registerGuardCache(db, cache);
 
   async function getSnapshot(): Promise<DistributionSnapshot> {
@@ -280,6 +285,10 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
   const servedBy = options.servedByHeader ? processName() : null;
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     if (servedBy) res.setHeader('X-Pulp-Served-By', servedBy);
+    if (metrics) {
+      if (req.url === '/metrics') return void metrics.answer(res);
+      metrics.track(req, res, prefix);
+    }
     handle(req, res).catch((err: unknown) => {
       // A client that hangs up mid-body is normal traffic, not an error of ours.
       if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;

@@ -102,6 +102,11 @@ export const SettingsSchema = Type.Object({
    * and mirrors on a private network are common.
    */
   DENY_PRIVATE_REMOTE_ADDRESSES: Type.Boolean({ default: false }),
+  /**
+   * Prometheus metrics at `/metrics` on the API and the content app (pulp-ts only: Pulp exports through
+   * OpenTelemetry). Unauthenticated, as scrapers expect: turn it off where those ports are public.
+   */
+  METRICS_ENABLED: Type.Boolean({ default: true }),
   /** Largest `limit` a list honours (smaller pages are served, as DRF's max_limit); unset: no ceiling, as in Pulp. */
   MAX_PAGE_SIZE: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { default: null }),
   /** Minutes after which orphaned content and artifacts may be removed by orphan cleanup (as in Pulp). */
