@@ -1,0 +1,210 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { makeImage, makeLayer, writeOciLayout } from '../../helpers/container-images.js';
+import { type ContainerTestApp, startContainerApp } from '../../helpers/container-app.js';
+import { skopeo } from '../../helpers/container-tools.js';
+
+// pulp_container's default access policies, through the real skopeo client and the token flow: alice owns the
+// namespace named after her (created by her first push), bob is a stranger to it.
+
+const DENIED = /denied|unauthorized|authentication required|forbidden/i;
+
+describe('container RBAC: registry and REST by access policy', () => {
+  let app: ContainerTestApp;
+  let dir: string;
+  const creds = { alice: 'alice:alicepass', bob: 'bob:bobpass', dave: 'dave:davepass' };
+  const basic = (c: string) => `Basic ${Buffer.from(c).toString('base64')}`;
+  let aliceId: number;
+
+  const layout = () => `oci:${path.join(dir, 'src')}:v1`;
+  const push = (who: string | null, name: string) =>
+    skopeo([
+      'copy',
+      '--dest-tls-verify=false',
+      ...(who ? ['--dest-creds', who] : ['--dest-no-creds']),
+      layout(),
+      `docker://${app.host}/${name}`,
+    ]);
+  const pull = (who: string | null, name: string, out: string) =>
+    skopeo([
+      'copy',
+      '--src-tls-verify=false',
+      ...(who ? ['--src-creds', who] : ['--src-no-creds']),
+      `docker://${app.host}/${name}`,
+      `oci:${path.join(dir, out)}:v1`,
+    ]);
+  const rest = (who: string, method: string, url: string, body?: unknown) =>
+    fetch(`${app.origin}${url.startsWith('/') ? url : `/pulp/api/v3/${url}`}`, {
+      method,
+      headers: { authorization: basic(who), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const distributions = async () =>
+    (
+      await sql<{
+        base_path: string;
+      }>`SELECT base_path FROM distribution WHERE pulp_type = 'container.container' ORDER BY base_path`.execute(
+        app.database.db,
+      )
+    ).rows.map((r) => r.base_path);
+  const distributionHref = async (basePath: string) => {
+    const res = await rest(creds.alice, 'GET', `distributions/container/container/?base_path=${basePath}`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { results: Array<{ pulp_href: string }> };
+    expect(body.results).toHaveLength(1);
+    return body.results[0]!.pulp_href;
+  };
+
+  beforeAll(async () => {
+    app = await startContainerApp();
+    await app.createUser('admin', 'password', true);
+    aliceId = await app.createUser('alice', 'alicepass');
+    await app.createUser('bob', 'bobpass');
+    await app.createUser('dave', 'davepass');
+    dir = await mkdtemp(path.join(tmpdir(), 'pulp-ts-crbac-'));
+    const image = makeImage('amd64', [makeLayer(`rbac-${Date.now()}`)]);
+    await writeOciLayout(
+      path.join(dir, 'src'),
+      [image.manifest, image.config, ...image.layers],
+      [{ blob: image.manifest, tag: 'v1' }],
+    );
+  });
+  afterAll(async () => {
+    await app?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('lets alice push into the namespace named after her, creating it with her as its owner', async () => {
+    const res = await push(creds.alice, 'alice/app:v1');
+    expect(res.code, res.stderr).toBe(0);
+    expect(await distributions()).toEqual(['alice/app']);
+    const roles = await sql<{ name: string; content_type: string }>`
+      SELECT r.name, ur.content_type FROM core_userrole ur JOIN core_role r ON r.pulp_id = ur.role_id
+       WHERE ur.user_id = ${aliceId} ORDER BY r.name`.execute(app.database.db);
+    expect(roles.rows.map((r) => r.name)).toEqual(
+      expect.arrayContaining(['container.containerdistribution_owner', 'container.containernamespace_owner']),
+    );
+    // Her namespace role lets her add distributions to it: a second repository in it.
+    expect((await push(creds.alice, 'alice/second:v1')).code).toBe(0);
+    expect(await distributions()).toEqual(['alice/app', 'alice/second']);
+  });
+
+  it("refuses bob a push into alice's namespace (new or existing repository) and into a namespace not his", async () => {
+    for (const name of ['alice/app:v2', 'alice/bobs:v1', 'carol/x:v1']) {
+      const res = await push(creds.bob, name);
+      expect(res.code, name).not.toBe(0);
+      expect(res.stderr, name).toMatch(DENIED);
+    }
+    expect((await push(null, 'alice/anon:v1')).code).not.toBe(0);
+    expect(await distributions()).toEqual(['alice/app', 'alice/second']);
+    const ns = await sql<{ name: string }>`SELECT name FROM container_namespace ORDER BY name`.execute(app.database.db);
+    expect(ns.rows.map((r) => r.name)).toEqual(['alice']);
+  });
+
+  it('lets bob push into his own username namespace', async () => {
+    expect((await push(creds.bob, 'bob/tool:v1')).code).toBe(0);
+    expect(await distributions()).toEqual(['alice/app', 'alice/second', 'bob/tool']);
+  });
+
+  it('lets anyone pull a public distribution; a private one only its owner and users given a pull role', async () => {
+    expect((await pull(null, 'alice/app:v1', 'anon-public')).code).toBe(0);
+    expect((await pull(creds.bob, 'alice/app:v1', 'bob-public')).code).toBe(0);
+
+    const href = await distributionHref('alice/app');
+    const patch = await rest(creds.alice, 'PATCH', href, { private: true });
+    expect(patch.status).toBe(202);
+    await app.runTasks();
+    const row = await sql<{ private: boolean }>`
+      SELECT (detail->>'private')::boolean AS private FROM distribution WHERE base_path = 'alice/app'`.execute(
+      app.database.db,
+    );
+    expect(row.rows[0]?.private).toBe(true);
+
+    const anonymous = await pull(null, 'alice/app:v1', 'anon-private');
+    expect(anonymous.code).not.toBe(0);
+    expect(anonymous.stderr).toMatch(DENIED);
+    const stranger = await pull(creds.bob, 'alice/app:v1', 'bob-private');
+    expect(stranger.code).not.toBe(0);
+    expect(stranger.stderr).toMatch(DENIED);
+    expect((await pull(creds.alice, 'alice/app:v1', 'alice-private')).code).toBe(0);
+    // The other distribution of the namespace stays public.
+    expect((await pull(null, 'alice/second:v1', 'anon-second')).code).toBe(0);
+
+    const granted = await rest(creds.alice, 'POST', `${href}add_role/`, {
+      role: 'container.containerdistribution_consumer',
+      users: ['bob'],
+    });
+    expect(granted.status).toBe(201);
+    expect((await pull(creds.bob, 'alice/app:v1', 'bob-granted')).code).toBe(0);
+    // Pulling is not pushing.
+    expect((await push(creds.bob, 'alice/app:v3')).code).not.toBe(0);
+  });
+
+  it('answers the token flow as Pulp does: scopes cut to what the policy allows, 401 for the rest', async () => {
+    const service = app.host;
+    const token = async (who: string | null, scope: string) => {
+      const res = await fetch(`${app.origin}/token/?service=${service}&scope=${scope}`, {
+        headers: who ? { authorization: basic(who) } : {},
+      });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { token: string };
+    };
+    const access = (jwt: string) =>
+      (JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as { access: unknown[] }).access;
+
+    expect(access((await token(creds.alice, 'repository:alice/app:pull,push')).token)).toEqual([
+      { type: 'repository', name: 'alice/app', actions: expect.arrayContaining(['pull', 'push']) },
+    ]);
+    expect(access((await token(creds.dave, 'repository:alice/app:pull,push')).token)).toEqual([
+      { type: 'repository', name: 'alice/app', actions: [] },
+    ]);
+    expect(access((await token(null, 'repository:alice/second:pull,push')).token)).toEqual([
+      { type: 'repository', name: 'alice/second', actions: ['pull'] },
+    ]);
+    const wrong = await fetch(`${app.origin}/token/?service=${service}&scope=repository:alice/app:pull`, {
+      headers: { authorization: basic('alice:wrong') },
+    });
+    expect(wrong.status).toBe(401);
+
+    const { token: daves } = await token(creds.dave, 'repository:alice/app:pull');
+    const manifest = await fetch(`${app.origin}/v2/alice/app/manifests/v1`, {
+      headers: { authorization: `Bearer ${daves}` },
+    });
+    expect(manifest.status).toBe(401);
+    expect(manifest.headers.get('www-authenticate')).toMatch(/insufficient_scope/);
+  });
+
+  it('applies the same policies to the REST API: distributions and namespaces', async () => {
+    const href = await distributionHref('alice/app');
+    expect((await rest(creds.dave, 'GET', href)).status).toBe(404);
+    expect((await rest(creds.alice, 'GET', href)).status).toBe(200);
+
+    // A distribution in one's own username namespace may be created; in someone else's not.
+    const own = await rest(creds.dave, 'POST', 'distributions/container/container/', {
+      name: 'dave-rest',
+      base_path: 'dave/rest',
+    });
+    expect(own.status).toBe(202);
+    const foreign = await rest(creds.dave, 'POST', 'distributions/container/container/', {
+      name: 'dave-foreign',
+      base_path: 'alice/rest',
+    });
+    expect(foreign.status).toBe(403);
+    await app.runTasks();
+    expect(await distributions()).toContain('dave/rest');
+    expect(await distributions()).not.toContain('alice/rest');
+
+    // Namespaces: one named like the user, not another.
+    const mine = await rest(creds.bob, 'POST', 'pulp_container/namespaces/', { name: 'bob' });
+    expect(mine.status).toBe(400);
+    const other = await rest(creds.bob, 'POST', 'pulp_container/namespaces/', { name: 'not-bob' });
+    expect(other.status).toBe(403);
+    const ns = await sql<{ name: string }>`SELECT name FROM container_namespace ORDER BY name`.execute(app.database.db);
+    expect(ns.rows.map((r) => r.name)).toEqual(['alice', 'bob', 'dave']);
+  });
+});
