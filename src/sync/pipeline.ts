@@ -19,6 +19,14 @@ export interface PipelineItem<T> {
   contentId: string | null;
   contentArtifactId: string | null;
   download: DownloadResult | null;
+  /** Where to try first for an artifact to download (see `PipelineOptions.alternateSources`). */
+  alternate: AlternateSource | null;
+}
+
+/** Another place one artifact can be fetched from: a URL and the downloader of the remote that serves it. */
+export interface AlternateSource {
+  url: string;
+  downloader: Downloader;
 }
 
 export interface PipelineOptions<T> {
@@ -34,12 +42,21 @@ export interface PipelineOptions<T> {
   /** Called with the ids of every saved unit, batch by batch (new and existing alike). */
   onContent(contentIds: string[]): Promise<void> | void;
   batchSize?: number;
+  /**
+   * Pulp's alternate content sources: for the sha256s of a batch's artifacts that must be downloaded, where else
+   * each can be fetched (called once per batch). Such an artifact is fetched there first, with the same size and
+   * digest checks; when that fails it comes from its own URL through `downloader`, as if there were no alternate.
+   */
+  alternateSources?(sha256s: string[]): Promise<Map<string, AlternateSource>>;
+  /** Called when an alternate download failed and the artifact's own URL is tried instead. */
+  onAlternateFailed?(url: string, err: unknown): void;
 }
 
 /**
  * The generic sync pipeline (Pulp's stages, folded into three streaming steps):
  * 1. per batch of declarative content: look up stored artifacts by sha256 and existing units by natural key;
- * 2. download, with the downloader's concurrency, every non-deferred artifact that is not stored yet;
+ * 2. download, with the downloader's concurrency, every non-deferred artifact that is not stored yet (from an
+ *    alternate source first when one is known);
  * 3. per batch, in one transaction: save artifacts, new units, content artifacts and remote artifacts.
  * Memory is bounded by the batch size and the downloads in flight; the source is pulled lazily.
  */
@@ -59,8 +76,7 @@ export async function runSyncPipeline<T>(
     async (item: PipelineItem<T>) => {
       options.signal?.throwIfAborted();
       if (item.artifactId === null && !item.d.artifact.deferred) {
-        const a = item.d.artifact;
-        item.download = await options.downloader.download(a.url, { size: a.size, digests: a.digests }, options.signal);
+        item.download = await downloadArtifact(item, options);
         live.add(item.download.path);
         options.onDownloaded?.();
       }
@@ -97,6 +113,29 @@ export async function runSyncPipeline<T>(
     if (saving) await saving.catch(() => undefined);
     await Promise.all([...live].map((p) => rm(p, { force: true })));
   }
+}
+
+async function downloadArtifact<T>(item: PipelineItem<T>, options: PipelineOptions<T>): Promise<DownloadResult> {
+  const a = item.d.artifact;
+  const expected = { size: a.size, digests: a.digests };
+  if (item.alternate) {
+    try {
+      return await item.alternate.downloader.download(item.alternate.url, expected, options.signal);
+    } catch (err) {
+      if (options.signal?.aborted) throw err;
+      options.onAlternateFailed?.(item.alternate.url, err);
+    }
+  }
+  return options.downloader.download(a.url, expected, options.signal);
+}
+
+/** The alternate sources of the batch's artifacts that will be downloaded (none stored, not deferred). */
+async function findAlternates<T>(items: PipelineItem<T>[], options: PipelineOptions<T>): Promise<void> {
+  if (!options.alternateSources) return;
+  const wanted = items.filter((i) => i.artifactId === null && !i.d.artifact.deferred && i.d.artifact.digests.sha256);
+  if (wanted.length === 0) return;
+  const found = await options.alternateSources([...new Set(wanted.map((i) => i.d.artifact.digests.sha256!))]);
+  for (const item of wanted) item.alternate = found.get(item.d.artifact.digests.sha256!) ?? null;
 }
 
 async function* lookUpExisting<T>(
@@ -138,7 +177,7 @@ async function* lookUpExisting<T>(
         .where('pulp_id', 'in', contentIds)
         .execute();
     }
-    yield batch.map((d) => {
+    const items = batch.map((d): PipelineItem<T> => {
       const contentId = existing.get(options.adapter.naturalKey(d.unit)) ?? null;
       const ca = contentId ? cas.get(`${contentId}\n${d.artifact.relativePath}`) : undefined;
       const sha = d.artifact.digests.sha256;
@@ -148,7 +187,10 @@ async function* lookUpExisting<T>(
         contentArtifactId: ca?.id ?? null,
         artifactId: ca?.artifactId ?? (sha ? (artifacts.get(sha) ?? null) : null),
         download: null,
+        alternate: null,
       };
     });
+    await findAlternates(items, options);
+    yield items;
   }
 }

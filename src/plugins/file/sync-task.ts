@@ -12,6 +12,7 @@ import {
   type DownloadResult,
   type TaskContext,
 } from '../../plugin-api/index.js';
+import { type AcsSources, loadAcsSources } from './acs-sources.js';
 import { fileContentAdapter, type FileUnit } from './content-adapter.js';
 import { finalizeFileVersion } from './finalize.js';
 import { entryUrl, ManifestError, readManifest, validateManifest } from './manifest.js';
@@ -59,6 +60,7 @@ export async function synchronize(ctx: TaskContext): Promise<unknown> {
     retryBaseMs: syncTuning.retryBaseMs,
   });
   let manifest: DownloadResult | null = null;
+  let acs: AcsSources | null = null;
   try {
     const metadata = await ctx.progress('Downloading Metadata Files', 'sync.downloading.metadata');
     manifest = await downloader.download(url, {}, ctx.signal);
@@ -111,6 +113,8 @@ export async function synchronize(ctx: TaskContext): Promise<unknown> {
         };
       }
     }
+    // Files to download may come from an alternate content source first (nothing to download when deferred).
+    if (!deferred) acs = await loadAcsSources(ctx.services, { retryBaseMs: syncTuning.retryBaseMs });
     const pipelineStart = performance.now();
     // Ids only (about 40 bytes each): 100,000 units stay a few MB while the units themselves stream.
     const seen = new Set<string>();
@@ -123,6 +127,12 @@ export async function synchronize(ctx: TaskContext): Promise<unknown> {
       checksums: settings.ALLOWED_CONTENT_CHECKSUMS,
       signal: ctx.signal,
       onDownloaded: () => downloading.increment(),
+      alternateSources: acs ? (shas) => acs!.lookup(shas) : undefined,
+      onAlternateFailed: (failedUrl, err) =>
+        ctx.logger.warn(
+          { url: failedUrl, err: err instanceof Error ? err.message : String(err) },
+          'alternate content source download failed, using the remote',
+        ),
       onContent: (ids) => {
         for (const id of ids) seen.add(id);
       },
@@ -181,6 +191,7 @@ export async function synchronize(ctx: TaskContext): Promise<unknown> {
   } finally {
     if (manifest) await rm(manifest.path, { force: true });
     await downloader.close();
+    await acs?.close();
   }
 }
 
