@@ -19,7 +19,11 @@ export function embeddedCredentialsFile(settings: Settings): string {
 }
 
 /** Starts (or takes over from a hard-killed run) the embedded PostgreSQL of PULP_HOME. */
-export async function startEmbedded(settings: Settings, logger: Logger): Promise<EmbeddedDatabase> {
+export async function startEmbedded(
+  settings: Settings,
+  logger: Logger,
+  options: { createDatabase?: boolean } = {},
+): Promise<EmbeddedDatabase> {
   await mkdir(settings.PULP_HOME, { recursive: true, mode: 0o755 });
   logger.info({ dataDir: embeddedDataDir(settings), port: settings.EMBEDDED_DB_PORT }, 'starting embedded PostgreSQL');
   const server = await startEmbeddedPostgres({
@@ -27,6 +31,7 @@ export async function startEmbedded(settings: Settings, logger: Logger): Promise
     credentialsFile: embeddedCredentialsFile(settings),
     port: settings.EMBEDDED_DB_PORT,
     onLog: (line) => logger.debug({ component: 'postgres' }, line.trim()),
+    ...options,
   });
   if (server.dataDir !== embeddedDataDir(settings)) {
     logger.info({ dataDir: server.dataDir }, 'the postgres user cannot reach PULP_HOME: embedded data kept elsewhere');

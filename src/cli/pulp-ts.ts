@@ -97,7 +97,8 @@ async function run(settings: Settings): Promise<void> {
   try {
     let url = configuredDatabaseUrl(settings);
     if (!url) {
-      const server = await startEmbedded(settings, logger);
+      // The setup child creates the database: the supervisor never loads the PostgreSQL client.
+      const server = await startEmbedded(settings, logger, { createDatabase: false });
       stopEmbedded = () => server.stop();
       url = server.url;
     }

@@ -5,6 +5,7 @@
 import { hostname } from 'node:os';
 
 import type { Settings } from '../core/settings.js';
+import { ensureDatabase } from '../db/ensure-database.js';
 import { createDatabase, type Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { ensureAdminUser } from './admin-user.js';
@@ -41,6 +42,7 @@ async function forgetDeadLocalApps(db: Database): Promise<void> {
 
 export async function runSetup(settings: Settings, url: string): Promise<void> {
   const logger = createLogger(settings, 'pulp-ts');
+  await ensureDatabase(url);
   const { db } = createDatabase({ url, max: 2, applicationName: 'pulp-ts run', queryTimeout: null });
   try {
     const applied = await migrate(db, loadRegistry(settings).migrations);

@@ -4,7 +4,7 @@ import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import pg from 'pg';
+import type pg from 'pg';
 
 import { canUse, postgresBinaries, reachableDataDir, type ServerUser, serverUser } from './embedded-binaries.js';
 import {
@@ -39,6 +39,19 @@ export interface EmbeddedOptions {
   listenAddresses?: string[];
   /** Networks (CIDR) whose clients may log in with the password; needed with `listenAddresses`. */
   allowNetworks?: string[];
+  /**
+   * Creates `database` when missing (default true). `pulp-ts run` leaves it to its setup child (ensureDatabase),
+   * so that its supervisor never loads the PostgreSQL client.
+   */
+  createDatabase?: boolean;
+}
+
+/** pg, loaded on first use: the supervisor of `pulp-ts run` starts the cluster without it. */
+async function pgClient(config: pg.ClientConfig): Promise<pg.Client> {
+  const { default: driver } = await import('pg');
+  const client = new driver.Client(config);
+  client.on('error', () => undefined);
+  return client;
 }
 
 /** The password every cluster had before passwords were random; such a cluster gets a random one at its next start. */
@@ -208,8 +221,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 async function connectAdmin(port: number, password: string): Promise<pg.Client> {
-  const client = new pg.Client({ host: '127.0.0.1', port, user: SUPERUSER, password, database: 'postgres' });
-  client.on('error', () => undefined);
+  const client = await pgClient({ host: '127.0.0.1', port, user: SUPERUSER, password, database: 'postgres' });
   await client.connect();
   return client;
 }
@@ -265,7 +277,14 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await stopChild(child);
   };
   try {
+    const database = options.database ?? 'pulp';
     let admin: pg.Client;
+    if (fresh || known) {
+      if (known?.port !== options.port || known.dataDir !== dataDir) {
+        await writeEmbeddedCredentials(credentialsFile, credentials());
+      }
+      if (options.createDatabase === false) return { url: credentialsUrl(credentials(), database), dataDir, stop };
+    }
     if (!fresh && !known) {
       // A cluster from before random passwords: replace the fixed one, then record the new one.
       admin = await connectAdmin(options.port, LEGACY_PASSWORD);
@@ -275,11 +294,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       await writeEmbeddedCredentials(credentialsFile, credentials());
     } else {
       admin = await connectAdmin(options.port, password);
-      if (known?.port !== options.port || known.dataDir !== dataDir) {
-        await writeEmbeddedCredentials(credentialsFile, credentials());
-      }
     }
-    const database = options.database ?? 'pulp';
     try {
       const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
       if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${database.replace(/"/g, '')}"`);
@@ -298,8 +313,7 @@ export async function joinEmbeddedPostgres(credentialsFile: string, database = '
   const c = await readEmbeddedCredentials(credentialsFile);
   if (!c) return null;
   const url = credentialsUrl(c, database);
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  client.on('error', () => undefined);
+  const client = await pgClient({ connectionString: url, connectionTimeoutMillis: 2000 });
   try {
     await client.connect();
     await client.end();
