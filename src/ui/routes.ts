@@ -5,6 +5,7 @@ import type { Settings } from '../core/settings.js';
 import { apiPrefix } from '../core/ids.js';
 import type { ClientRoute } from '../plugin-api/define-plugin.js';
 import type { PluginRegistry } from '../plugin-api/registry.js';
+import { diffRoute } from './diff.js';
 import { navigationRoute } from './navigation.js';
 
 /** Where `npm run build:ui` (scripts/build-ui.js) writes the bundle: `ui/dist/` of the package, never committed. */
@@ -73,5 +74,6 @@ export function uiRoutes(settings: Settings, registry: PluginRegistry): ClientRo
     { method: 'GET', url: UI_PREFIX, handler },
     { method: 'GET', url: `${UI_PREFIX}*`, handler },
     navigationRoute(registry, UI_PREFIX),
+    diffRoute(registry, UI_PREFIX),
   ];
 }

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 
-import { get, getAll, type Json, type Page, request, uiPathOf, withQuery } from '../api';
-import { ErrorBox, Loading, Pager, Section, shortHref, TaskWatch, Value } from '../components';
+import { get, type Json, type Page, request, uiApi, uiPathOf, withQuery } from '../api';
+import { ErrorBox, Loading, Pager, Section, TaskWatch, Value } from '../components';
 import { SchemaForm } from '../forms';
 import { useLoad } from '../hooks';
 import type { ApiModel, Endpoint } from '../openapi';
@@ -190,22 +190,6 @@ function VersionTable(props: {
   );
 }
 
-interface ContentRow extends Json {
-  pulp_href: string;
-}
-
-/** Content of version `to` not in `from` (added) and the reverse (removed), paged. */
-async function diff(from: string, to: string): Promise<{ added: string[]; removed: string[] }> {
-  const hrefs = async (v: string) =>
-    new Set(
-      (await getAll<ContentRow>(withQuery('content/', { repository_version: v, fields: 'pulp_href' }))).map(
-        (r) => r.pulp_href,
-      ),
-    );
-  const [a, b] = await Promise.all([hrefs(from), hrefs(to)]);
-  return { added: [...b].filter((h) => !a.has(h)).sort(), removed: [...a].filter((h) => !b.has(h)).sort() };
-}
-
 function DiffPanel({ versions }: { versions: Version[] }) {
   const [from, setFrom] = useState(versions[1]?.pulp_href ?? '');
   const [to, setTo] = useState(versions[0]?.pulp_href ?? '');
@@ -244,63 +228,48 @@ function DiffPanel({ versions }: { versions: Version[] }) {
 }
 
 function DiffResult({ from, to }: { from: string; to: string }) {
-  const result = useLoad(() => diff(from, to), [from, to]);
-  if (result.error) return <ErrorBox error={result.error} />;
-  if (!result.data) return <Loading what="Comparing" />;
   return (
     <div class="diff">
-      <DiffList title="Added" kind="added" hrefs={result.data.added} />
-      <DiffList title="Removed" kind="removed" hrefs={result.data.removed} />
+      <DiffList title="Added" kind="added" base={from} compare={to} />
+      <DiffList title="Removed" kind="removed" base={from} compare={to} />
     </div>
   );
 }
 
-/** What names a content unit for people, whatever its type. */
-export function unitName(d: Json): string {
-  for (const k of ['relative_path', 'name', 'filename', 'digest', 'sha256']) if (typeof d[k] === 'string') return d[k];
-  return shortHref(String(d.pulp_href));
+interface DiffUnit extends Json {
+  pulp_href: string;
+  pulp_type: string;
+  name: string;
 }
 
-function DiffList({ title, kind, hrefs }: { title: string; kind: string; hrefs: string[] }) {
+/** One side of a diff, a page at a time, as the server computes it (`GET /ui/api/diff/`). */
+function DiffList(props: { title: string; kind: 'added' | 'removed'; base: string; compare: string }) {
+  const { title, kind } = props;
   const [offset, setOffset] = useState(0);
   const limit = 20;
-  const slice = hrefs.slice(offset, offset + limit);
-  // Each unit from its own type's endpoint: the generic content list has no type-specific fields (names, paths).
-  const details = useLoad(
-    () => Promise.all(slice.map((h) => get(h).catch(() => ({ pulp_href: h })))),
-    [slice.join(',')],
+  const page = useLoad(
+    () =>
+      get<Page<DiffUnit>>(
+        withQuery(uiApi('diff/'), { base: props.base, compare: props.compare, side: kind, limit, offset }),
+      ),
+    [props.base, props.compare, kind, offset],
   );
-  const byHref = new Map((details.data ?? []).map((d) => [String(d.pulp_href), d as Json]));
+  if (page.error) return <ErrorBox error={page.error} />;
+  if (!page.data) return <Loading what="Comparing" />;
   return (
     <div class={`diff-${kind}`}>
       <h3>
-        {title} ({hrefs.length})
+        {title} ({page.data.count})
       </h3>
       <ul class="plain" aria-label={`${title} content`}>
-        {slice.map((h) => {
-          const d = byHref.get(h);
-          const label = d ? unitName(d) : shortHref(h);
-          return (
-            <li key={h}>
-              <span class="badge">{kind === 'added' ? '+' : '−'}</span> <Link href={uiPathOf(h)}>{label}</Link>{' '}
-              <span class="muted">{String(d?.pulp_type ?? '')}</span>
-            </li>
-          );
-        })}
+        {page.data.results.map((u) => (
+          <li key={u.pulp_href}>
+            <span class="badge">{kind === 'added' ? '+' : '−'}</span> <Link href={uiPathOf(u.pulp_href)}>{u.name}</Link>{' '}
+            <span class="muted">{u.pulp_type}</span>
+          </li>
+        ))}
       </ul>
-      {hrefs.length > limit ? (
-        <Pager
-          page={{
-            count: hrefs.length,
-            next: offset + limit < hrefs.length ? 'n' : null,
-            previous: offset > 0 ? 'p' : null,
-            results: [],
-          }}
-          offset={offset}
-          limit={limit}
-          onOffset={setOffset}
-        />
-      ) : null}
+      {page.data.count > limit ? <Pager page={page.data} offset={offset} limit={limit} onOffset={setOffset} /> : null}
     </div>
   );
 }
