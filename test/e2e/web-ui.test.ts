@@ -1,7 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON bodies */
 // The web UI and the browsable API in a real browser (Debian's Chromium through playwright-core) against real
-// API, worker and content processes: sign in, remote and repository, sync with progress, version diff, a waiting
-// task naming its blocker, publish/distribute/browse, and forms of the browsable API. Screenshots of the main
+// API, worker and content processes: sign in, remote and repository, sync with progress, version diff (paged by
+// the server), rollback, a waiting task naming its blocker, publish/distribute/browse, a plugin's pages (python
+// packages after an upload, PyPI index URLs), and forms of the browsable API. Screenshots of the main
 // pages go to .screenshots/ (git-ignored) for review.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -17,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { hashPassword } from '../../src/core/passwords.js';
 import { createTestDatabase, type TestDatabase, waitFor } from '../helpers/db.js';
+import { buildWheel } from '../helpers/python-packages.js';
 import { type ServerProcess, startApiProcess, startContentProcesses } from '../helpers/processes.js';
 import { startWorker, stopWorker, type WorkerProcess } from '../helpers/workers.js';
 
@@ -216,6 +218,33 @@ describe('the web UI in Chromium', { timeout: 180_000 }, () => {
     await shot('version-diff');
   });
 
+  it('pages through a diff larger than one page, computed by the server', async () => {
+    const many = Array.from({ length: 24 }, (_, i) => `many-${String(i).padStart(2, '0')}.txt`);
+    setFiles(['a.txt', 'c.txt', 'd.txt', 'e.txt', ...many]);
+    const sync = page.locator('section', { has: page.locator('#act-sync-h') });
+    await sync.locator('button[type=submit]').click();
+    await page.locator('td[data-label=number]', { hasText: /^3$/ }).waitFor({ timeout: 60_000 });
+    const diffs: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/ui/api/diff/')) diffs.push(r.url());
+    });
+    await page.locator('#diff-from').selectOption({ label: 'version 2' });
+    await page.locator('#diff-to').selectOption({ label: 'version 3' });
+    await page.getByRole('button', { name: 'Compare' }).click();
+    await page.locator('.diff-added h3', { hasText: 'Added (24)' }).waitFor();
+    await page.locator('.diff-removed h3', { hasText: 'Removed (0)' }).waitFor();
+    const added = page.getByRole('list', { name: 'Added content' });
+    expect(await added.locator('li').count()).toBe(20);
+    expect(await added.locator('li').first().textContent()).toContain('many-00.txt');
+    await page.locator('.diff-added').getByRole('button', { name: /next/i }).click();
+    await expect.poll(() => added.locator('li').count()).toBe(4);
+    expect(await added.textContent()).toContain('many-23.txt');
+    // One page per request: the browser never fetched the versions' content lists.
+    expect(diffs.some((u) => u.includes('offset=20'))).toBe(true);
+    expect(diffs.every((u) => new URL(u).searchParams.get('limit') === '20')).toBe(true);
+    await shot('version-diff-paged');
+  });
+
   it('publishes, distributes, and browses the distribution through the content app', async () => {
     await page.getByRole('button', { name: 'Publish 2' }).click();
     await page.getByText('Distributes publication').waitFor({ timeout: 60_000 });
@@ -239,6 +268,22 @@ describe('the web UI in Chromium', { timeout: 180_000 }, () => {
     const listing = await page.content();
     expect(listing).toContain('e.txt');
     expect(listing).not.toContain('b.txt');
+  });
+
+  it('rolls back to an earlier version, as a new version with its content', async () => {
+    await page.goto(`${base}/ui/browse/${repoHref.slice('/pulp/api/v3/'.length)}`);
+    await page.getByRole('button', { name: 'Roll back to 1' }).click();
+    await page.locator('td[data-label=number]', { hasText: /^4$/ }).waitFor({ timeout: 60_000 });
+    const names = async (v: number) =>
+      (await call('GET', `/pulp/api/v3/content/file/files/?repository_version=${repoHref}versions/${v}/`)).body.results
+        .map((c: any) => c.relative_path)
+        .sort();
+    expect(await names(4)).toEqual(['a.txt', 'b.txt', 'c.txt']);
+    expect((await call('GET', repoHref)).body.latest_version_href).toBe(`${repoHref}versions/4/`);
+    // The rollback's row: version 4 present is what version 1 held.
+    const row = page.locator('tr', { has: page.locator('td[data-label=number]', { hasText: /^4$/ }) });
+    expect(await row.locator('td[data-label=present]').textContent()).toBe('file.file: 3');
+    await shot('rolled-back');
   });
 
   it('names the running task that a waiting task waits for, and follows it to completion', async () => {
@@ -275,6 +320,53 @@ describe('the web UI in Chromium', { timeout: 180_000 }, () => {
     await page.getByRole('link', { name: 'pulp_file.app.tasks.synchronizing.synchronize' }).first().waitFor();
     expect(await unlabeledControls()).toEqual([]);
     await shot('tasks');
+  });
+
+  it("lists python packages on the python plugin's page after an upload, with the PyPI index URL", async () => {
+    const wheel = buildWheel({ name: 'web-ui-pkg', version: '1.2.3' });
+    const form = new FormData();
+    form.set('relative_path', wheel.filename);
+    form.set('file', new Blob([new Uint8Array(wheel.bytes)]), wheel.filename);
+    const res = await fetch(`${base}/pulp/api/v3/content/python/packages/`, {
+      method: 'POST',
+      headers: { authorization: ADMIN },
+      body: form,
+    });
+    expect(res.status).toBe(202);
+    const task = ((await res.json()) as { task: string }).task;
+    await waitFor(async () => (await call('GET', task)).body.state === 'completed', { what: 'the upload' });
+    const pypi = await call('POST', '/pulp/api/v3/distributions/python/pypi/', {
+      name: 'web-pypi',
+      base_path: 'web-pypi',
+    });
+    expect(pypi.status).toBe(202);
+    await waitFor(async () => (await call('GET', pypi.body.task)).body.state === 'completed', { what: 'the index' });
+
+    await page.goto(`${base}/ui/`);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Python packages' }).click();
+    await page.getByRole('heading', { name: 'Python packages' }).waitFor();
+    const row = page.locator('tr', { has: page.getByRole('link', { name: 'web-ui-pkg' }) });
+    await row.waitFor();
+    expect(await row.locator('td[data-label=version]').textContent()).toBe('1.2.3');
+    expect(await row.locator('td[data-label=filename]').textContent()).toBe(wheel.filename);
+    expect(await row.locator('td[data-label=sha256]').textContent()).toContain(wheel.sha256);
+    expect(page.url()).toBe(`${base}/ui/python/packages/`);
+    await shot('python-packages');
+    await row.getByRole('link', { name: 'web-ui-pkg' }).click();
+    const fields = page.getByTestId('plugin-fields');
+    await fields.waitFor();
+    expect(await fields.textContent()).toContain(wheel.sha256);
+    expect(page.url()).toMatch(/\/ui\/python\/packages\/[0-9a-f-]{36}\/$/);
+
+    await nav.getByRole('link', { name: 'PyPI indexes' }).click();
+    const index = page.locator('tr', { has: page.getByRole('link', { name: 'web-pypi' }) });
+    await index.waitFor();
+    expect(await index.locator('code').textContent()).toBe(`http://127.0.0.1:${content.port}/pypi/web-pypi/simple/`);
+    await nav.getByRole('link', { name: 'Container registries' }).click();
+    await page.getByRole('heading', { name: 'Container registries' }).waitFor();
+    expect(await unlabeledControls()).toEqual([]);
+    await shot('pypi-indexes');
   });
 
   it('is usable on a phone: one column and a menu button', async () => {
