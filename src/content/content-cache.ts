@@ -2,6 +2,13 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 
 import { CONTENT_CHANGED_CHANNEL } from '../db/content-serial.js';
+import { clientTimeouts, type DatabaseOptions } from '../db/database.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
+
+export interface ContentCacheOptions extends Pick<DatabaseOptions, 'connectTimeout' | 'queryTimeout'> {
+  /** Called when the serial read or the listener's connect finds the database not answering. */
+  onUnavailable?: () => void;
+}
 
 /**
  * Per-process memory of what the content app resolved (distributions, their targets, path resolutions).
@@ -14,6 +21,9 @@ import { CONTENT_CHANGED_CHANNEL } from '../db/content-serial.js';
  * millisecond). So every request first passes `fresh()`, a read barrier: it waits for a read of the serial
  * that started after the request arrived. Concurrent requests share one read (at most one in flight and one
  * queued per process), so the database sees one tiny query per round trip, not one per request.
+ *
+ * The listener connection has the pool's timeouts: a database that stops answering without closing the
+ * connection (frozen, partitioned) would otherwise hold every request in `fresh()` for as long as it lasts.
  */
 export class ContentCache {
   /** Bumped on every invalidation; a lookup started under an older generation must not be stored. */
@@ -22,6 +32,9 @@ export class ContentCache {
   enabled = false;
   private readonly maps = new Set<Map<unknown, unknown>>();
   private readonly listeners = new Set<() => void>();
+  private readonly changeListeners = new Set<() => void>();
+  /** Last serial ever read, kept across reconnects: tells a real content change from a lost connection. */
+  private knownSerial: string | null = null;
   private client: pg.Client | null = null;
   private closed = false;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -33,6 +46,7 @@ export class ContentCache {
   constructor(
     private readonly url: string | null,
     private readonly logger: Logger,
+    private readonly options: ContentCacheOptions = {},
   ) {}
 
   /** A map that is cleared on every invalidation. */
@@ -44,6 +58,18 @@ export class ContentCache {
 
   onInvalidate(listener: () => void): void {
     this.listeners.add(listener);
+  }
+
+  /** Called when the content serial moved (something served changed), not when only the connection was lost. */
+  onContentChange(listener: () => void): void {
+    this.changeListeners.add(listener);
+  }
+
+  private noteSerial(serial: string | null): void {
+    if (serial === null) return;
+    const changed = this.knownSerial !== null && serial !== this.knownSerial;
+    this.knownSerial = serial;
+    if (changed) for (const listener of this.changeListeners) listener();
   }
 
   invalidate(): void {
@@ -92,7 +118,9 @@ export class ContentCache {
         this.invalidate();
         this.serial = serial;
       }
+      this.noteSerial(serial);
     } catch (err) {
+      if (isDatabaseUnavailable(err)) this.options.onUnavailable?.();
       this.logger.warn({ err }, 'content cache cannot read the content serial');
       this.disconnected(client);
     }
@@ -104,10 +132,15 @@ export class ContentCache {
 
   private async connect(): Promise<void> {
     if (this.closed || this.url === null) return;
-    const client = new pg.Client({ connectionString: this.url, application_name: 'pulp-ts content listener' });
+    const client = new pg.Client({
+      connectionString: this.url,
+      application_name: 'pulp-ts content listener',
+      ...clientTimeouts(this.options),
+    });
     client.on('notification', (msg) => {
       this.invalidate();
       if (msg.payload) this.serial = msg.payload;
+      this.noteSerial(msg.payload ?? null);
     });
     client.on('error', (err) => {
       this.logger.warn({ err }, 'content cache listener lost its connection');
@@ -118,6 +151,7 @@ export class ContentCache {
       await client.connect();
       await client.query(`LISTEN ${CONTENT_CHANGED_CHANNEL}`);
     } catch (err) {
+      if (isDatabaseUnavailable(err)) this.options.onUnavailable?.();
       this.logger.warn({ err }, 'content cache listener cannot connect; serving without cache');
       this.disconnected(client);
       return;

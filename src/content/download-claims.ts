@@ -1,6 +1,8 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 
+import { clientTimeouts, type DatabaseOptions } from '../db/database.js';
+
 /** Channel on which the process that downloaded a missing file says it is done (payload: content_artifact id). */
 export const DOWNLOAD_DONE_CHANNEL = 'pulp_ts_ondemand_done';
 /** First key of the session advisory locks (two-int form) that claim one on-demand download cluster-wide. */
@@ -24,11 +26,16 @@ export class DownloadClaims {
   constructor(
     private readonly url: string | null,
     private readonly logger: Logger,
+    private readonly timeouts: Pick<DatabaseOptions, 'connectTimeout' | 'queryTimeout'> = {},
   ) {}
 
   async start(): Promise<void> {
     if (this.url === null || this.closed) return;
-    const client = new pg.Client({ connectionString: this.url, application_name: 'pulp-ts content downloads' });
+    const client = new pg.Client({
+      connectionString: this.url,
+      application_name: 'pulp-ts content downloads',
+      ...clientTimeouts(this.timeouts),
+    });
     client.on('notification', (msg) => {
       const set = msg.payload ? this.waiters.get(msg.payload) : undefined;
       if (set) for (const wake of [...set]) wake();

@@ -7,7 +7,8 @@ import type { PoolCounts } from '../core/metrics.js';
 import { configuredDatabaseUrl, type Settings } from '../core/settings.js';
 import { PULP_TS_VERSION, PULP_VERSION } from '../core/version.js';
 import { registerApp, startHeartbeat, unregisterApp, processName } from '../db/app-status.js';
-import type { Database } from '../db/database.js';
+import { type Database, databaseTimeouts } from '../db/database.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { PluginRegistry } from '../plugin-api/registry.js';
 import type { Storage } from '../storage/storage.js';
 import { ARTIFACT_DISTRIBUTION_TYPE, serveArtifactById } from './artifact-distribution.js';
@@ -26,6 +27,7 @@ import {
   type ServingTarget,
 } from './distributions.js';
 import { isAllowedByGuard, registerGuardCache } from './guards/index.js';
+import { DatabaseOutage, LastGoodFiles } from './last-good.js';
 import { renderListing } from './listing.js';
 import { contentMetrics } from './metrics.js';
 import { type Candidate, OnDemand } from './on-demand.js';
@@ -106,8 +108,15 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
   const handlers = options.plugins.contentHandlers;
   const handlerServices = { db, settings, logger, storage };
   const databaseUrl = options.databaseUrl ?? configuredDatabaseUrl(settings);
-  const cache = new ContentCache(databaseUrl, logger);
-  const claims = new DownloadClaims(databaseUrl, logger);
+  const timeouts = databaseTimeouts(settings);
+  // While the database does not answer, paths served before are served from storage (see last-good.ts).
+  const outage = new DatabaseOutage(Math.max(1000, settings.DB_CONNECT_TIMEOUT * 1000));
+  const lastGood = new LastGoodFiles();
+  const noteOutage = () => {
+    if (outage.failed()) logger.warn('the database is not answering; serving paths from their last good resolution');
+  };
+  const cache = new ContentCache(databaseUrl, logger, { ...timeouts, onUnavailable: noteOutage });
+  const claims = new DownloadClaims(databaseUrl, logger, timeouts);
   const targets = cache.createMap<string, ServingTarget>();
   const resolutions = cache.createMap<string, Prepared>();
   let snapshot: DistributionSnapshot | null = null;
@@ -119,6 +128,7 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
     bodyBytes = 0;
   });
   const metrics = settings.METRICS_ENABLED ? await contentMetrics(options.pool) : null;
+  cache.onContentChange(() => lastGood.clear());
   const onDemand = new OnDemand({ db, storage, settings, logger, claims, onEvent: metrics?.onDemand });
   registerGuardCache(db, cache);
 
@@ -156,6 +166,7 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
       return;
     }
     const { sub, rawPath } = parsed;
+    if (outage.active() && (await serveLastGood(req, res, sub))) return;
     if (sub === '') {
       if (head) return sendHtml(res, Buffer.alloc(0), true);
       await cache.fresh();
@@ -164,6 +175,7 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
       return sendHtml(res, Buffer.from(renderListing(prefix, entries, true)), false);
     }
     await cache.fresh();
+    if (outage.active() && (await serveLastGood(req, res, sub))) return;
     const endsSlash = sub.endsWith('/');
     const path = endsSlash ? sub.slice(0, -1) : sub;
     const snap = snapshot && cache.enabled ? snapshot : await getSnapshot();
@@ -204,6 +216,8 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
       servedRel = cp.relativePath;
       key = `${dist.pulp_id}\n@${cp.target.publicationId}\n${servedRel}${endsSlash ? '/' : ''}`;
     }
+    // A guard's verdict needs the database: such paths are never answered without it.
+    const remember = dist.content_guard_id === null;
     let prepared = resolutions.get(key);
     const generation = cache.generation;
     let freshCandidates: Candidate[] | undefined;
@@ -246,6 +260,8 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
           throw new Error(resolution.message);
       }
       cache.store(resolutions, key, prepared, generation);
+      if (prepared.kind === 'file' && remember) lastGood.record(sub, prepared.file);
+      else lastGood.forget(sub);
     }
     switch (prepared.kind) {
       case 'file':
@@ -268,6 +284,7 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
             const file = await prepareStoredFile(storage, name, size, contentType, cache.enabled);
             // Saved meanwhile: later requests go straight to storage.
             cache.store(resolutions, key, { kind: 'file', file }, generation);
+            if (remember) lastGood.record(sub, file);
             await sendStoredFile(req, res, storage, file, redirectToStorage);
           },
           freshCandidates,
@@ -282,6 +299,30 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
     }
   }
 
+  /** Answers `sub` from its last good resolution; false when there is none. */
+  async function serveLastGood(req: IncomingMessage, res: ServerResponse, sub: string): Promise<boolean> {
+    const file = lastGood.get(sub);
+    if (!file) return false;
+    try {
+      await sendStoredFile(req, res, storage, file, redirectToStorage);
+    } catch (err) {
+      if (err instanceof MissingFileError) lastGood.forget(sub);
+      throw err;
+    }
+    return true;
+  }
+
+  /** The database did not answer: the last good file of the path, else 503 with Retry-After. */
+  async function answerWithoutDatabase(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    noteOutage();
+    const parsed = splitRequestPath(req.url ?? '/', prefix);
+    if (parsed !== null && (await serveLastGood(req, res, parsed.sub))) return;
+    const retryAfter = String(Math.max(1, Math.ceil(settings.DB_CONNECT_TIMEOUT)));
+    sendText(res, 503, '503: Service Unavailable (the database is not answering)', req.method === 'HEAD', {
+      'Retry-After': retryAfter,
+    });
+  }
+
   const servedBy = options.servedByHeader ? processName() : null;
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     if (servedBy) res.setHeader('X-Pulp-Served-By', servedBy);
@@ -289,9 +330,16 @@ export async function startContentApp(options: ContentAppOptions): Promise<Conte
       if (req.url === '/metrics') return void metrics.answer(res);
       metrics.track(req, res, prefix);
     }
-    handle(req, res).catch((err: unknown) => {
+    handle(req, res).catch(async (err: unknown) => {
       // A client that hangs up mid-body is normal traffic, not an error of ours.
       if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+      if (isDatabaseUnavailable(err) && !res.headersSent) {
+        try {
+          return await answerWithoutDatabase(req, res);
+        } catch (second) {
+          err = second;
+        }
+      }
       logger.error({ err, url: req.url }, 'content request failed');
       if (!res.headersSent) sendText(res, 500, '500: Internal Server Error', req.method === 'HEAD');
       else res.destroy();

@@ -36,6 +36,20 @@ export function databaseTimeouts(settings: {
   return { connectTimeout: settings.DB_CONNECT_TIMEOUT, queryTimeout: settings.DB_QUERY_TIMEOUT };
 }
 
+/**
+ * The same bounds for a single pg.Client of its own (LISTEN connections): a server that accepts the TCP connection
+ * but never answers (frozen, partitioned) fails the connect and each query instead of holding them forever.
+ */
+export function clientTimeouts(
+  options: Pick<DatabaseOptions, 'connectTimeout' | 'queryTimeout'>,
+): Pick<pg.ClientConfig, 'connectionTimeoutMillis' | 'query_timeout'> {
+  const queryTimeout = options.queryTimeout === undefined ? DEFAULT_QUERY_TIMEOUT : options.queryTimeout;
+  return {
+    connectionTimeoutMillis: Math.round((options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT) * 1000),
+    ...(queryTimeout === null ? {} : { query_timeout: Math.round(queryTimeout * 1000) }),
+  };
+}
+
 export function createPool(options: DatabaseOptions): pg.Pool {
   const queryTimeout = options.queryTimeout === undefined ? DEFAULT_QUERY_TIMEOUT : options.queryTimeout;
   const queryMs = queryTimeout === null ? 0 : Math.round(queryTimeout * 1000);
