@@ -78,8 +78,14 @@ runCli(
       const onSignal = (signal: string) => {
         if (stopping) return;
         stopping = true;
-        logger.info({ signal }, 'graceful shutdown');
-        worker.stop().then(resolve, (err: unknown) => {
+        // The supervisor of `pulp-ts run` died (bin/supervisor-watch.js): a task left running here would hold
+        // its locks for as long as it takes, in a process nobody supervises, while a new run starts beside it.
+        const orphaned = process.env.PULP_TS_SUPERVISOR_GONE === '1';
+        logger.info(
+          { signal, orphaned },
+          orphaned ? 'the supervisor is gone; aborting the running task' : 'graceful shutdown',
+        );
+        worker.stop(orphaned ? 0 : undefined).then(resolve, (err: unknown) => {
           logger.error({ err }, 'shutdown failed');
           resolve();
         });

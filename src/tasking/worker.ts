@@ -198,10 +198,10 @@ export class TaskWorker {
   }
 
   /**
-   * Graceful stop: no new claims; the running task may finish within shutdownGraceMs, else it is aborted and
-   * failed. Then the worker leaves the online list at once.
+   * Graceful stop: no new claims; the running task may finish within `graceMs` (default shutdownGraceMs), else
+   * it is aborted and failed. Then the worker leaves the online list at once.
    */
-  async stop(): Promise<void> {
+  async stop(graceMs = this.options.shutdownGraceMs ?? 600_000): Promise<void> {
     if (this.stopping) return this.loopDone ?? Promise.resolve();
     this.stopping = true;
     this.wake();
@@ -209,10 +209,7 @@ export class TaskWorker {
     let graceTimer: NodeJS.Timeout | null = null;
     if (current) {
       this.log.info({ task: current.task_id }, 'waiting for the running task before stopping');
-      graceTimer = setTimeout(
-        () => this.options.executor.cancel(current.task_id, SHUTDOWN, 1000),
-        this.options.shutdownGraceMs ?? 600_000,
-      );
+      graceTimer = setTimeout(() => this.options.executor.cancel(current.task_id, SHUTDOWN, 1000), graceMs);
     }
     await this.loopDone;
     if (graceTimer) clearTimeout(graceTimer);
