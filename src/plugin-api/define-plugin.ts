@@ -8,6 +8,7 @@ import type { OperationModule, Services } from './operations.js';
 import type { PolicyCondition } from './policy-conditions.js';
 import type { RbacModel } from './rbac-catalogue.js';
 import type { AccessPolicyDefinition, LockedRoleDefinition } from './rbac-types.js';
+import type { ReplicatorDefinition } from './replicator.js';
 import type { ResourceTypeDefinition } from './resource-types.js';
 import type { TaskFunction } from './tasks.js';
 import type { PluginUi } from './ui-pages.js';
@@ -110,6 +111,8 @@ export interface PluginDefinition {
   settings?: PluginSettings;
   /** Pages and content names for the web UI (see ui-pages.ts). */
   ui?: PluginUi;
+  /** Distribution types replication from an upstream Pulp mirrors (see replicator.ts). */
+  replicators?: ReplicatorDefinition[];
 }
 
 /** Identity function that type-checks a plugin definition. */

@@ -34,3 +34,4 @@ export * from './typed/distribution-fields.js';
 export * from './typed/publications.js';
 export * from './file-url.js';
 export type * from './ui-pages.js';
+export * from './replicator.js';

@@ -7,6 +7,7 @@ import { registerGuardTypes } from './guard-types.js';
 import { registerPolicyConditions } from './policy-conditions.js';
 import { registerRbacModels } from './rbac-catalogue.js';
 import { registerAccessPolicies, registerLockedRoles } from './rbac-defaults.js';
+import { registerReplicators } from './replicator.js';
 import { registerResourceTypes } from './resource-types.js';
 import type { TaskFunction } from './tasks.js';
 import { uiProblems } from './ui-pages.js';
@@ -80,6 +81,7 @@ export function buildRegistry(
     registerLockedRoles(plugin.rbac?.roles ?? {});
     registerPolicyConditions(plugin.rbac?.conditions ?? {});
     registerGuardTypes(plugin.guards ?? []);
+    registerReplicators(plugin.name, plugin.replicators ?? []);
   }
   return Object.freeze({
     plugins: Object.freeze(plugins),

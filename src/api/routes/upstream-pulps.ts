@@ -8,6 +8,7 @@ import { dateTimeFilters, type FilterSet, identityFilters, nameFilters } from '.
 import { listResponse } from '../../plugin-api/list.js';
 import type { Operation, OperationModule, RequestContext } from '../../plugin-api/operations.js';
 import { paginatedComponent } from '../../plugin-api/repository-version-operations.js';
+import { REPLICATE_TASK, SERVERS_LOCK, upstreamPulpLock } from '../../tasking/replication/replicate.js';
 import { distributionFilters } from './generic-lists.js';
 import { compileQExpression } from '../q-filter.js';
 
@@ -239,6 +240,37 @@ function operations(): Operation[] {
         const row = await loadRow(ctx);
         await ctx.services.db.deleteFrom('upstream_pulp').where('pulp_id', '=', row.pulp_id).execute();
         return { status: 204 };
+      },
+    },
+    {
+      method: 'POST',
+      url: 'upstream-pulps/:pulp_id/replicate/',
+      pathKey: '{upstream_pulp_href}replicate/',
+      operationId: 'upstream_pulps_replicate',
+      tag,
+      summary: 'Replicate',
+      access: access('replicate'),
+      responses: { 202: { schema: 'TaskGroupOperationResponse' } },
+      async handle(ctx) {
+        const row = await loadRow(ctx);
+        const { db, dispatcher, apiPrefix } = ctx.services;
+        const group = await db
+          .insertInto('task_group')
+          .values({ description: `Replication of ${row.name}` })
+          .returning('pulp_id')
+          .executeTakeFirstOrThrow();
+        await dispatcher.dispatch(
+          REPLICATE_TASK,
+          { server_pk: row.pulp_id },
+          {
+            exclusiveResources: [SERVERS_LOCK],
+            sharedResources: [upstreamPulpLock(row.pulp_id)],
+            taskGroup: group.pulp_id,
+            loggingCid: ctx.correlationId,
+            userId: ctx.user?.id ?? null,
+          },
+        );
+        return { status: 202, body: { task_group: `${apiPrefix}task-groups/${group.pulp_id}/` } };
       },
     },
   ];

@@ -11,6 +11,7 @@ import { fileAccessPolicies } from './rbac-policies.js';
 import { fileLockedRoles, fileRbacModels } from './rbac.js';
 import { fileRemote } from './remotes.js';
 import { fileRepository, SYNC_TASK } from './repositories.js';
+import { fileReplicator } from './replicator.js';
 import { synchronize } from './sync-task.js';
 
 const typed = [fileRemote, fileRepository, filePublication, fileDistribution];
@@ -30,4 +31,5 @@ export default definePlugin({
   }),
   rbac: { models: fileRbacModels, accessPolicies: fileAccessPolicies, roles: fileLockedRoles },
   content: { publicationDistributionTypes: ['file.file'] },
+  replicators: [fileReplicator],
 });

@@ -8,6 +8,12 @@ import { reclaimSpace } from './reclaim-space.js';
 import { repairAllArtifacts, repairVersion } from './repair.js';
 import { addAndRemove, deleteVersion } from './repository.js';
 import { commitUpload } from './upload.js';
+import {
+  FINALIZE_TASK,
+  finalizeReplication,
+  REPLICATE_TASK,
+  replicateDistributions,
+} from '../replication/replicate.js';
 
 /** Core task functions by Pulp's dotted name (the task record's `name`, which clients filter on). */
 export const coreTasks: Record<string, TaskFunction> = {
@@ -26,4 +32,6 @@ export const coreTasks: Record<string, TaskFunction> = {
   'pulpcore.app.tasks.export.fs_repo_version_export': fsRepoVersionExport,
   'pulpcore.app.tasks.importer.pulp_import': pulpImport,
   'pulpcore.app.tasks.importer.import_repository_version': importRepositoryVersion,
+  [REPLICATE_TASK]: replicateDistributions,
+  [FINALIZE_TASK]: finalizeReplication,
 };

@@ -146,9 +146,20 @@ describe('upstream-pulps/', () => {
     const ops = Object.values(doc.paths as Record<string, Record<string, any>>).flatMap((p) =>
       Object.values(p).map((o: any) => o.operationId),
     );
-    for (const id of ['list', 'create', 'read', 'update', 'partial_update', 'delete', 'add_role', 'list_roles'])
+    for (const id of [
+      'list',
+      'create',
+      'read',
+      'update',
+      'partial_update',
+      'delete',
+      'replicate',
+      'add_role',
+      'list_roles',
+    ])
       expect(ops).toContain(`upstream_pulps_${id}`);
     expect(doc.paths['{upstream_pulp_href}']).toBeDefined();
+    expect(doc.paths['{upstream_pulp_href}replicate/'].post.responses['202']).toBeDefined();
     const schema = doc.components.schemas.UpstreamPulp;
     expect(schema.required.sort()).toEqual(['base_url', 'name']);
     expect(schema.properties.password.writeOnly).toBe(true);
