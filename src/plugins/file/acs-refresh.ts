@@ -8,6 +8,7 @@ import {
   lockName,
   type Operation,
   type RequestContext,
+  ValidationError,
 } from '../../plugin-api/index.js';
 import { SYNC_TASK } from './repositories.js';
 import { fileTrx } from './tables.js';
@@ -18,6 +19,9 @@ import { fileTrx } from './tables.js';
  * all in one task group. The remote is on_demand, so a refresh downloads listings only, never files: later
  * syncs look up the digests of what it found (acs-sources.ts).
  */
+
+/** pulpcore's rule for an ACS remote: it downloads on demand (an ACS is an index, never mirrored whole). */
+export const ON_DEMAND_ONLY = "Remote used with alternate content source must have the 'on_demand' policy.";
 
 /** The ACS's paths as indexed: '' stands for the remote's URL itself (pulpcore's path row for "no paths"). */
 export function indexedPaths(paths: string[]): string[] {
@@ -122,9 +126,11 @@ export function refreshOperation(
       const { db } = ctx.services;
       const remote = await db
         .selectFrom('remote')
-        .select(['url'])
+        .select(['url', 'policy'])
         .where('pulp_id', '=', acs.remote_id)
         .executeTakeFirstOrThrow();
+      // The remote may have been switched since the ACS was created: a refresh would then download everything.
+      if (remote.policy !== 'on_demand') throw new ValidationError({ remote: [ON_DEMAND_ONLY] });
       const paths = await db.transaction().execute(async (trx) => {
         const p = await preparePaths(trx, acs);
         // pulpcore stamps the ACS when the refresh is requested, not when its tasks end.

@@ -15,7 +15,7 @@ import {
   routeId,
   ValidationError,
 } from '../../plugin-api/index.js';
-import { deletePathRepositories, prunePaths, refreshOperation } from './acs-refresh.js';
+import { deletePathRepositories, ON_DEMAND_ONLY, prunePaths, refreshOperation } from './acs-refresh.js';
 import { fileDb, fileTrx } from './tables.js';
 
 /*
@@ -86,7 +86,7 @@ async function loadAcs(ctx: RequestContext): Promise<AcsRow> {
   return row;
 }
 
-/** pulpcore's ACS serializer: the remote must download on demand (an ACS is never mirrored whole). */
+/** pulpcore's ACS serializer: the remote must download on demand. */
 async function checkRemote(ctx: RequestContext, value: unknown): Promise<string> {
   const id = await resolveReference(ctx, 'remote', value, 'remote', [FILE_REMOTE]);
   const r = await ctx.services.db
@@ -94,10 +94,7 @@ async function checkRemote(ctx: RequestContext, value: unknown): Promise<string>
     .select('policy')
     .where('pulp_id', '=', id)
     .executeTakeFirstOrThrow();
-  if (r.policy !== 'on_demand')
-    throw new ValidationError({
-      remote: ["Remote used with alternate content source must have the 'on_demand' policy."],
-    });
+  if (r.policy !== 'on_demand') throw new ValidationError({ remote: [ON_DEMAND_ONLY] });
   return id;
 }
 

@@ -81,3 +81,67 @@ describe('acs/file/file/', () => {
     expect(doc.paths['{file_file_alternate_content_source_href}']).toBeDefined();
   });
 });
+
+describe('acs/file/file/ bad input', () => {
+  const unknown = `${ACS}00000000-0000-4000-8000-000000000000/`;
+
+  it('answers 400 with a remote field error for forged or foreign remote hrefs', async () => {
+    const repo = await call('POST', `${API}repositories/file/file/`, { name: 'acs-not-a-remote' });
+    for (const forged of [
+      `${API}remotes/file/file/not-a-uuid/`,
+      `${API}remotes/file/file/00000000-0000-4000-8000-000000000000/`,
+      `${API}remotes/python/python/00000000-0000-4000-8000-000000000000/`,
+      repo.body!.pulp_href,
+      'http://elsewhere.example/pulp/api/v3/remotes/file/file/../../x/',
+      '',
+    ]) {
+      const r = await call('POST', ACS, { name: 'forged', remote: forged });
+      expect(r.status, `${forged}: ${JSON.stringify(r.body)}`).toBe(400);
+      expect(Object.keys(r.body!), forged).toEqual(['remote']);
+    }
+    const onDemand = await remote('acs-bad-input', 'on_demand');
+    const created = await call('POST', ACS, { name: 'bad-input', remote: onDemand });
+    expect(created.status).toBe(201);
+    const patched = await call('PATCH', created.body!.pulp_href, { remote: `${API}remotes/file/file/x/` });
+    expect(patched.status).toBe(400);
+    expect(Object.keys(patched.body!)).toEqual(['remote']);
+    for (const paths of ['a/', [1], ['/abs'], ['a/../../b'], [''], null]) {
+      const r = await call('PATCH', created.body!.pulp_href, { paths });
+      expect(r.status, JSON.stringify(paths)).toBe(400);
+      expect(Object.keys(r.body!)).toEqual(['paths']);
+    }
+    expect((await call('GET', created.body!.pulp_href)).body).toMatchObject({ remote: onDemand, paths: [] });
+  });
+
+  it('refuses to refresh an ACS whose remote stopped being on_demand', async () => {
+    const onDemand = await remote('acs-switched', 'on_demand');
+    const created = await call('POST', ACS, { name: 'switched', remote: onDemand });
+    const switched = await call('PATCH', onDemand, { policy: 'immediate' });
+    expect(switched.status).toBeLessThan(300);
+    await h.runTasks();
+    const refused = await call('POST', `${created.body!.pulp_href}refresh/`);
+    expect(refused.status).toBe(400);
+    expect(refused.body!.remote[0]).toContain('on_demand');
+    const groups = await h.api.database.db.selectFrom('task_group').select('pulp_id').execute();
+    expect(groups).toEqual([]);
+  });
+
+  it('answers 404 for an unknown ACS on every operation', async () => {
+    for (const [method, url] of [
+      ['GET', unknown],
+      ['PATCH', unknown],
+      ['PUT', unknown],
+      ['DELETE', unknown],
+      ['POST', `${unknown}refresh/`],
+      ['POST', `${ACS}not-a-uuid/refresh/`],
+    ] as const) {
+      const r = await call(
+        method,
+        url,
+        method === 'PUT' ? { name: 'x', remote: 'y' } : method === 'PATCH' ? {} : undefined,
+      );
+      expect(r.status, `${method} ${url}`).toBe(404);
+      expect(r.body).toEqual({ detail: expect.any(String) });
+    }
+  });
+});
