@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Migration } from 'kysely';
 
 import type { OperationModule, Services } from './operations.js';
-import type { PolicyCondition } from './policy-conditions.js';
+import type { PolicyCondition, QuerysetScope } from './policy-conditions.js';
 import type { RbacModel } from './rbac-catalogue.js';
 import type { AccessPolicyDefinition, LockedRoleDefinition } from './rbac-types.js';
 import type { ReplicatorDefinition } from './replicator.js';
@@ -44,6 +44,8 @@ export interface PluginRbac {
    * write (`has_namespace_model_perms`). A name another installed plugin already declares stops start-up.
    */
   conditions?: Record<string, PolicyCondition>;
+  /** Queryset scoping functions its policies name in `queryset_scoping.function` (`get_dist_qs`). */
+  querysetScopes?: Record<string, QuerysetScope>;
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { RawBuilder } from 'kysely';
+
 import { ConfigurationError } from '../core/errors.js';
 import type { ApiUser, Services } from './operations.js';
 import type { ObjectRef } from './rbac-catalogue.js';
@@ -49,6 +51,34 @@ export function registerPolicyConditions(map: Record<string, PolicyCondition>): 
 /** The plugin condition registered under a name, if any. */
 export function policyCondition(name: string): PolicyCondition | undefined {
   return conditions.get(name);
+}
+
+/** What a queryset scoping function sees: the user, and the policy's `queryset_scoping.parameters`. */
+export interface ScopeInput {
+  perms: UserPermissions;
+  userId: number;
+  /** Alias of the table whose rows are being limited (the list's main table, or the object being read). */
+  alias: string;
+  parameters: Record<string, unknown>;
+}
+
+/**
+ * A named queryset scoping function (Pulp's `queryset_scoping.function` of a viewset, e.g. pulp_container's
+ * `get_dist_qs`): the SQL condition keeping the rows of the viewset's table the user may see, or null when the
+ * user sees them all. Lists are filtered by it, and an object outside it answers 404.
+ */
+export type QuerysetScope = (input: ScopeInput) => RawBuilder<boolean> | null;
+
+const scopes = new Map<string, QuerysetScope>();
+
+/** Adds a plugin's queryset scoping functions (the registry refuses clashes). */
+export function registerQuerysetScopes(map: Record<string, QuerysetScope>): void {
+  for (const [name, fn] of Object.entries(map)) scopes.set(name, fn);
+}
+
+/** The plugin scoping function registered under a name, if any. */
+export function querysetScope(name: string): QuerysetScope | undefined {
+  return scopes.get(name);
 }
 
 /** One access decision asked outside a REST request (the registry's token endpoint, pulp_container's fake view). */

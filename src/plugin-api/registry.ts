@@ -4,7 +4,7 @@ import { ConfigurationError } from '../core/errors.js';
 import { PULP_VERSION } from '../core/version.js';
 import type { ContentHandler, GuardTypeDefinition, PluginDefinition } from './define-plugin.js';
 import { registerGuardTypes } from './guard-types.js';
-import { registerPolicyConditions } from './policy-conditions.js';
+import { registerPolicyConditions, registerQuerysetScopes } from './policy-conditions.js';
 import { registerRbacModels } from './rbac-catalogue.js';
 import { registerAccessPolicies, registerLockedRoles } from './rbac-defaults.js';
 import { registerReplicators } from './replicator.js';
@@ -47,7 +47,13 @@ export function buildRegistry(
   const migrations: Record<string, Migration> = {};
   const guards = new Map<string, GuardTypeDefinition>();
   const conditionOwners = new Map<string, string>();
+  const scopeOwners = new Map<string, string>();
   for (const plugin of plugins) {
+    for (const name of Object.keys(plugin.rbac?.querysetScopes ?? {})) {
+      const owner = scopeOwners.get(name);
+      if (owner) problems.push(`plugin '${plugin.name}': queryset scoping '${name}' is already declared by '${owner}'`);
+      scopeOwners.set(name, plugin.name);
+    }
     for (const name of Object.keys(plugin.rbac?.conditions ?? {})) {
       const owner = conditionOwners.get(name);
       if (owner)
@@ -80,6 +86,7 @@ export function buildRegistry(
     registerAccessPolicies(plugin.rbac?.accessPolicies ?? {});
     registerLockedRoles(plugin.rbac?.roles ?? {});
     registerPolicyConditions(plugin.rbac?.conditions ?? {});
+    registerQuerysetScopes(plugin.rbac?.querysetScopes ?? {});
     registerGuardTypes(plugin.guards ?? []);
     registerReplicators(plugin.name, plugin.replicators ?? []);
   }

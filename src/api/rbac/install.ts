@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { NotFoundError, PermissionError } from '../../core/errors.js';
 import type { QueryScope } from '../../plugin-api/list.js';
 import type { ApiUser, Reply, RequestContext, Services } from '../../plugin-api/operations.js';
-import { POLICY_EVALUATOR, type PolicyEvaluator } from '../../plugin-api/policy-conditions.js';
+import { POLICY_EVALUATOR, type PolicyEvaluator, querysetScope } from '../../plugin-api/policy-conditions.js';
 import { type ObjectRef, parseObjectRef } from '../../plugin-api/rbac-catalogue.js';
 import {
   applyCreationHooks,
@@ -97,24 +97,27 @@ export function installRbac(services: Services): void {
     const { viewset, action } = accessOf(ctx.operation);
     const perms = await permissionsOf(ctx);
     const object = parseObjectRef(services.apiPrefix, ctx.url.pathname, { nested: true });
+    const policy = await loadAccessPolicy(db, viewset);
+    // A plugin's scoping (pulp_container's public or namespace-visible distributions) decides visibility.
+    const pluginScoped = policy?.queryset_scoping ? querysetScope(policy.queryset_scoping.function) : undefined;
     if (
       object &&
       object.model.viewset === viewset &&
+      !pluginScoped &&
       object.model.viewPermission &&
       !perms.hasModelOrObject(object.model.viewPermission, object)
     ) {
       throw new NotFoundError(`No ${object.model.className} matches the given query.`);
     }
-    const policy = await loadAccessPolicy(db, viewset);
     // Objects scoped by something else than their own roles (content by repository, task groups by task).
     if (
       object &&
       object.model.viewset === viewset &&
-      !object.model.viewPermission &&
+      (pluginScoped || !object.model.viewPermission) &&
       object.model.table &&
       policy?.queryset_scoping
     ) {
-      const condition = scopeCondition(ctx, viewset, perms, 'o');
+      const condition = scopeCondition(ctx, viewset, perms, 'o', policy.queryset_scoping);
       if (condition) {
         const idColumn = object.model.intId ? 'id' : 'pulp_id';
         const hit =
@@ -159,7 +162,7 @@ export function installRbac(services: Services): void {
     const { viewset } = accessOf(ctx.operation);
     const policy = await loadAccessPolicy(db, viewset);
     if (!policy?.queryset_scoping) return null;
-    return scopeCondition(ctx, viewset, await permissionsOf(ctx), alias);
+    return scopeCondition(ctx, viewset, await permissionsOf(ctx), alias, policy.queryset_scoping);
   };
 
   const afterOperation: AfterOperation = async (ctx, reply) => {

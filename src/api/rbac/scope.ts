@@ -2,7 +2,9 @@ import { type RawBuilder, sql } from 'kysely';
 
 import type { RequestContext } from '../../plugin-api/operations.js';
 import { modelByViewset, rbacModels, type RbacModel } from '../../plugin-api/rbac-catalogue.js';
+import { querysetScope } from '../../plugin-api/policy-conditions.js';
 import { objectIdsWithPermission, type UserPermissions } from '../../plugin-api/rbac-permissions.js';
+import type { AccessPolicyDefinition } from '../../plugin-api/rbac-types.js';
 
 const TRUE = sql<boolean>`true`;
 
@@ -43,16 +45,20 @@ const MASTER_TABLES: Record<string, RbacModel['table']> = {
 
 /**
  * Pulp's `scope_queryset` for a list: the condition that keeps only what the user may see, or null when the
- * user sees everything. `alias` is the list query's main table.
+ * user sees everything. `alias` is the list query's main table. A scoping function a plugin registered under
+ * the policy's `queryset_scoping.function` decides for its viewsets.
  */
 export function scopeCondition(
   ctx: RequestContext,
   viewset: string,
   perms: UserPermissions,
   alias: string,
+  scoping?: AccessPolicyDefinition['queryset_scoping'],
 ): RawBuilder<boolean> | null {
   if (perms.superuser || !ctx.user) return null;
   const userId = ctx.user.id;
+  const plugin = scoping ? querysetScope(scoping.function) : undefined;
+  if (plugin) return plugin({ perms, userId, alias, parameters: scoping?.parameters ?? {} });
   const id = sql.ref(`${alias}.pulp_id`);
   const master = MASTER_TABLES[viewset];
   if (master) return visibleTyped(perms, userId, master, alias);

@@ -14,6 +14,7 @@ import {
 import * as m0001 from './migrations/0001_initial.js';
 import { containerPolicyConditions } from './rbac-conditions.js';
 import { distributionsAccessPolicies } from './rbac-distributions.js';
+import { containerQuerysetScopes } from './rbac-scopes.js';
 import { containerRbacModels } from './rbac-models.js';
 import { othersAccessPolicies } from './rbac-others.js';
 import { repositoriesAccessPolicies } from './rbac-repositories.js';
@@ -79,6 +80,7 @@ export default definePlugin({
     accessPolicies: { ...othersAccessPolicies, ...repositoriesAccessPolicies, ...distributionsAccessPolicies },
     roles: containerLockedRoles,
     conditions: containerPolicyConditions,
+    querysetScopes: containerQuerysetScopes,
   },
   ui: containerUi,
 });

@@ -207,4 +207,49 @@ describe('container RBAC: registry and REST by access policy', () => {
     const ns = await sql<{ name: string }>`SELECT name FROM container_namespace ORDER BY name`.execute(app.database.db);
     expect(ns.rows.map((r) => r.name)).toEqual(['alice', 'bob', 'dave']);
   });
+
+  it('scopes distributions and push repositories as pulp_container: public ones, and a namespace role opens all', async () => {
+    const names = async (who: string, url: string, field: string) => {
+      const res = await rest(who, 'GET', url);
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { results: Array<Record<string, string>> }).results.map((r) => r[field]).sort();
+    };
+    const privateHref = await distributionHref('alice/app');
+    // dave holds no role in alice's namespace: he sees the public distributions only.
+    expect(await names(creds.dave, 'distributions/container/container/', 'base_path')).toEqual([
+      'alice/second',
+      'bob/tool',
+      'dave/rest',
+    ]);
+    expect((await rest(creds.dave, 'GET', await distributionHref('alice/second'))).status).toBe(200);
+    expect((await rest(creds.dave, 'GET', privateHref)).status).toBe(404);
+    expect(await names(creds.dave, 'repositories/container/container-push/', 'name')).toEqual([
+      'alice/second',
+      'bob/tool',
+    ]);
+
+    const ns = await rest(creds.alice, 'GET', 'pulp_container/namespaces/?name=alice');
+    const nsHref = ((await ns.json()) as { results: Array<{ pulp_href: string }> }).results[0]!.pulp_href;
+    const granted = await rest(creds.alice, 'POST', `${nsHref}add_role/`, {
+      role: 'container.containernamespace_consumer',
+      users: ['dave'],
+    });
+    expect(granted.status).toBe(201);
+    expect(await names(creds.dave, 'distributions/container/container/', 'base_path')).toEqual([
+      'alice/app',
+      'alice/second',
+      'bob/tool',
+      'dave/rest',
+    ]);
+    expect((await rest(creds.dave, 'GET', privateHref)).status).toBe(200);
+    expect(await names(creds.dave, 'repositories/container/container-push/', 'name')).toEqual([
+      'alice/app',
+      'alice/second',
+      'bob/tool',
+    ]);
+    // The namespace role pulls private distributions of the namespace, but neither pushes nor changes them.
+    expect((await pull(creds.dave, 'alice/app:v1', 'dave-ns')).code).toBe(0);
+    expect((await push(creds.dave, 'alice/app:v4')).code).not.toBe(0);
+    expect((await rest(creds.dave, 'PATCH', privateHref, { private: false })).status).toBe(403);
+  });
 });
