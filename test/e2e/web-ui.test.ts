@@ -314,7 +314,16 @@ describe('the web UI in Chromium', { timeout: 180_000 }, () => {
       `/ui/tasks/${running.body.task.split('/').at(-2)}/`,
     );
     await shot('task-waiting');
+    // The blocker's own page follows it live: running while the upstream holds the manifest, then its progress
+    // reaches 100% and it completes, with no reload.
+    await blocker.first().getByRole('link').click();
+    await expect.poll(() => page.getByTestId('task-state').textContent()).toBe('running');
+    const before = await page.locator('.progress-count').allTextContents();
+    expect(before.some((c) => c.includes('(100%)'))).toBe(false);
     for (const release of held.splice(0)) release();
+    await expect.poll(() => page.getByTestId('task-state').textContent(), { timeout: 60_000 }).toBe('completed');
+    expect((await page.locator('.progress-count').allTextContents()).some((c) => c.includes('(100%)'))).toBe(true);
+    await page.goBack();
     await expect.poll(() => page.getByTestId('task-state').textContent(), { timeout: 60_000 }).toBe('completed');
     await page.goto(`${base}/ui/tasks/`);
     await page.getByRole('link', { name: 'pulp_file.app.tasks.synchronizing.synchronize' }).first().waitFor();
