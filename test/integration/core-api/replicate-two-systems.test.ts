@@ -256,6 +256,19 @@ describe('replication between two systems', () => {
     expect(task.error.description).toContain(`http://127.0.0.1:${port}/pulp/api/v3/docs/api.json`);
     expect((await down.call('GET', gone.pulp_href)).body.last_replication).toBeNull();
     expect(Object.keys(await localDistributions())).toEqual(['dist-a']);
+    const refused = (
+      await down.call('POST', `${API}upstream-pulps/`, {
+        name: 'wrong-password',
+        base_url: up.apiUrl,
+        username: 'admin',
+        password: 'wrong',
+      })
+    ).body;
+    const refusedGroup = await replicate(refused.pulp_href);
+    const refusedTask = (await down.call('GET', refusedGroup.tasks[0].pulp_href)).body;
+    expect(refusedTask.state).toBe('failed');
+    expect(refusedTask.error.description).toContain(`HTTP 401 for ${up.apiUrl}/pulp/api/v3/distributions/file/file/`);
+    expect(Object.keys(await localDistributions())).toEqual(['dist-a']);
     expect(
       (await down.call('POST', `${API}upstream-pulps/00000000-0000-0000-0000-000000000000/replicate/`)).status,
     ).toBe(404);
