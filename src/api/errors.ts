@@ -9,7 +9,7 @@ import {
   ValidationError,
 } from '../core/errors.js';
 import { translatePgError } from '../db/pg-errors.js';
-import { DatabaseUnavailableError } from '../db/unavailable.js';
+import { DatabaseUnavailableError, isDatabaseUnavailable } from '../db/unavailable.js';
 
 export interface ErrorResponse {
   status: number;
@@ -58,7 +58,10 @@ export function renderError(error: unknown, request?: FastifyRequest): ErrorResp
 
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const rendered = renderError(error, request);
-  if (rendered.status >= 500) request.log.error({ err: error }, 'request failed');
+  // A database that does not answer is an outage, not a bug: one short line per request, no stack.
+  if (isDatabaseUnavailable(error))
+    request.log.warn({ status: rendered.status, reason: (error as Error).message }, 'database not answering');
+  else if (rendered.status >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ status: rendered.status, reason: (error as Error).message }, 'request refused');
   for (const [k, v] of Object.entries(rendered.headers ?? {})) void reply.header(k, v);
   return sendJson(reply.code(rendered.status), rendered.body);

@@ -179,6 +179,9 @@ describe('the database stops answering', { timeout: 300_000 }, () => {
       expect(again.status, again.text).toBe(503);
       expect(again.ms).toBeLessThan(ANSWER_WITHIN);
       expect(againFile.status).toBe(200);
+      // An outage, not a bug: no request logged as failed with its stack.
+      expect(run?.output()).not.toMatch(/"level":"error".*"msg":"request failed"/);
+      expect(run?.output()).toMatch(/"level":"warn".*"msg":"database not answering"/);
     } finally {
       resume();
     }
