@@ -222,5 +222,16 @@ describe('GET /ui/api/diff/', () => {
     const nobody = `Basic ${Buffer.from('diff-nobody:nobody-pw').toString('base64')}`;
     const hidden = await diff({ base: `${py}versions/1/`, compare: `${py}versions/2/` }, nobody);
     expect(hidden.status).toBe(404);
+    // A viewer role on this repository (not on others) is enough.
+    const role = await call('POST', `${py}add_role/`, {
+      role: 'python.pythonrepository_viewer',
+      users: ['diff-nobody'],
+    });
+    expect(role.status).toBe(201);
+    const seen = await diff({ base: `${py}versions/1/`, compare: `${py}versions/2/` }, nobody);
+    expect(seen.status).toBe(200);
+    expect(seen.body.results.map((r: any) => r.pulp_href)).toEqual([pkg.beta]);
+    const file = await diff({ base: `${fileRepo}versions/0/`, compare: `${fileRepo}versions/1/` }, nobody);
+    expect(file.status).toBe(404);
   });
 });
