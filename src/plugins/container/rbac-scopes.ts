@@ -1,10 +1,16 @@
 import { sql } from 'kysely';
 
 import { objectIdsWithPermission, type QuerysetScope } from '../../plugin-api/index.js';
-import { DISTRIBUTION_MODEL, DISTRIBUTION_TYPE, NAMESPACE_MODEL } from './resource-names.js';
+import {
+  DISTRIBUTION_MODEL,
+  DISTRIBUTION_TYPE,
+  NAMESPACE_MODEL,
+  PUSH_REPOSITORY_TYPE,
+  REPOSITORY_TYPE,
+} from './resource-names.js';
 
-// pulp_container's queryset scoping of distributions and push repositories (app/viewsets.py get_dist_qs and
-// get_push_repos_qs): what a user may see is not only what they hold a role on, but every public distribution
+// pulp_container's queryset scoping of distributions, push repositories and content (app/viewsets.py
+// get_dist_qs, get_push_repos_qs, get_content_qs): what a user may see is not only what they hold a role on, but every public distribution
 // and everything in a namespace they may view. A model-wide permission shows everything.
 
 const param = (parameters: Record<string, unknown>, name: string, fallback: string) =>
@@ -36,7 +42,31 @@ const getPushReposQs: QuerysetScope = ({ perms, userId, alias, parameters }) => 
        OR (sd.detail->>'namespace_id') IN ${objectIdsWithPermission(userId, NAMESPACE_MODEL.label, nsPerm)}))`;
 };
 
+/**
+ * Content (tags, manifests, blobs, signatures): what is in a push repository served by a distribution the user
+ * may view (`push_perm`), or in a mirror repository they may view (`mirror_perm`); both model-wide show all,
+ * orphans included.
+ */
+const getContentQs: QuerysetScope = ({ perms, userId, alias, parameters }) => {
+  const pushPerm = param(parameters, 'push_perm', 'container.view_containerdistribution');
+  const mirrorPerm = param(parameters, 'mirror_perm', 'container.view_containerrepository');
+  const allPush = perms.hasModel(pushPerm);
+  const allMirror = perms.hasModel(mirrorPerm);
+  if (allPush && allMirror) return null;
+  const pushRepos = allPush
+    ? sql<boolean>`cr.pulp_type = ${PUSH_REPOSITORY_TYPE}`
+    : sql<boolean>`cr.pulp_id IN (SELECT cd.repository_id FROM distribution cd WHERE cd.pulp_type = ${DISTRIBUTION_TYPE}
+        AND cd.pulp_id::text IN ${objectIdsWithPermission(userId, DISTRIBUTION_MODEL.label, pushPerm)})`;
+  const mirrorRepos = allMirror
+    ? sql<boolean>`cr.pulp_type = ${REPOSITORY_TYPE}`
+    : sql<boolean>`(cr.pulp_type = ${REPOSITORY_TYPE}
+        AND cr.pulp_id::text IN ${objectIdsWithPermission(userId, 'container.containerrepository', mirrorPerm)})`;
+  return sql<boolean>`EXISTS (SELECT 1 FROM repository_content crc JOIN repository cr ON cr.pulp_id = crc.repository_id
+    WHERE crc.content_id = ${sql.ref(`${alias}.pulp_id`)} AND (${pushRepos} OR ${mirrorRepos}))`;
+};
+
 export const containerQuerysetScopes: Record<string, QuerysetScope> = {
   get_dist_qs: getDistQs,
   get_push_repos_qs: getPushReposQs,
+  get_content_qs: getContentQs,
 };

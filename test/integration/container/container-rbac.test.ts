@@ -252,4 +252,22 @@ describe('container RBAC: registry and REST by access policy', () => {
     expect((await push(creds.dave, 'alice/app:v4')).code).not.toBe(0);
     expect((await rest(creds.dave, 'PATCH', privateHref, { private: false })).status).toBe(403);
   });
+
+  it('shows container content only from repositories the user may view through their distributions', async () => {
+    const list = async (who: string, kind: string) => {
+      const res = await rest(who, 'GET', `content/container/${kind}/`);
+      expect(res.status).toBe(200);
+      return (await res.json()) as { count: number; results: Array<{ pulp_href: string }> };
+    };
+    // bob owns bob/tool and may pull alice/app: the one tag and manifest they share.
+    const bobs = await list(creds.bob, 'tags');
+    expect(bobs.count).toBe(1);
+    expect((await list(creds.bob, 'manifests')).count).toBe(1);
+    // dave views alice's namespace only, which pulp_container does not count for content.
+    expect((await list(creds.dave, 'tags')).count).toBe(0);
+    expect((await list(creds.dave, 'blobs')).count).toBe(0);
+    const tagHref = bobs.results[0]!.pulp_href;
+    expect((await rest(creds.bob, 'GET', tagHref)).status).toBe(200);
+    expect((await rest(creds.dave, 'GET', tagHref)).status).toBe(404);
+  });
 });
