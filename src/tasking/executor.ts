@@ -95,7 +95,11 @@ export class TaskExecutor {
           resolve();
         } else if (msg.type === 'done' && this.running?.taskId === msg.taskId) {
           if (msg.retire) this.retire(thread);
-          this.settle(msg.outcome);
+          // A task aborted by a worker shutdown ends as the shutdown says (failed, as Pulp), even though the
+          // thread saw the abort as a cancellation; one its user canceled stays canceled.
+          const stoppedBy = this.running.killOutcome;
+          const abortedByShutdown = stoppedBy !== null && stoppedBy.outcome !== 'canceled';
+          this.settle(abortedByShutdown && msg.outcome.outcome === 'canceled' ? stoppedBy : msg.outcome);
         } else if (msg.type === 'retire' || (msg.type === 'done' && msg.retire)) {
           this.retire(thread);
         }

@@ -303,7 +303,9 @@ describe('kill -9 under pulp-ts run', { timeout: 300_000 }, () => {
     const ended = await finalTask(sync.task, (TTL + TTL / 3) * 1000 + 30_000);
     const endedAfterMs = Date.now() - ready;
     console.log(`the killed run's sync ended ${ended.state} ${endedAfterMs} ms after the restart was ready`);
-    expect(['failed', 'canceled']).toContain(ended.state);
+    // As Pulp: the orphaned worker aborted it, which is a failure, not a cancellation by its user.
+    expect(ended.state).toBe('failed');
+    expect(ended.error.description).toBe('Aborted during worker shutdown.');
     expect(endedAfterMs).toBeLessThan((TTL + TTL / 3) * 1000 + 5000);
     // The killed run's processes stopped (its PostgreSQL was shut down by the new start).
     await waitFor(async () => before.every((p) => !alive(p)), {
