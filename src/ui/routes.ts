@@ -75,5 +75,11 @@ export function uiRoutes(settings: Settings, registry: PluginRegistry): ClientRo
     { method: 'GET', url: `${UI_PREFIX}*`, handler },
     navigationRoute(registry, UI_PREFIX),
     diffRoute(registry, UI_PREFIX),
+    // Anything else below /ui/api/ is an unknown UI endpoint, not a page of the UI.
+    {
+      method: 'GET',
+      url: `${UI_PREFIX}api/*`,
+      handler: async (_r, reply) => reply.code(404).send({ detail: 'Not found.' }),
+    },
   ];
 }

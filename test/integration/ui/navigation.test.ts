@@ -62,6 +62,16 @@ describe('GET /ui/api/navigation/', () => {
     for (const page of pages) expect(paths, page.list).toContain(`/pulp/api/v3/${page.list}`);
   });
 
+  it('answers 404 for unknown UI endpoints instead of the page', async () => {
+    const res = await api.app.inject({
+      method: 'GET',
+      url: '/ui/api/nothing/',
+      headers: { authorization: api.adminAuth },
+    });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({ detail: 'Not found.' });
+  });
+
   it('the UI page itself carries no plugin names (the menu is read from the navigation answer)', async () => {
     const res = await api.app.inject({ method: 'GET', url: '/ui/' });
     // 503 when the bundle is not built, else the page; neither names a plugin page.
