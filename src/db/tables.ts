@@ -116,6 +116,16 @@ export interface ProgressReportTable extends Base {
   suffix: string | null;
 }
 
+/** Progress of a task group as a whole (0120; Pulp's GroupProgressReport). */
+export interface GroupProgressReportTable extends Base {
+  task_group_id: string;
+  message: string;
+  code: string;
+  total: number | null;
+  done: Generated<number>;
+  suffix: string | null;
+}
+
 export interface AuthUserTable {
   id: Generated<number>;
   username: string;
@@ -382,6 +392,7 @@ export interface DB {
   task_group: TaskGroupTable;
   task: TaskTable;
   progress_report: ProgressReportTable;
+  group_progress_report: GroupProgressReportTable;
   task_reservation: TaskReservationTable;
   auth_user: AuthUserTable;
   artifact: ArtifactTable;

@@ -56,6 +56,16 @@ async function serializeGroups(db: Database, prefix: string, rows: GroupRow[]): 
     )
     .orderBy('pulp_created')
     .execute();
+  const reports = await db
+    .selectFrom('group_progress_report')
+    .select(['task_group_id', 'message', 'code', 'total', 'done', 'suffix'])
+    .where(
+      'task_group_id',
+      'in',
+      rows.map((r) => r.pulp_id),
+    )
+    .orderBy('pulp_created')
+    .execute();
   return rows.map((g) => {
     const members = tasks.filter((t) => t.task_group_id === g.pulp_id);
     const counts = Object.fromEntries(TASK_STATES.map((s) => [s, members.filter((t) => t.state === s).length]));
@@ -65,7 +75,9 @@ async function serializeGroups(db: Database, prefix: string, rows: GroupRow[]): 
       description: g.description,
       all_tasks_dispatched: g.all_tasks_dispatched,
       ...counts,
-      group_progress_reports: [],
+      group_progress_reports: reports
+        .filter((r) => r.task_group_id === g.pulp_id)
+        .map(({ message, code, total, done, suffix }) => ({ message, code, total, done, suffix })),
       tasks: members.map((t) => minimalTask(prefix, t)),
     };
   });

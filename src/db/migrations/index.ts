@@ -9,6 +9,7 @@ import * as m0100 from './0100_task_diagnostics.js';
 import * as m0101 from './0101_signing_service.js';
 import * as m0102 from './0102_task_schedule.js';
 import * as m0110 from './0110_import_export.js';
+import * as m0120 from './0120_group_progress_report.js';
 import * as m0300 from './0300_content_invariants.js';
 import * as m0400 from './0400_upstream_pulp.js';
 
@@ -23,6 +24,7 @@ export const coreMigrations: Record<string, Migration> = {
   '0101_signing_service': m0101,
   '0102_task_schedule': m0102,
   '0110_import_export': m0110,
+  '0120_group_progress_report': m0120,
   '0300_content_invariants': m0300,
   '0400_upstream_pulp': m0400,
 };

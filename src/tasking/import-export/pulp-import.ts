@@ -21,6 +21,8 @@ import { importHref } from './records.js';
 
 export const PULP_IMPORT_TASK = 'pulpcore.app.tasks.importer.pulp_import';
 export const IMPORT_VERSION_TASK = 'pulpcore.app.tasks.importer.import_repository_version';
+/** The group progress report the repository version imports advance, one each. */
+const REPO_VERSIONS_CODE = 'import.repo.versions';
 
 const CHECKSUMS = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
 const ARTIFACT_MEMBER = /^artifact\/([0-9a-f]{2})\/([0-9a-f]{62})$/;
@@ -207,6 +209,17 @@ export async function pulpImport(ctx: TaskContext): Promise<null> {
       const workers = await sql<{ n: number }>`SELECT count(*)::int AS n FROM app_status
         WHERE app_type = 'worker' AND stopped_at IS NULL`.execute(db);
       const slots = Math.max(1, workers.rows[0]?.n ?? 1);
+      if (group)
+        await db
+          .insertInto('group_progress_report')
+          .values({
+            task_group_id: group,
+            message: 'Importing repository versions',
+            code: REPO_VERSIONS_CODE,
+            total: repos.length,
+          })
+          .onConflict((oc) => oc.columns(['task_group_id', 'code']).doUpdateSet({ total: repos.length, done: 0 }))
+          .execute();
       for (const [index, r] of repos.entries()) {
         const destName = importer.repo_mapping[String(r.name)] ?? String(r.name);
         const dest = await db
@@ -304,6 +317,9 @@ export async function importRepositoryVersion(ctx: TaskContext): Promise<null> {
     progress.setTotal(ids.size);
     progress.increment(ids.size);
     await progress.done();
+    await sql`UPDATE group_progress_report SET done = done + 1, pulp_last_updated = clock_timestamp()
+      WHERE code = ${REPO_VERSIONS_CODE}
+        AND task_group_id = (SELECT task_group_id FROM task WHERE pulp_id = ${ctx.taskId})`.execute(db);
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

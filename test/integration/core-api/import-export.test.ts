@@ -211,6 +211,9 @@ describe('exporters/core/pulp/', () => {
     expect(importer).toMatchObject({ name: 'imp', repo_mapping: {} });
     const { group, tasks } = await importInto(dst, importer.pulp_href, { path: tar, create_repositories: true });
     expect(group.all_tasks_dispatched).toBe(true);
+    expect(group.group_progress_reports).toEqual([
+      { message: 'Importing repository versions', code: 'import.repo.versions', total: 1, done: 1, suffix: null },
+    ]);
     expect(tasks.map((t) => [t.name, t.state])).toEqual([
       ['pulpcore.app.tasks.importer.pulp_import', 'completed'],
       ['pulpcore.app.tasks.importer.import_repository_version', 'completed'],
