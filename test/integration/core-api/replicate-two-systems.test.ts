@@ -273,4 +273,28 @@ describe('replication between two systems', () => {
       (await down.call('POST', `${API}upstream-pulps/00000000-0000-0000-0000-000000000000/replicate/`)).status,
     ).toBe(404);
   }, 60_000);
+  it('fails the finalizing task, listing the failed subtask, when a local distribution holds the base path', async () => {
+    const pub = (await up.call('GET', distA)).body.publication;
+    await up.finish(
+      await up.call('POST', `${API}distributions/file/file/`, { name: 'dist-c', base_path: 'clash', publication: pub }),
+    );
+    await down.finish(await down.call('POST', `${API}distributions/file/file/`, { name: 'other', base_path: 'clash' }));
+    await down.call('PATCH', upstreamPulp.pulp_href, { policy: 'labeled', q_select: null });
+    const before = (await down.call('GET', upstreamPulp.pulp_href)).body.last_replication;
+
+    const group = await replicate(upstreamPulp.pulp_href);
+    const failed = group.tasks.filter((t: any) => t.state === 'failed').map((t: any) => t.name);
+    expect(failed).toEqual([
+      'pulpcore.app.tasks.base.general_create',
+      'pulpcore.app.tasks.replica.finalize_replication',
+    ]);
+    const finalize = (await down.call('GET', group.tasks.at(-1).pulp_href)).body;
+    expect(finalize.error.description).toContain('1 subtask(s) did not complete successfully');
+    expect(finalize.error.description).toContain('pulpcore.app.tasks.base.general_create');
+    expect((await down.call('GET', upstreamPulp.pulp_href)).body.last_replication).toBe(before);
+    const dists = await localDistributions();
+    expect(Object.keys(dists).sort()).toEqual(['dist-a', 'dist-b', 'other']);
+    expect(dists.other.repository).toBeNull();
+    expect((await fetchContent(down, 'up/a/two.txt')).bytes.equals(files['two.txt'])).toBe(true);
+  }, 120_000);
 });
