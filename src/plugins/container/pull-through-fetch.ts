@@ -44,7 +44,7 @@ export async function fetchThrough(
   };
   if (
     !(await mayFetchThrough(
-      services.db,
+      services,
       ctx.caller.user,
       { pulp_id: source.distributionId, namespace_id: through.namespaceId },
       pt,

@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
 
-import { createInitialVersion, loadUserPermissions, type ApiUser, type Services } from '../../plugin-api/index.js';
+import { createInitialVersion, evaluateAccessPolicy, type ApiUser, type Services } from '../../plugin-api/index.js';
 import type { Db } from './content-store.js';
 import { redirectGuardId } from './push-target.js';
 import {
+  DISTRIBUTION_MODEL,
   DISTRIBUTION_TYPE,
   NAMESPACE_MODEL,
   PULL_THROUGH_DISTRIBUTION_MODEL,
@@ -45,51 +46,61 @@ export async function findPullThroughDistribution(db: Db, name: string): Promise
   };
 }
 
+type PolicyServices = Pick<Services, 'db' | 'extensions'>;
+
 /**
  * Whether a user may have a pull-through distribution create a new distribution (pulp_container's
- * has_pull_through_new_distribution_permissions): `pull_new_containerdistribution` on it, or the right to add
- * distributions to its namespace.
+ * has_pull_through_new_distribution_permissions): `pull_new_distribution` on it by the pull-through policy, or
+ * `create_distribution` in its namespace by the namespace policy.
  */
-export async function mayCreateThrough(db: Db, user: ApiUser | null, pt: PullThroughDistribution): Promise<boolean> {
-  if (!user) return false;
-  const perms = await loadUserPermissions(db, user);
+export async function mayCreateThrough(
+  services: PolicyServices,
+  user: ApiUser | null,
+  pt: PullThroughDistribution,
+): Promise<boolean> {
+  const ask = { user, data: {} };
   if (
-    perms.hasModelOrObject('container.pull_new_containerdistribution', {
-      model: PULL_THROUGH_DISTRIBUTION_MODEL,
-      id: pt.pulp_id,
+    await evaluateAccessPolicy(services, {
+      ...ask,
+      viewset: PULL_THROUGH_DISTRIBUTION_MODEL.viewset,
+      action: 'pull_new_distribution',
+      method: 'GET',
+      object: { model: PULL_THROUGH_DISTRIBUTION_MODEL, id: pt.pulp_id },
     })
   )
     return true;
   return (
     pt.namespace_id !== null &&
-    perms.hasModelOrObject('container.namespace_add_containerdistribution', {
-      model: NAMESPACE_MODEL,
-      id: pt.namespace_id,
+    evaluateAccessPolicy(services, {
+      ...ask,
+      viewset: NAMESPACE_MODEL.viewset,
+      action: 'create_distribution',
+      method: 'POST',
+      object: { model: NAMESPACE_MODEL, id: pt.namespace_id },
     })
   );
 }
 
 /**
- * Whether a user may have a pull-through-created distribution fetch content it does not hold yet: the right to
- * modify repositories in its namespace (pulp_container's `pull_new_content`), or to create through the
- * pull-through distribution.
+ * Whether a user may have a pull-through-created distribution fetch content it does not hold yet
+ * (pulp_container's has_pull_through_permissions): `pull_new_content` on the distribution, or the right to
+ * create through the pull-through distribution.
  */
 export async function mayFetchThrough(
-  db: Db,
+  services: PolicyServices,
   user: ApiUser | null,
   distribution: { pulp_id: string; namespace_id: string | null },
   pt: PullThroughDistribution,
 ): Promise<boolean> {
-  if (!user) return false;
-  const perms = await loadUserPermissions(db, user);
-  const ns = distribution.namespace_id;
-  if (perms.hasModel('container.namespace_modify_content_containerrepository')) return true;
-  if (
-    ns &&
-    perms.hasObject('container.namespace_modify_content_containerrepository', { model: NAMESPACE_MODEL, id: ns })
-  )
-    return true;
-  return mayCreateThrough(db, user, pt);
+  const allowed = await evaluateAccessPolicy(services, {
+    user,
+    data: {},
+    viewset: DISTRIBUTION_MODEL.viewset,
+    action: 'pull_new_content',
+    method: 'GET',
+    object: { model: DISTRIBUTION_MODEL, id: distribution.pulp_id },
+  });
+  return allowed || mayCreateThrough(services, user, pt);
 }
 
 /**

@@ -89,7 +89,7 @@ export class RegistryPermissions implements ScopePermissions {
         { base_path: name },
       );
     const pt = await findPullThroughDistribution(db, name);
-    if (pt) return mayCreateThrough(db, this.user, pt);
+    if (pt) return mayCreateThrough(this.services, this.user, pt);
     return this.withoutDistribution(name, 'view_distribution');
   }
 

@@ -38,7 +38,7 @@ export async function pullSource(ctx: RegistryContext, name: string, create = tr
   const source = await findSource(ctx, name);
   if (source) return source;
   const pt = create ? await findPullThroughDistribution(ctx.registry.services.db, name) : undefined;
-  if (pt && (await mayCreateThrough(ctx.registry.services.db, ctx.caller.user, pt))) {
+  if (pt && (await mayCreateThrough(ctx.registry.services, ctx.caller.user, pt))) {
     await createThrough(ctx.registry.services, pt, name);
     const created = await findSource(ctx, name);
     if (created) return created;
