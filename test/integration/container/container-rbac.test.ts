@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { makeImage, makeLayer, writeOciLayout } from '../../helpers/container-images.js';
 import { type ContainerTestApp, startContainerApp } from '../../helpers/container-app.js';
-import { skopeo } from '../../helpers/container-tools.js';
+import { type ReferenceRegistry, skopeo, skopeoOk, startReferenceRegistry } from '../../helpers/container-tools.js';
 
 // pulp_container's default access policies, through the real skopeo client and the token flow: alice owns the
 // namespace named after her (created by her first push), bob is a stranger to it.
@@ -269,5 +269,98 @@ describe('container RBAC: registry and REST by access policy', () => {
     const tagHref = bobs.results[0]!.pulp_href;
     expect((await rest(creds.bob, 'GET', tagHref)).status).toBe(200);
     expect((await rest(creds.dave, 'GET', tagHref)).status).toBe(404);
+  });
+});
+
+describe('container RBAC: pull-through caches by access policy', () => {
+  let app: ContainerTestApp;
+  let upstream: ReferenceRegistry;
+  let dir: string;
+  const auth = (c: string) => `Basic ${Buffer.from(c).toString('base64')}`;
+  const admin = (method: string, url: string, body?: unknown) =>
+    fetch(`${app.origin}/pulp/api/v3/${url}`, {
+      method,
+      headers: { authorization: auth('admin:password'), 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const pull = (who: string, tag: string, out: string) =>
+    skopeo([
+      'copy',
+      '--src-tls-verify=false',
+      '--src-creds',
+      who,
+      `docker://${app.host}/cache/library/app:${tag}`,
+      `oci:${path.join(dir, out)}:x`,
+    ]);
+  const cached = async () =>
+    (
+      await sql<{ base_path: string }>`
+        SELECT base_path FROM distribution WHERE pulp_type = 'container.container'`.execute(app.database.db)
+    ).rows.map((r) => r.base_path);
+
+  beforeAll(async () => {
+    app = await startContainerApp();
+    await app.createUser('admin', 'password', true);
+    const frank = await app.createUser('frank', 'frankpass');
+    await app.createUser('erin', 'erinpass');
+    upstream = await startReferenceRegistry();
+    dir = await mkdtemp(path.join(tmpdir(), 'pulp-ts-crbac-pt-'));
+    const one = makeImage('amd64', [makeLayer(`pt-one-${Date.now()}`)]);
+    const two = makeImage('amd64', [makeLayer(`pt-two-${Date.now()}`)]);
+    await writeOciLayout(
+      path.join(dir, 'src'),
+      [one, two].flatMap((i) => [i.manifest, i.config, ...i.layers]),
+      [
+        { blob: one.manifest, tag: 'one' },
+        { blob: two.manifest, tag: 'two' },
+      ],
+    );
+    for (const [from, to] of [
+      ['one', 'v1'],
+      ['two', 'v2'],
+    ])
+      await skopeoOk([
+        'copy',
+        '--dest-tls-verify=false',
+        `oci:${path.join(dir, 'src')}:${from}`,
+        `docker://${upstream.host}/library/app:${to}`,
+      ]);
+    const remote = await admin('POST', 'remotes/container/pull-through/', { name: 'cache', url: upstream.url });
+    expect(remote.status).toBe(201);
+    const remoteHref = ((await remote.json()) as { pulp_href: string }).pulp_href;
+    const dist = await admin('POST', 'distributions/container/pull-through/', {
+      name: 'cache',
+      base_path: 'cache',
+      remote: remoteHref,
+    });
+    expect(dist.status).toBe(202);
+    await app.runTasks();
+    const list = await admin('GET', 'distributions/container/pull-through/?name=cache');
+    const ptHref = ((await list.json()) as { results: Array<{ pulp_href: string }> }).results[0]!.pulp_href;
+    const granted = await admin('POST', `users/${frank}/roles/`, {
+      role: 'container.containerpullthroughdistribution_owner',
+      content_object: ptHref,
+    });
+    expect(granted.status).toBe(201);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await upstream?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('creates a cached distribution only for a user the pull-through policy lets, and fetches new tags for them only', async () => {
+    const stranger = await pull('erin:erinpass', 'v1', 'erin-first');
+    expect(stranger.code).not.toBe(0);
+    expect(await cached()).toEqual([]);
+
+    expect((await pull('frank:frankpass', 'v1', 'frank-v1')).code).toBe(0);
+    expect(await cached()).toEqual(['cache/library/app']);
+
+    // The cached distribution is public: what it holds anyone may pull, but only frank makes it fetch more.
+    expect((await pull('erin:erinpass', 'v1', 'erin-v1')).code).toBe(0);
+    expect((await pull('erin:erinpass', 'v2', 'erin-v2')).code).not.toBe(0);
+    expect((await pull('frank:frankpass', 'v2', 'frank-v2')).code).toBe(0);
+    expect((await pull('erin:erinpass', 'v2', 'erin-v2-after')).code).toBe(0);
   });
 });
