@@ -148,7 +148,7 @@ http {
       );
       if (nginx) {
         const exited = new Promise((r) => nginx!.once('exit', r));
-        (nginx).kill('SIGTERM');
+        nginx.kill('SIGTERM');
         await exited;
       }
       nginx = spawn('nginx', ['-c', conf, '-p', dir], { stdio: 'ignore' });
@@ -172,7 +172,7 @@ http {
       headers: { authorization: benchAuth },
       body: form,
     });
-    await finished(base, ((await upload.json())).task);
+    await finished(base, (await upload.json()).task);
     const pub = await finished(
       base,
       (await call(base, 'POST', '/pulp/api/v3/publications/file/file/', { repository: repo.pulp_href })).task,

@@ -44,7 +44,15 @@ runCli(
           startEmbedded: false,
         });
         try {
-          const server = await startApiServer({ settings, db: database.db, pool: database.pool, logger, storage, host, port });
+          const server = await startApiServer({
+            settings,
+            db: database.db,
+            pool: database.pool,
+            logger,
+            storage,
+            host,
+            port,
+          });
           return async () => {
             await server.close();
             await database.close();

@@ -65,9 +65,18 @@ export function processMetrics(app: string): Promise<ProcessMetrics> {
       registers: [registry],
       collect() {
         const sum = (f: (p: PoolCounts) => number) => pools.reduce((n, p) => n + f(p), 0);
-        this.set({ state: 'total' }, sum((p) => p.totalCount));
-        this.set({ state: 'idle' }, sum((p) => p.idleCount));
-        this.set({ state: 'waiting' }, sum((p) => p.waitingCount));
+        this.set(
+          { state: 'total' },
+          sum((p) => p.totalCount),
+        );
+        this.set(
+          { state: 'idle' },
+          sum((p) => p.idleCount),
+        );
+        this.set(
+          { state: 'waiting' },
+          sum((p) => p.waitingCount),
+        );
       },
     });
     return {
