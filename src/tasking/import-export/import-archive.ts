@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, type Transform } from 'node:stream';
+import { Readable, type Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32 } from 'node:zlib';
 
@@ -111,12 +111,22 @@ export function memberNameProblem(name: string): string | null {
   return null;
 }
 
-export type MemberAction = { write: string; hash?: Transform } | 'skip';
+/** Where a member goes: a new file (optionally through a hashing transform), only a hash, or nowhere. */
+export type MemberAction = { write: string; hash?: Transform } | { write: null; hash: Transform } | 'skip';
+
+/** Swallows what it is given: a member only hashed (already stored) still flows through its hash. */
+const discard = () =>
+  new Writable({
+    write(_chunk, _enc, cb) {
+      cb();
+    },
+  });
 
 /**
  * Reads every member of the archive. Only regular files and directories are accepted: a symlink, hard
  * link, device or FIFO member, or an unsafe name, fails the whole read. `decide` says per file where to
- * write it (an absolute path) or to skip it; skipped members are still read through (and so checked).
+ * write it (an absolute path), to only hash it (`write: null`) or to skip it; skipped members are still
+ * read through (and so checked).
  */
 export async function readArchive(
   source: ArchiveSource,
@@ -145,7 +155,7 @@ export async function readArchive(
         for await (const _ of entry) signal?.throwIfAborted();
         continue;
       }
-      const out = createWriteStream(action.write, { flags: 'wx' });
+      const out = action.write === null ? discard() : createWriteStream(action.write, { flags: 'wx' });
       if (action.hash) await pipeline(entry, action.hash, out, { signal });
       else await pipeline(entry, out, { signal });
     }

@@ -23,6 +23,8 @@ export const PULP_IMPORT_TASK = 'pulpcore.app.tasks.importer.pulp_import';
 export const IMPORT_VERSION_TASK = 'pulpcore.app.tasks.importer.import_repository_version';
 /** The group progress report the repository version imports advance, one each. */
 const REPO_VERSIONS_CODE = 'import.repo.versions';
+/** Artifacts of the export already stored here (a resumed import, or content a sync brought). */
+export const PRESENT_CODE = 'import.artifacts.present';
 
 const CHECKSUMS = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
 const ARTIFACT_MEMBER = /^artifact\/([0-9a-f]{2})\/([0-9a-f]{62})$/;
@@ -65,30 +67,45 @@ async function checkVersions(file: string): Promise<void> {
 interface Staged {
   size: number;
   digests: Record<string, string>;
-  file: string;
+  /** The staged copy, or null when the artifact is already stored here (only hashed, never copied). */
+  file: string | null;
+}
+
+/**
+ * Whether an artifact is already stored here whole: its row, and its file of the row's size. A resumed
+ * import (or one whose artifacts a sync already brought) neither copies nor rewrites those.
+ */
+async function isStored(ctx: TaskContext, sha256: string, size: number): Promise<boolean> {
+  const row = await ctx.services.db
+    .selectFrom('artifact')
+    .select(['file', 'size'])
+    .where('sha256', '=', sha256)
+    .executeTakeFirst();
+  if (!row || Number(row.size) !== size) return false;
+  return (await ctx.services.storage.size(row.file)) === size;
 }
 
 /**
  * Reads the whole archive once into `staging`: artifacts (each hashed while copied; its member name must
- * be its own sha256) and the top-level resource files. Repository folders are only read through, so that a
- * bad member anywhere refuses the import before the database is touched.
+ * be its own sha256) and the top-level resource files. An artifact already stored here is only hashed, so
+ * the archive is checked whole while nothing already imported is copied again. Repository folders are
+ * only read through, so that a bad member anywhere refuses the import before the database is touched.
  */
 async function stage(ctx: TaskContext, src: ArchiveSource, staging: string): Promise<Map<string, Staged>> {
   const staged = new Map<string, Staged>();
   const checksums = ctx.services.settings.ALLOWED_CONTENT_CHECKSUMS;
-  const pending: { sha256: string; hasher: MultiHasher; file: string }[] = [];
+  const pending = new Map<string, { hasher: MultiHasher; file: string | null }>();
   await mkdir(path.join(staging, 'artifact'));
   await readArchive(
     src,
-    (name) => {
+    async (name, size) => {
       const m = ARTIFACT_MEMBER.exec(name);
       if (m) {
         const sha256 = `${m[1]}${m[2]}`;
-        if (staged.has(sha256) || pending.some((p) => p.sha256 === sha256))
-          throw new ValidationError([`Duplicate tar member ${name}.`]);
+        if (pending.has(sha256)) throw new ValidationError([`Duplicate tar member ${name}.`]);
         const hasher = new MultiHasher(checksums);
-        const file = path.join(staging, 'artifact', sha256);
-        pending.push({ sha256, hasher, file });
+        const file = (await isStored(ctx, sha256, size)) ? null : path.join(staging, 'artifact', sha256);
+        pending.set(sha256, { hasher, file });
         const hash = new Transform({
           transform(chunk: Buffer, _e, cb) {
             hasher.update(chunk);
@@ -104,13 +121,13 @@ async function stage(ctx: TaskContext, src: ArchiveSource, staging: string): Pro
     },
     ctx.signal,
   );
-  for (const p of pending) {
+  for (const [sha256, p] of pending) {
     const d = p.hasher.digest() as Record<string, string>;
-    if (d.sha256 !== p.sha256)
+    if (d.sha256 !== sha256)
       throw new ValidationError([
-        `Artifact artifact/${p.sha256.slice(0, 2)}/${p.sha256.slice(2)} does not match its checksum.`,
+        `Artifact artifact/${sha256.slice(0, 2)}/${sha256.slice(2)} does not match its checksum.`,
       ]);
-    staged.set(p.sha256, { size: p.hasher.size, digests: d, file: p.file });
+    staged.set(sha256, { size: p.hasher.size, digests: d, file: p.file });
   }
   for (const required of [VERSIONS_FILE, ARTIFACT_FILE, REPO_FILE])
     if (!(await stat(path.join(staging, required)).catch(() => null)))
@@ -133,12 +150,27 @@ async function checkArtifactRows(staging: string, staged: Map<string, Staged>): 
   }
 }
 
+/**
+ * Stores the staged artifacts, file first and row second (a crash between leaves a file without a row,
+ * which the next run links again, never a row without its file). Each save is a link of a whole staged
+ * file, so no artifact is ever half-written. Those already stored count under `import.artifacts.present`.
+ */
 async function storeArtifacts(ctx: TaskContext, staged: Map<string, Staged>): Promise<void> {
   const { db, storage } = ctx.services;
   const progress = await ctx.progress('Importing Artifacts', 'import.artifacts', { total: staged.size });
+  const present = [...staged.values()].filter((s) => s.file === null).length;
+  const already = await ctx.progress('Artifacts already present', PRESENT_CODE, { total: present });
   for (const [sha256, s] of staged) {
     ctx.signal.throwIfAborted();
+    if (s.file === null) {
+      already.increment();
+      progress.increment();
+      continue;
+    }
     const name = artifactPath(sha256);
+    // A file of the wrong size at the artifact's name (damaged storage) would be kept by the save: replace it.
+    const existing = await storage.size(name);
+    if (existing !== null && existing !== s.size) await storage.delete(name);
     await storage.saveFromFile(s.file, name);
     await db
       .insertInto('artifact')
@@ -156,6 +188,7 @@ async function storeArtifacts(ctx: TaskContext, staged: Map<string, Staged>): Pr
       .execute();
     progress.increment();
   }
+  await already.done();
   await progress.done();
 }
 
@@ -170,7 +203,9 @@ async function importGroup(ctx: TaskContext): Promise<string | null> {
 
 /**
  * `pulpcore.app.tasks.importer.pulp_import`. Args: `importer_pk`, `path`, `toc`, `create_repositories`.
- * Validates the chunks (toc), stages and checks the whole archive, stores the artifacts, then dispatches one
+ * Validates the chunks (toc), stages and checks the whole archive, stores the artifacts not already stored
+ * (so running an interrupted import again resumes it: stored artifacts are kept, units found by their natural
+ * key are reused, and a version with the same content is not created twice), then dispatches one
  * `import_repository_version` per exported repository into the task group (exclusive on the destination
  * repository and an `import-worker-<n>` slot, as Pulp limits import parallelism).
  */
