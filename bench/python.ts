@@ -210,6 +210,8 @@ async function main(): Promise<void> {
         ['--name', name],
         env,
         process.env.BENCH_LOG_LEVEL ? 'inherit' : 'ignore',
+        // BENCH_WORKER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the syncing worker.
+        process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean),
       );
       await waitRegistered(database.db, [name]);
       const idleMb = memoryOf(worker.pid!).rssMb;

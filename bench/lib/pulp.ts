@@ -82,8 +82,10 @@ export function spawnBin(
   args: string[],
   env: Record<string, string>,
   stdout: 'ignore' | 'inherit' = 'ignore',
+  nodeArgs: string[] = [],
 ): ChildProcess {
-  return spawn(process.execPath, [path.isAbsolute(script) ? script : path.join(rootDir, 'bin', script), ...args], {
+  const bin = path.isAbsolute(script) ? script : path.join(rootDir, 'bin', script);
+  return spawn(process.execPath, [...nodeArgs, bin, ...args], {
     cwd: rootDir,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PULP_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', stdout, 'inherit'],
