@@ -19,6 +19,8 @@ export interface PipelineItem<T> {
   contentId: string | null;
   contentArtifactId: string | null;
   download: DownloadResult | null;
+  /** True once storage took the downloaded file (saveFromFile removes it). */
+  moved?: boolean;
   /** Where to try first for an artifact to download (see `PipelineOptions.alternateSources`). */
   alternate: AlternateSource | null;
 }
@@ -93,12 +95,10 @@ export async function runSyncPipeline<T>(
     options.signal?.throwIfAborted();
     const ids = await saveBatch(batch, options);
     await options.onContent(ids);
-    for (const item of batch) {
-      if (!item.download) continue;
-      // Usually already moved into storage; duplicates of one digest are not.
-      await rm(item.download.path, { force: true });
-      live.delete(item.download.path);
-    }
+    // Moved into storage already, except duplicates of one digest within the batch.
+    const leftovers = batch.filter((item) => item.download && !item.moved).map((item) => item.download!.path);
+    await Promise.all(leftovers.map((p) => rm(p, { force: true })));
+    for (const item of batch) if (item.download) live.delete(item.download.path);
   };
   try {
     for await (const batch of inBatches(downloaded, batchSize)) {

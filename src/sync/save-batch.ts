@@ -45,7 +45,11 @@ async function saveArtifacts<T>(batch: PipelineItem<T>[], options: PipelineOptio
   const firsts = [...bySha.entries()];
   for (let i = 0; i < firsts.length; i += 16) {
     await Promise.all(
-      firsts.slice(i, i + 16).map(([sha, l]) => options.storage.saveFromFile(l[0]!.download!.path, artifactPath(sha))),
+      firsts.slice(i, i + 16).map(async ([sha, l]) => {
+        await options.storage.saveFromFile(l[0]!.download!.path, artifactPath(sha));
+        // saveFromFile consumed the temp file: the pipeline need not remove it again.
+        l[0]!.moved = true;
+      }),
     );
   }
   const first = [...bySha.values()].map((l) => l[0]!.download!);

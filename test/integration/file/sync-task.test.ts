@@ -146,6 +146,31 @@ describe('file sync task', () => {
     }
   });
 
+  it('files with the same bytes in one sync share one artifact and leave no temporary file', async () => {
+    const { files } = generateRepository(['one.bin', 'two.bin', 'three.bin']);
+    const same = files[0]!.content;
+    const sha256 = files[0]!.sha256;
+    const copies = files.map((f) => ({ ...f, content: same, sha256 }));
+    const server = await new FixtureServer({ files: fixtureMap(copies, manifestFor(copies)) }).start();
+    try {
+      const repo = await makeRepo();
+      const remote = await makeRemote(server.url('PULP_MANIFEST'));
+      await sync(remote, repo);
+      expect(await versionPaths(repo)).toEqual(['one.bin', 'three.bin', 'two.bin']);
+      const artifacts = await database.db
+        .selectFrom('content_artifact')
+        .innerJoin('artifact', 'artifact.pulp_id', 'content_artifact.artifact_id')
+        .select('artifact.sha256')
+        .where('content_artifact.relative_path', 'in', ['one.bin', 'two.bin', 'three.bin'])
+        .execute();
+      expect(artifacts.map((a) => a.sha256)).toEqual([sha256, sha256, sha256]);
+      expect(await services.storage.size(`artifact/${sha256.slice(0, 2)}/${sha256.slice(2)}`)).toBe(same.length);
+      expect(await tempFiles()).toEqual([]);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('an on_demand sync records remote artifacts and downloads only the manifest', async () => {
     const { files, manifest } = generateRepository(['x.txt', 'y.txt']);
     const server = await new FixtureServer({ files: fixtureMap(files, manifest, 'od/') }).start();
