@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     await migrate(db, registry.migrations);
     const home = path.join(root, 'home');
     const settings = loadSettings({ env: {}, overrides: { PULP_HOME: home, DATABASE_URL: server.url } });
-    const storage = createStorage(settings);
+    const storage = await createStorage(settings);
     const f = new ContentFixtures(db, storage, settings);
 
     console.log('preparing files...');

@@ -255,7 +255,7 @@ async function listLatency(url: string, repoHref: string): Promise<void> {
     logger: pino({ level: 'silent' }),
     modules: apiModules(registry),
     dispatcher: { dispatch: () => Promise.reject(new Error('none')) },
-    storage: createStorage(settings),
+    storage: await createStorage(settings),
   });
   const page = `/pulp/api/v3/content/file/files/?repository_version=${repoHref}versions/1/&limit=100`;
   const get = () => api.app.inject({ method: 'GET', url: page, headers: { authorization: benchAuth } });

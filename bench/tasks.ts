@@ -71,7 +71,7 @@ const dispatcher = createDispatcher({
   settings,
   logger: pino({ level: 'silent' }),
   tasks: new Map(Object.entries(benchTasks)),
-  storage: createStorage(settings),
+  storage: await createStorage(settings),
 });
 const children: ChildProcess[] = [];
 

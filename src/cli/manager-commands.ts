@@ -128,7 +128,7 @@ export async function commandOpenApi(settings: Settings, flags: Flags): Promise<
     logger: createLogger({ LOG_LEVEL: 'silent' }, 'manager'),
     modules: apiModules(registry),
     dispatcher: { dispatch: () => Promise.reject(new Error('no dispatch while generating the schema')) },
-    storage: createStorage(settings),
+    storage: await createStorage(settings),
   });
   try {
     const doc = buildOpenApiDocument(
@@ -175,7 +175,7 @@ export async function commandRunserver(settings: Settings, positionals: string[]
     db: database.db,
     pool: database.pool,
     logger,
-    storage: createStorage(settings),
+    storage: await createStorage(settings),
     host: '127.0.0.1',
     port,
   });

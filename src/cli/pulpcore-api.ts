@@ -37,7 +37,7 @@ runCli(
           import('./api-server.js'),
           import('../storage/create-storage.js'),
         ]);
-        const storage = createStorage(settings);
+        const storage = await createStorage(settings);
         const database = await openCliDatabase(settings, logger, {
           applicationName: 'pulpcore-api',
           max: 10,

@@ -39,7 +39,7 @@ runCli(
           import('./temp-files.js'),
         ]);
         const registry = loadRegistry(settings);
-        const storage = createStorage(settings);
+        const storage = await createStorage(settings);
         // The embedded PostgreSQL belongs to `pulp-ts run`; a content app on its own needs a configured database.
         const database = await openCliDatabase(settings, logger, {
           applicationName: 'pulpcore-content',

@@ -41,7 +41,7 @@ runCli(
       import.meta.url,
     );
     const workerData: TaskThreadData = { settings, databaseUrl, extraTaskModules };
-    const tempDir = createStorage(settings).tempDir();
+    const tempDir = (await createStorage(settings)).tempDir();
     const executor = new TaskExecutor({
       threadModule,
       workerData: { ...workerData },

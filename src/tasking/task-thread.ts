@@ -40,7 +40,7 @@ export async function loadExtraTasks(modules: string[]): Promise<Map<string, Tas
 export async function runTaskThread(
   loadTasks: (settings: Settings) => { tasks: ReadonlyMap<string, TaskFunction>; versions: Record<string, string> },
   /** Builds the thread's storage (the thread is its own JS realm, so the entry point builds one for it). */
-  createStorage: (settings: Settings) => Storage,
+  createStorage: (settings: Settings) => Storage | Promise<Storage>,
 ): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('runTaskThread must run in a worker thread');
@@ -62,7 +62,7 @@ export async function runTaskThread(
     connectTimeout: settings.DB_CONNECT_TIMEOUT,
     queryTimeout: null,
   });
-  const storage = createStorage(settings);
+  const storage = await createStorage(settings);
   const dispatcher = createDispatcher({ db, settings, logger, tasks, storage });
   const services: Services = {
     db,

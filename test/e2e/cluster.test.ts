@@ -118,7 +118,7 @@ beforeAll(async () => {
     settings,
     logger: silentLogger,
     tasks: new Map(Object.entries(tasks)),
-    storage: createStorage(settings),
+    storage: await createStorage(settings),
   });
   s3 = await startS3Server({ address: network.gateway });
   fileServer = createServer((req, res) => {

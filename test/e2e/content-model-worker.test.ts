@@ -33,7 +33,7 @@ beforeAll(async () => {
     settings,
     logger: silentLogger,
     tasks: registry.tasks,
-    storage: createStorage(settings),
+    storage: await createStorage(settings),
   });
   api = await buildApiApp({
     settings,
@@ -41,7 +41,7 @@ beforeAll(async () => {
     logger: silentLogger,
     modules: apiModules(registry),
     dispatcher,
-    storage: createStorage(settings),
+    storage: await createStorage(settings),
   });
   await api.app.ready();
   await database.db

@@ -36,7 +36,7 @@ beforeAll(async () => {
     settings,
     logger: silentLogger,
     tasks: new Map([...registry.tasks, ...Object.entries(testTasks)]),
-    storage: createStorage(settings),
+    storage: await createStorage(settings),
   });
   api = await buildApiApp({
     settings,
@@ -44,7 +44,7 @@ beforeAll(async () => {
     logger: silentLogger,
     modules: apiModules(registry),
     dispatcher,
-    storage: createStorage(settings),
+    storage: await createStorage(settings),
   });
   await api.app.ready();
   await database.db
@@ -120,7 +120,7 @@ describe('an uncaught error in the task thread', () => {
       settings,
       logger: silentLogger,
       tasks: new Map(Object.entries(testTasks)),
-      storage: createStorage(settings),
+      storage: await createStorage(settings),
     });
     const bad = await dispatcher.dispatch('test.throw_uncaught', {}, { exclusiveResources: ['test:uncaught'] });
     const failed = await finished(bad.href);

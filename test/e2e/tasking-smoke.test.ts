@@ -28,7 +28,7 @@ describe('a worker process', () => {
       settings,
       logger: silentLogger,
       tasks: new Map(Object.entries(tasks)),
-      storage: createStorage(settings),
+      storage: await createStorage(settings),
     });
     const ref = await dispatcher.dispatch('test.progress', {}, {});
     const row = await waitFor(async () => {

@@ -40,7 +40,7 @@ beforeAll(async () => {
     settings,
     logger: silentLogger,
     tasks: new Map(Object.entries(tasks)),
-    storage: createStorage(settings),
+    storage: await createStorage(settings),
   });
   api = await buildApiApp({
     settings,
@@ -48,7 +48,7 @@ beforeAll(async () => {
     logger: silentLogger,
     modules: apiModules(loadRegistry(settings)),
     dispatcher,
-    storage: createStorage(settings),
+    storage: await createStorage(settings),
   });
   await api.app.ready();
   await database.db

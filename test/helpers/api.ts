@@ -76,7 +76,7 @@ export async function createTestApi(
     // The API process's client routes: the plugins' and the web UI's (src/cli/api-server.ts).
     clientRoutes: (services) => [...apiClientRoutes(registry)(services), ...uiRoutes(settings, registry)],
     dispatcher: options.dispatcher ?? refusingDispatcher,
-    storage: createStorage(settings),
+    storage: await createStorage(settings),
     extensions: options.extensions,
   });
   await api.app.ready();

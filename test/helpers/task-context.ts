@@ -32,7 +32,7 @@ export interface TestTaskContext extends TaskContext {
 /** Services over a test database and a storage in `settings.MEDIA_ROOT`. */
 export async function createTestServices(db: Database, settings: Settings): Promise<Services> {
   await mkdir(settings.MEDIA_ROOT, { recursive: true });
-  const storage = createStorage(settings);
+  const storage = await createStorage(settings);
   await mkdir(storage.tempDir(), { recursive: true });
   return {
     db,

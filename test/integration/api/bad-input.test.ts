@@ -92,7 +92,7 @@ beforeAll(async () => {
     logger: pino({ level: 'info' }, sink),
     modules: (services) => [...apiModules(registry)(services), testModule],
     dispatcher: refusingDispatcher,
-    storage: createStorage(settings),
+    storage: await createStorage(settings),
   });
   await api.app.ready();
   for (const name of ['alpha-1', 'alpha-2', 'beta-1', 'gamma 1']) {

@@ -116,7 +116,7 @@ describe('on-demand downloads across content processes', () => {
         settings,
         db: h.database.db,
         logger: pino({ level: 'silent' }),
-        storage: createStorage(settings),
+        storage: await createStorage(settings),
         port: 0,
         heartbeat: false,
         plugins: loadRegistry(settings),

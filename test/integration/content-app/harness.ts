@@ -39,7 +39,7 @@ export async function startHarness(extraSettings: Record<string, unknown> = {}):
     env: {},
     overrides: { PULP_HOME: home, LOG_LEVEL: 'silent', DATABASE_URL: database.url, ...extraSettings },
   });
-  const storage = createStorage(settings);
+  const storage = await createStorage(settings);
   const fixtures = new ContentFixtures(database.db, storage, settings);
   const app = await startContentApp({
     settings,

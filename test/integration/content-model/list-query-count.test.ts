@@ -44,7 +44,7 @@ beforeAll(async () => {
     logger: silentLogger,
     modules: apiModules(loadRegistry(settings)),
     dispatcher: refusingDispatcher,
-    storage: createStorage(settings),
+    storage: await createStorage(settings),
   });
   await api.app.ready();
 

@@ -228,7 +228,7 @@ describe('S3 storage', () => {
     });
     let message = '';
     try {
-      createStorage(settings);
+      await createStorage(settings);
     } catch (err) {
       message = (err as Error).message;
     }
@@ -244,7 +244,7 @@ describe('S3 storage', () => {
       expect(message).toContain(key);
     }
     const unknown = await createTestSettings({ STORAGES: { default: { BACKEND: 'storages.backends.gcloud.X' } } });
-    expect(() => createStorage(unknown)).toThrow(/unsupported storage backend/);
+    await expect(createStorage(unknown)).rejects.toThrow(/unsupported storage backend/);
   });
 
   it('a failed upload (connection cut mid-multipart) leaves no object and no artifact row', async () => {

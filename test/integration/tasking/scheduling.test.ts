@@ -23,7 +23,7 @@ beforeAll(async () => {
     settings,
     logger: silentLogger,
     tasks: new Map(Object.entries(tasks)),
-    storage: createStorage(settings),
+    storage: await createStorage(settings),
   });
   const row = await database.db
     .insertInto('app_status')

@@ -21,7 +21,7 @@ beforeAll(async () => {
     settings: api.settings,
     logger: silentLogger,
     tasks: new Map(Object.entries(tasks)),
-    storage: createStorage(api.settings),
+    storage: await createStorage(api.settings),
   });
   const row = await api.database.db
     .insertInto('app_status')
