@@ -32,10 +32,13 @@ const layerRules = Object.entries(forbidden).flatMap(([folder, others]) =>
   [1, 2, 3].map((depth) => {
     const up = '../'.repeat(depth);
     const patterns = others.map((other) => ({
-      group: other === 'plugins' ? [`${up}plugins/**`, `!${up}plugins/builtin.js`] : [`${up}${other}/**`, `${up}${other}.js`],
+      group:
+        other === 'plugins'
+          ? [`${up}plugins/**`, `!${up}plugins/builtin.js`, `!${up}plugins/builtin-settings.js`]
+          : [`${up}${other}/**`, `${up}${other}.js`],
       message:
         other === 'plugins'
-          ? 'core never names a plugin: only the built-in plugin list is imported outside src/plugins'
+          ? 'core never names a plugin: only the built-in plugin list (and its settings) is imported outside src/plugins'
           : `${folder} must not import ${other} (ARCHITECTURE.md layers: cli -> api|content|tasking -> plugin-api -> sync|download|storage|db -> core)`,
     }));
     if (folder !== 'storage' && folder !== 'cli') patterns.push(storageConstruction);
@@ -47,7 +50,20 @@ const layerRules = Object.entries(forbidden).flatMap(([folder, others]) =>
 );
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.pulp/', 'bin/', 'scripts/', 'bench/*.js', 'eslint.config.js', '.bench/', 'src/**/assets/', 'ui/dist/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      '.pulp/',
+      'bin/',
+      'scripts/',
+      'bench/*.js',
+      'eslint.config.js',
+      '.bench/',
+      'src/**/assets/',
+      'ui/dist/',
+    ],
+  },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
@@ -59,10 +75,16 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true, allowNullish: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true, allowNullish: true },
+      ],
       'import-x/no-cycle': 'error',
       'import-x/no-duplicates': 'error',
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Only core/settings.ts and cli/ read the environment.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Only core/settings.ts and cli/ read the environment.' },
+      ],
       'no-console': 'error',
       'max-lines': ['error', { max: 450, skipBlankLines: true, skipComments: true }],
     },
@@ -81,7 +103,16 @@ export default tseslint.config(
               message: 'plugins import core values through plugin-api (core types may be imported directly)',
             },
             {
-              group: ['**/db/*', '**/api/*', '**/content/*', '**/tasking/*', '**/sync/*', '**/download/*', '**/storage/*', '**/cli/*'],
+              group: [
+                '**/db/*',
+                '**/api/*',
+                '**/content/*',
+                '**/tasking/*',
+                '**/sync/*',
+                '**/download/*',
+                '**/storage/*',
+                '**/cli/*',
+              ],
               message: 'plugins import plugin-api (and core types) only',
             },
             {

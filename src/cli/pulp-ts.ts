@@ -174,8 +174,8 @@ function runOverrides(args: string[]): Record<string, unknown> | null {
 runCli('pulp-ts', async () => {
   const [command, ...rest] = process.argv.slice(2);
   if (command === CHECK_COMMAND || command === SETUP_COMMAND) {
-    // The registry module declares the plugins' settings, so these children check every setting.
-    await import('./registry.js');
+    // Declares the plugins' settings (without loading the plugins), so these children check every setting.
+    await import('./plugin-settings.js');
     const settings = loadSettings({ env: process.env, overrides: runOverrides(rest) ?? {} });
     if (command === CHECK_COMMAND) return 0;
     const url = configuredDatabaseUrl(settings);

@@ -6,8 +6,8 @@ import { createStorage } from '../storage/create-storage.js';
 import { TaskWorker } from '../tasking/worker.js';
 import { findDatabaseUrl, noDatabaseError } from './database.js';
 import { createLogger } from './logger.js';
-// Declares the plugins' settings before they are loaded.
-import './registry.js';
+// Declares the plugins' settings (not the plugins: the task thread loads those).
+import './plugin-settings.js';
 import { EXIT_CANNOT_SERVE, parseArgs, runCli } from './run-cli.js';
 import { removeThreadTempFiles, startTempSweeper } from './temp-files.js';
 

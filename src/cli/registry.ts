@@ -1,10 +1,8 @@
 import { coreTasks } from '../tasking/core-tasks/index.js';
-import { registerSettingSchemas, type Settings } from '../core/settings.js';
+import type { Settings } from '../core/settings.js';
 import { buildRegistry, type PluginRegistry } from '../plugin-api/registry.js';
 import { builtinPlugins } from '../plugins/builtin.js';
-
-// Plugins' settings are validated with core's in every process that loads this module (every entry point).
-for (const plugin of builtinPlugins) registerSettingSchemas(plugin.settings ?? {});
+import './plugin-settings.js';
 
 /** The registry every process builds at start: installed plugins plus core tasks. */
 export function loadRegistry(settings: Settings): PluginRegistry {

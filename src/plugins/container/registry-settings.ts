@@ -1,7 +1,9 @@
 import { Type } from '@sinclair/typebox';
 
-import type { PluginSettings } from '../../plugin-api/index.js';
-import { TOKEN_ALGORITHMS } from './token-keys.js';
+import type { PluginSettings } from '../../plugin-api/define-plugin.js';
+
+/** Signature algorithms the token server may be configured with (Pulp's TOKEN_SIGNATURE_ALGORITHM). */
+export const TOKEN_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
 
 /** pulp_container's settings (app/settings.py and its docs), under Pulp's names. */
 export const containerSettingsSchema: PluginSettings = {

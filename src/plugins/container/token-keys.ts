@@ -4,11 +4,9 @@ import { readFile } from 'node:fs/promises';
 import { sql } from 'kysely';
 
 import { ConfigurationError, type Services } from '../../plugin-api/index.js';
+import { TOKEN_ALGORITHMS } from './registry-settings.js';
 
 type Db = Services['db'];
-
-/** Signature algorithms the token server may be configured with (Pulp's TOKEN_SIGNATURE_ALGORITHM). */
-export const TOKEN_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
 
 export interface TokenKeyPair {
   algorithm: string;
